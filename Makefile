@@ -1,0 +1,64 @@
+# cromaturity — `make run` serves the app with demo data, `make test` checks everything.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+# Local development and tests run with DEBUG on; production sets its own environment.
+export DEBUG ?= 1
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install install-dev run serve test lint check pytest chromium clean
+
+help:
+	@echo "make run   install everything, migrate, load demo data and serve on http://$(HOST):$(PORT)"
+	@echo "make test  install everything and run the linters and the whole test suite"
+	@echo "make serve production-like run: gunicorn, whitenoise and the task worker, DEBUG off"
+
+$(PY):
+	@python=$$(bin/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --group app
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
+	$(PY) -m pip install --quiet --group dev
+	@touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed node_modules/.installed
+
+install-dev: install $(VENV)/.installed-dev
+
+run: install
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo
+	@bin/serve-dev $(HOST) $(PORT)
+
+serve: install
+	@DEBUG=0 bin/serve-prod
+
+chromium:
+	@bin/ensure-chromium
+
+lint: install-dev
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/ruff check .
+
+check: install-dev
+	$(PY) manage.py check
+	$(PY) manage.py makemigrations --check --dry-run
+
+pytest: install-dev chromium
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test: lint check pytest
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles var

@@ -1,0 +1,162 @@
+"""What facilitators do: create assessments, move them on, agree levels, set targets."""
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from assessments.models import (
+    AgreedLevel,
+    Assessment,
+    AssessmentStatus,
+    MaturityModel,
+    Point,
+    Target,
+)
+from assessments.responding import AssessmentError
+from cromaturity.invitations import create_invitation_link
+from cromaturity.models import Invitation, Organisation, Role
+
+
+@transaction.atomic
+def create_assessment(
+    organisation: Organisation,
+    *,
+    title: str,
+    period: str,
+    created_by,
+    maturity_model: MaturityModel | None = None,
+) -> Assessment:
+    """Open a new assessment on the given (default: latest published) model."""
+    maturity_model = maturity_model or MaturityModel.objects.latest_published()
+    if maturity_model is None or not maturity_model.is_published:
+        raise AssessmentError(
+            "There is no published maturity model to assess against. An "
+            "administrator can load one with `manage.py load_maturity_model`."
+        )
+    return Assessment.objects.create(
+        organisation=organisation,
+        maturity_model=maturity_model,
+        title=title.strip(),
+        period=period.strip(),
+        created_by=created_by,
+    )
+
+
+@transaction.atomic
+def advance_status(assessment: Assessment, *, from_status: str) -> Assessment:
+    """Move open → consensus → closed.
+
+    `from_status` is the status the person saw, so a repeated click does not
+    move the assessment two steps.
+    """
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if assessment.status != from_status:
+        raise AssessmentError(
+            f"“{assessment.title}” is already "
+            f"{assessment.get_status_display().lower()}; nothing was changed."
+        )
+    following = assessment.next_status
+    if following is None:
+        raise AssessmentError(f"“{assessment.title}” is closed; it stays closed.")
+    now = timezone.now()
+    assessment.status = following
+    if following == AssessmentStatus.CONSENSUS:
+        assessment.consensus_at = now
+    else:
+        assessment.closed_at = now
+    assessment.save(update_fields=["status", "consensus_at", "closed_at"])
+    return assessment
+
+
+@transaction.atomic
+def record_agreed_level(
+    assessment: Assessment,
+    *,
+    point: Point,
+    level: int | None,
+    rationale: str,
+    recorded_by,
+) -> AgreedLevel | None:
+    """Record (or with `level` None, withdraw) the agreed level of one point."""
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.in_consensus:
+        raise AssessmentError(
+            "Agreed levels are recorded while the assessment is in consensus; "
+            f"this one is {assessment.get_status_display().lower()}."
+        )
+    if point.pillar.maturity_model_id != assessment.maturity_model_id:
+        raise AssessmentError(f"{point.key} is not part of this assessment.")
+    if level is None:
+        AgreedLevel.objects.filter(assessment=assessment, point=point).delete()
+        return None
+    agreed, _ = AgreedLevel.objects.update_or_create(
+        assessment=assessment,
+        point=point,
+        defaults={
+            "level": level,
+            "rationale": rationale.strip(),
+            "recorded_by": recorded_by,
+            "recorded_at": timezone.now(),
+        },
+    )
+    return agreed
+
+
+@transaction.atomic
+def set_targets(
+    organisation: Organisation, levels: dict[str, int | None], *, set_by
+) -> int:
+    """Set or clear the target level of each point key; return how many changed."""
+    current = {
+        t.point_key: t for t in Target.objects.for_org(organisation).select_for_update()
+    }
+    changed = 0
+    for key, level in levels.items():
+        target = current.get(key)
+        if level is None:
+            if target is not None:
+                target.delete()
+                changed += 1
+        elif target is None:
+            Target.objects.create(
+                organisation=organisation, point_key=key, level=level, set_by=set_by
+            )
+            changed += 1
+        elif target.level != level:
+            target.level = level
+            target.set_by = set_by
+            target.save(update_fields=["level", "set_by", "updated_at"])
+            changed += 1
+    return changed
+
+
+def questionnaire_path(assessment: Assessment) -> str:
+    return reverse(
+        "assessments:response-start", args=[assessment.organisation.slug, assessment.pk]
+    )
+
+
+def invite_to_assessment(
+    assessment: Assessment, *, created_by, days: int | None = None
+) -> Invitation:
+    """A link that lets colleagues join as contributors and lands them here."""
+    if not assessment.is_open:
+        raise AssessmentError(
+            "Invite links are for open assessments; this one no longer takes answers."
+        )
+    return create_invitation_link(
+        assessment.organisation,
+        created_by=created_by,
+        role=Role.CONTRIBUTOR,
+        days=days,
+        next_path=questionnaire_path(assessment),
+    )
+
+
+def assessment_invitations(assessment: Assessment):
+    return (
+        Invitation.objects.for_org(assessment.organisation)
+        .usable()
+        .filter(next_path=questionnaire_path(assessment))
+        .select_related("created_by")
+    )

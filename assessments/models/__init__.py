@@ -1,0 +1,34 @@
+from assessments.models.assessment import (
+    AgreedLevel,
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Response,
+    Target,
+)
+from assessments.models.maturity import (
+    LevelDescriptor,
+    MaturityModel,
+    ModelStatus,
+    Pillar,
+    Point,
+    PublishedModelError,
+)
+from assessments.scoring import AnswerKind, Level
+
+__all__ = [
+    "AgreedLevel",
+    "Answer",
+    "AnswerKind",
+    "Assessment",
+    "AssessmentStatus",
+    "Level",
+    "LevelDescriptor",
+    "MaturityModel",
+    "ModelStatus",
+    "Pillar",
+    "Point",
+    "PublishedModelError",
+    "Response",
+    "Target",
+]

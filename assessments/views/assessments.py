@@ -1,0 +1,186 @@
+"""Assessment list, creation, scorecard, status changes and invite links."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from assessments.facilitation import (
+    advance_status,
+    assessment_invitations,
+    create_assessment,
+    invite_to_assessment,
+)
+from assessments.forms import AdvanceForm, AssessmentForm, InviteForm, current_period
+from assessments.models import Assessment, AssessmentStatus, MaturityModel, Response
+from assessments.responding import AssessmentError
+from assessments.scorecards import build_scorecard, summarise, trend
+from cromaturity.invitations import revoke_invitation
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+PAGE_SIZE = 10
+
+
+def assessment_for(request, assessment_id: int) -> Assessment:
+    return get_object_or_404(
+        Assessment.objects.for_org(request.organisation).select_related(
+            "organisation", "maturity_model"
+        ),
+        pk=assessment_id,
+    )
+
+
+@member_required()
+def assessment_list(request):
+    assessments = (
+        Assessment.objects.for_org(request.organisation)
+        .select_related("organisation", "maturity_model")
+        .annotate(
+            submitted=Count(
+                "responses", filter=Q(responses__submitted_at__isnull=False)
+            ),
+            in_progress=Count(
+                "responses", filter=Q(responses__submitted_at__isnull=True)
+            ),
+        )
+        .order_by("-opened_at", "-pk")
+    )
+    page = Paginator(assessments, PAGE_SIZE).get_page(request.GET.get("page"))
+    summaries = summarise(list(page.object_list))
+    rows = [(a, summaries[a.pk]) for a in page.object_list]
+    own = set(
+        Response.objects.filter(
+            respondent=request.user, assessment__in=page.object_list
+        ).values_list("assessment_id", "submitted_at")
+    )
+    history, trend_svg = trend(request.organisation)
+    return render(
+        request,
+        "assessments/assessment_list.html",
+        {
+            "page": page,
+            "rows": rows,
+            "answered": {pk for pk, _ in own},
+            "submitted_by_me": {pk for pk, at in own if at},
+            "history": history,
+            "trend_svg": trend_svg,
+        },
+    )
+
+
+@member_required(Role.EDITOR)
+def assessment_create(request):
+    form = AssessmentForm(request.POST or None, initial={"period": current_period()})
+    model = MaturityModel.objects.latest_published()
+    if request.method == "POST" and form.is_valid():
+        try:
+            assessment = create_assessment(
+                request.organisation,
+                title=form.cleaned_data["title"],
+                period=form.cleaned_data["period"],
+                created_by=request.user,
+            )
+        except AssessmentError as error:
+            form.add_error(None, str(error))
+        else:
+            messages.success(
+                request,
+                f"“{assessment.title}” is open for answers. Share an invite link or "
+                "ask colleagues to answer from the Assessments page.",
+            )
+            return redirect(assessment)
+    return render(
+        request,
+        "assessments/assessment_form.html",
+        {"form": form, "model": model},
+        status=400 if form.errors else 200,
+    )
+
+
+@member_required()
+def assessment_detail(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    scorecard = build_scorecard(assessment)
+    my_response = Response.objects.filter(
+        assessment=assessment, respondent=request.user
+    ).first()
+    can_edit = request.membership.can_edit
+    return render(
+        request,
+        "assessments/assessment_scorecard.html",
+        {
+            "assessment": assessment,
+            "scorecard": scorecard,
+            "my_response": my_response,
+            "invitations": assessment_invitations(assessment)
+            if can_edit and assessment.is_open
+            else [],
+            "invite_form": InviteForm(),
+            "advance_form": AdvanceForm(initial={"from_status": assessment.status}),
+            "next_status": assessment.next_status,
+            "statuses": AssessmentStatus,
+        },
+    )
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def assessment_advance(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    form = AdvanceForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "The status change was incomplete; try again.")
+        return redirect(assessment)
+    try:
+        assessment = advance_status(
+            assessment, from_status=form.cleaned_data["from_status"]
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+        return redirect(assessment)
+    if assessment.in_consensus:
+        messages.success(
+            request,
+            "Answers are now frozen. Record agreed levels on the Consensus page, "
+            "then close the assessment.",
+        )
+    else:
+        messages.success(
+            request, f"“{assessment.title}” is closed and now counts in the trend."
+        )
+    return redirect(assessment)
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def assessment_invite(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    form = InviteForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose how many days (1 to 365) the link is valid.")
+        return redirect(assessment)
+    try:
+        invite_to_assessment(
+            assessment, created_by=request.user, days=form.cleaned_data["days"]
+        )
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(
+            request,
+            "Invite link created. Colleagues who open it join as contributors and "
+            "land on this questionnaire.",
+        )
+    return redirect(f"{assessment.get_absolute_url()}#participation")
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def assessment_invitation_revoke(request, assessment_id, invitation_id):
+    assessment = assessment_for(request, assessment_id)
+    invitation = get_object_or_404(assessment_invitations(assessment), pk=invitation_id)
+    revoke_invitation(invitation)
+    messages.success(request, "Invite link revoked: it no longer works.")
+    return redirect(f"{assessment.get_absolute_url()}#participation")

@@ -1,0 +1,316 @@
+"""The questionnaire: choose a team, answer one pillar per step, submit."""
+
+from dataclasses import dataclass
+
+from django.contrib import messages
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from assessments.forms import PointAnswerForm, StartResponseForm
+from assessments.models import Answer, LevelDescriptor, Pillar, Point, Response
+from assessments.responding import (
+    AssessmentError,
+    IncompleteResponse,
+    save_answer,
+    save_answers,
+    start_response,
+    submit_response,
+)
+from assessments.views.assessments import assessment_for
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+
+@dataclass
+class Step:
+    pillar: Pillar
+    total: int
+    answered: int
+    url: str
+    current: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+
+@dataclass
+class Progress:
+    answered: int
+    total: int
+    steps: list[Step]
+
+    @property
+    def complete(self) -> bool:
+        return self.answered == self.total
+
+
+def _step_url(assessment, pillar_key: str) -> str:
+    return reverse(
+        "assessments:questionnaire-step",
+        args=[assessment.organisation.slug, assessment.pk, pillar_key],
+    )
+
+
+def _progress(assessment, response, current_key: str | None = None) -> Progress:
+    pillars = list(
+        Pillar.objects.filter(maturity_model_id=assessment.maturity_model_id)
+    )
+    point_pillars = dict(
+        Point.objects.filter(
+            pillar__maturity_model_id=assessment.maturity_model_id
+        ).values_list("pk", "pillar_id")
+    )
+    answered_points = set(
+        Answer.objects.filter(response=response).values_list("point_id", flat=True)
+    )
+    steps = [
+        Step(
+            pillar=pillar,
+            total=sum(1 for p in point_pillars.values() if p == pillar.pk),
+            answered=sum(
+                1 for pk in answered_points if point_pillars.get(pk) == pillar.pk
+            ),
+            url=_step_url(assessment, pillar.key),
+            current=pillar.key == current_key,
+        )
+        for pillar in pillars
+    ]
+    return Progress(
+        answered=len(answered_points & point_pillars.keys()),
+        total=len(point_pillars),
+        steps=steps,
+    )
+
+
+def _own_response(request, assessment) -> Response | None:
+    return (
+        Response.objects.filter(assessment=assessment, respondent=request.user)
+        .select_related("team", "assessment__organisation")
+        .first()
+    )
+
+
+@member_required(Role.CONTRIBUTOR)
+def response_start(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    response = _own_response(request, assessment)
+    default_team = response.team if response else request.membership.team
+    form = StartResponseForm(
+        request.POST or None,
+        organisation=request.organisation,
+        initial={"team": default_team},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = start_response(
+                assessment, user=request.user, team=form.cleaned_data["team"]
+            )
+        except AssessmentError as error:
+            messages.error(request, str(error))
+            return redirect(assessment)
+        progress = _progress(assessment, response)
+        first_open = next(
+            (step for step in progress.steps if not step.complete), progress.steps[0]
+        )
+        return redirect(first_open.url)
+    progress = _progress(assessment, response) if response else None
+    return render(
+        request,
+        "assessments/response_start.html",
+        {
+            "assessment": assessment,
+            "response": response,
+            "form": form,
+            "progress": progress,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _step_context(request, assessment, response, pillar, forms=None):
+    points = list(
+        Point.objects.filter(pillar=pillar).prefetch_related(
+            Prefetch("descriptors", queryset=LevelDescriptor.objects.order_by("level"))
+        )
+    )
+    answers = {
+        a.point_id: a
+        for a in Answer.objects.filter(response=response, point__pillar=pillar)
+    }
+    progress = _progress(assessment, response, current_key=pillar.key)
+    keys = [step.pillar.key for step in progress.steps]
+    position = keys.index(pillar.key)
+    forms = forms or {}
+    items = [
+        (
+            point,
+            forms.get(point.key)
+            or PointAnswerForm(
+                prefix=point.key,
+                initial=PointAnswerForm.initial_for(answers.get(point.pk)),
+            ),
+            answers.get(point.pk),
+        )
+        for point in points
+    ]
+    return {
+        "assessment": assessment,
+        "response": response,
+        "pillar": pillar,
+        "items": items,
+        "progress": progress,
+        "previous_step": progress.steps[position - 1] if position > 0 else None,
+        "next_step": progress.steps[position + 1]
+        if position + 1 < len(progress.steps)
+        else None,
+        "step_number": position + 1,
+        "read_only": not assessment.is_open,
+    }
+
+
+@member_required(Role.CONTRIBUTOR)
+def questionnaire_step(request, assessment_id, pillar_key):
+    assessment = assessment_for(request, assessment_id)
+    pillar = get_object_or_404(
+        Pillar.objects.filter(maturity_model_id=assessment.maturity_model_id),
+        key=pillar_key,
+    )
+    response = _own_response(request, assessment)
+    if response is None:
+        if not assessment.is_open:
+            messages.info(request, "This assessment no longer takes answers.")
+            return redirect(assessment)
+        return redirect(
+            "assessments:response-start", request.organisation.slug, assessment.pk
+        )
+    if request.method == "POST":
+        if not assessment.is_open:
+            messages.error(
+                request, "This assessment no longer takes answers; nothing was changed."
+            )
+            return redirect(assessment)
+        points = list(Point.objects.filter(pillar=pillar).select_related("pillar"))
+        forms = {p.key: PointAnswerForm(request.POST, prefix=p.key) for p in points}
+        if all(form.is_valid() for form in forms.values()):
+            try:
+                save_answers(
+                    response,
+                    [
+                        (point, forms[point.key].answer_fields)
+                        for point in points
+                        if forms[point.key].has_answer
+                    ],
+                )
+            except AssessmentError as error:
+                messages.error(request, str(error))
+                return redirect(assessment)
+            context = _step_context(request, assessment, response, pillar)
+            if context["next_step"]:
+                return redirect(context["next_step"].url)
+            return redirect(
+                "assessments:response-submit", request.organisation.slug, assessment.pk
+            )
+        context = _step_context(request, assessment, response, pillar, forms=forms)
+        return render(
+            request, "assessments/questionnaire_step.html", context, status=400
+        )
+    context = _step_context(request, assessment, response, pillar)
+    return render(request, "assessments/questionnaire_step.html", context)
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def answer_save(request, assessment_id, point_key):
+    """Autosave of one point; answers with its status and the progress."""
+    assessment = assessment_for(request, assessment_id)
+    point = get_object_or_404(
+        Point.objects.filter(
+            pillar__maturity_model_id=assessment.maturity_model_id
+        ).select_related("pillar"),
+        key=point_key,
+    )
+    response = _own_response(request, assessment)
+    if response is None:
+        raise Http404("Start answering this assessment first.")
+    form = PointAnswerForm(request.POST, prefix=point.key)
+    answer = None
+    error = None
+    if not form.is_valid():
+        error = " ".join(e for errors in form.errors.values() for e in errors)
+    elif form.has_answer:
+        try:
+            answer = save_answer(response, point=point, **form.answer_fields)
+        except AssessmentError as exc:
+            error = str(exc)
+    if not request.htmx:
+        if error:
+            messages.error(request, f"{point.key}: {error}")
+        return redirect(f"{_step_url(assessment, point.pillar.key)}#point-{point.key}")
+    # htmx only swaps successful responses, so a refused save answers 200 too
+    # and shows its message next to the point.
+    return render(
+        request,
+        "assessments/questionnaire_step.html#autosave",
+        {
+            "assessment": assessment,
+            "point": point,
+            "answer": answer,
+            "error": error,
+            "progress": _progress(assessment, response, current_key=point.pillar.key),
+        },
+    )
+
+
+@member_required(Role.CONTRIBUTOR)
+def response_submit(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    response = _own_response(request, assessment)
+    if response is None:
+        return redirect(
+            "assessments:response-start", request.organisation.slug, assessment.pk
+        )
+    status = 200
+    if request.method == "POST":
+        try:
+            submit_response(response)
+        except IncompleteResponse:
+            status = 400
+        except AssessmentError as error:
+            messages.error(request, str(error))
+            return redirect(assessment)
+        else:
+            messages.success(
+                request,
+                "Thank you: your answers are submitted and count in the scorecard. "
+                "You can still change them while the assessment is open.",
+            )
+            return redirect(assessment)
+    points = list(
+        Point.objects.filter(
+            pillar__maturity_model_id=assessment.maturity_model_id
+        ).select_related("pillar")
+    )
+    answers = {a.point_id: a for a in Answer.objects.filter(response=response)}
+    rows = [(point, answers.get(point.pk)) for point in points]
+    missing = [
+        (point, f"{_step_url(assessment, point.pillar.key)}#point-{point.key}")
+        for point, answer in rows
+        if answer is None
+    ]
+    return render(
+        request,
+        "assessments/response_submit.html",
+        {
+            "assessment": assessment,
+            "response": response,
+            "rows": rows,
+            "missing": missing,
+            "tried": request.method == "POST",
+            "progress": _progress(assessment, response),
+        },
+        status=status,
+    )

@@ -1,0 +1,283 @@
+"""Linking customer feedback to hypotheses, and what the links add up to."""
+
+import re
+from collections.abc import Iterable
+
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from backlog.authoring import save_hypothesis
+from backlog.configuration import settings_for
+from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, Theme
+from backlog.prioritization import EvidenceSummary, Framework, suggested_confidence
+from backlog.scoring import refresh_scores
+from backlog.similarity import keywords, rank
+
+TITLE_LENGTH = 120
+
+
+class EvidenceError(ValueError):
+    """A link the rules refuse; the message is for people."""
+
+
+def _normalise(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip()
+
+
+def clean_snippet(item: FeedbackItem, snippet: str) -> str:
+    """The snippet as quoted, checked to be words of the item's text."""
+    snippet = _normalise(snippet)
+    if snippet and snippet.casefold() not in _normalise(item.text).casefold():
+        raise EvidenceError(
+            "The quote must be words from the feedback; select them in the text."
+        )
+    return snippet
+
+
+@transaction.atomic
+def link_feedback(
+    hypothesis: Hypothesis,
+    item: FeedbackItem,
+    *,
+    by,
+    snippet: str = "",
+    importance: int = 1,
+) -> Evidence:
+    """Link `item` to `hypothesis` as evidence; linking again updates the quote."""
+    if hypothesis.organisation_id != item.organisation_id:
+        raise EvidenceError("That feedback belongs to another organisation.")
+    if not 0 <= importance <= 3:
+        raise EvidenceError("Importance goes from 0 to 3.")
+    snippet = clean_snippet(item, snippet)
+    Hypothesis.objects.select_for_update().filter(pk=hypothesis.pk).first()
+    evidence = (
+        Evidence.objects.active()
+        .filter(hypothesis=hypothesis, feedback_item=item)
+        .first()
+    )
+    if evidence is None:
+        evidence = Evidence.objects.create(
+            hypothesis=hypothesis,
+            feedback_item=item,
+            snippet=snippet,
+            importance=importance,
+            linked_by=by,
+        )
+    else:
+        evidence.snippet = snippet or evidence.snippet
+        evidence.importance = importance
+        evidence.save(update_fields=["snippet", "importance"])
+    refresh_evidence([hypothesis.pk])
+    return evidence
+
+
+@transaction.atomic
+def unlink_feedback(evidence: Evidence, *, by) -> Evidence:
+    """End a link; the row stays as the record of who linked and unlinked it."""
+    if evidence.unlinked_at is None:
+        evidence.unlinked_at = timezone.now()
+        evidence.unlinked_by = by
+        evidence.save(update_fields=["unlinked_at", "unlinked_by"])
+        refresh_evidence([evidence.hypothesis_id])
+    return evidence
+
+
+def refresh_evidence(hypothesis_ids: Iterable[int]) -> None:
+    """Recompute the evidence aggregates of these hypotheses, and their PXL scores.
+
+    Customers without a reference (typed without one) count one each.
+    """
+    ids = list(set(hypothesis_ids))
+    if not ids:
+        return
+    now = timezone.now()
+    stats = {
+        row["hypothesis_id"]: row
+        for row in Evidence.objects.active()
+        .filter(hypothesis_id__in=ids)
+        .values("hypothesis_id")
+        .annotate(
+            items=Count("feedback_item", distinct=True),
+            known=Count(
+                "feedback_item__customer_ref",
+                distinct=True,
+                filter=~Q(feedback_item__customer_ref=""),
+            ),
+            unknown=Count("feedback_item", filter=Q(feedback_item__customer_ref="")),
+            channels=Count("feedback_item__source", distinct=True),
+            latest=Max("feedback_item__received_at"),
+        )
+        .order_by()
+    }
+    hypotheses = list(Hypothesis.objects.filter(pk__in=ids).select_for_update())
+    for hypothesis in hypotheses:
+        row = stats.get(hypothesis.pk)
+        summary = EvidenceSummary(
+            items=row["items"] if row else 0,
+            customers=(row["known"] + row["unknown"]) if row else 0,
+            channels=row["channels"] if row else 0,
+            latest=row["latest"] if row else None,
+        )
+        suggestion = suggested_confidence(summary, now)
+        hypothesis.evidence_items = summary.items
+        hypothesis.evidence_customers = summary.customers
+        hypothesis.evidence_channels = summary.channels
+        hypothesis.evidence_latest = summary.latest
+        hypothesis.evidence_strength = suggestion.value if suggestion else 0
+    Hypothesis.objects.bulk_update(
+        hypotheses,
+        [
+            "evidence_items",
+            "evidence_customers",
+            "evidence_channels",
+            "evidence_latest",
+            "evidence_strength",
+        ],
+    )
+    by_organisation: dict[int, list[Hypothesis]] = {}
+    for hypothesis in hypotheses:
+        by_organisation.setdefault(hypothesis.organisation_id, []).append(hypothesis)
+    for group in by_organisation.values():
+        ice_mode = settings_for(group[0].organisation).ice_mode
+        refresh_scores(group, [Framework.PXL], ice_mode=ice_mode)
+
+
+def refresh_evidence_of_items(item_ids: Iterable[int]) -> None:
+    """After feedback items changed, refresh the hypotheses they support."""
+    ids = list(item_ids)
+    hypothesis_ids = set()
+    for start in range(0, len(ids), 5000):
+        hypothesis_ids.update(
+            Evidence.objects.active()
+            .filter(feedback_item_id__in=ids[start : start + 5000])
+            .values_list("hypothesis_id", flat=True)
+        )
+    refresh_evidence(hypothesis_ids)
+
+
+def summary_of(hypothesis: Hypothesis) -> EvidenceSummary:
+    return EvidenceSummary(
+        items=hypothesis.evidence_items,
+        customers=hypothesis.evidence_customers,
+        channels=hypothesis.evidence_channels,
+        latest=hypothesis.evidence_latest,
+    )
+
+
+def _title_from(text: str) -> str:
+    first = re.split(r"(?<=[.!?])\s", _normalise(text), maxsplit=1)[0]
+    if len(first) > TITLE_LENGTH:
+        first = first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
+    return first
+
+
+@transaction.atomic
+def hypothesis_from_feedback(item: FeedbackItem, *, by) -> Hypothesis:
+    """A new idea whose *because we saw* is the feedback, linked to it."""
+    hypothesis = save_hypothesis(
+        Hypothesis(
+            organisation=item.organisation,
+            title=_title_from(item.text),
+            observation=f"Customer feedback ({item.get_source_display().lower()}, "
+            f"{item.received_at:%d %b %Y}): “{_normalise(item.text)[:1500]}”",
+            kind=Kind.TEST,
+            status=Status.IDEA,
+            owner=by,
+        ),
+        by=by,
+        new_tag_names=list(item.themes.values_list("name", flat=True))[:5],
+    )
+    link_feedback(hypothesis, item, by=by, importance=2)
+    hypothesis.refresh_from_db()
+    return hypothesis
+
+
+THEME_EXAMPLES = 5
+
+
+@transaction.atomic
+def hypothesis_from_theme(theme: Theme, *, by) -> Hypothesis:
+    """A new idea for a theme no hypothesis addresses, with its newest items."""
+    items = list(
+        FeedbackItem.objects.filter(themes=theme).order_by("-received_at")[
+            :THEME_EXAMPLES
+        ]
+    )
+    total = FeedbackItem.objects.filter(themes=theme).count()
+    examples = " ".join(f"“{_normalise(i.text)[:200]}”" for i in items[:3])
+    hypothesis = save_hypothesis(
+        Hypothesis(
+            organisation=theme.organisation,
+            title=f"Customers struggle with {theme.name}",
+            observation=f"{total} feedback items raise “{theme.name}”. {examples}",
+            kind=Kind.TEST,
+            status=Status.IDEA,
+            owner=by,
+        ),
+        by=by,
+        new_tag_names=[theme.name],
+    )
+    for item in items:
+        link_feedback(hypothesis, item, by=by, importance=1)
+    hypothesis.refresh_from_db()
+    return hypothesis
+
+
+SUGGESTIONS = 5
+CANDIDATE_LIMIT = 400
+
+
+def _keyword_filter(fields: Iterable[str], text: str):
+    condition = Q()
+    for word in keywords(text, limit=6):
+        for field in fields:
+            condition |= Q(**{f"{field}__icontains": word})
+    return condition
+
+
+def hypothesis_text(hypothesis: Hypothesis) -> str:
+    return " ".join(
+        [hypothesis.title, hypothesis.observation, hypothesis.change, hypothesis.impact]
+    )
+
+
+def hypotheses_like(item: FeedbackItem, limit: int = SUGGESTIONS):
+    """Open hypotheses whose words are most like the feedback's, not yet linked."""
+    condition = _keyword_filter(["title", "observation", "change", "impact"], item.text)
+    if not condition:
+        return []
+    linked = Evidence.objects.active().filter(feedback_item=item).values("hypothesis")
+    candidates = (
+        Hypothesis.objects.for_org(item.organisation_id)
+        .filter(condition, status__in=Status.open())
+        .exclude(pk__in=linked)
+        .order_by("-created_at")
+        .only("pk", "title", "observation", "change", "impact", "status")[
+            :CANDIDATE_LIMIT
+        ]
+    )
+    by_pk = {h.pk: h for h in candidates}
+    ranked = rank(item.text, [(pk, hypothesis_text(h)) for pk, h in by_pk.items()])
+    return [(by_pk[pk], score) for pk, score in ranked[:limit]]
+
+
+def feedback_like(hypothesis: Hypothesis, limit: int = SUGGESTIONS):
+    """Feedback whose words are most like the hypothesis's, not yet linked to it."""
+    text = hypothesis_text(hypothesis)
+    condition = _keyword_filter(["text"], text)
+    if not condition:
+        return []
+    linked = (
+        Evidence.objects.active().filter(hypothesis=hypothesis).values("feedback_item")
+    )
+    candidates = (
+        FeedbackItem.objects.for_org(hypothesis.organisation_id)
+        .filter(condition)
+        .exclude(pk__in=linked)
+        .order_by("-received_at")
+        .only("pk", "text", "source", "received_at")[:CANDIDATE_LIMIT]
+    )
+    by_pk = {i.pk: i for i in candidates}
+    ranked = rank(text, [(pk, i.text) for pk, i in by_pk.items()])
+    return [(by_pk[pk], score) for pk, score in ranked[:limit]]

@@ -1,0 +1,167 @@
+from django import forms
+from django.conf import settings
+from django.template.defaultfilters import filesizeformat
+
+from backlog.feedback_capture import FeedbackInput
+from backlog.feedback_import.mapping import FIELDS
+from backlog.feedback_import.values import DATE_FORMATS
+from backlog.models import FeedbackSource, Sentiment
+from cromaturity.models import Team
+
+SENTIMENT_CHOICES = [("", "Not known")] + [
+    (value, label) for value, label in Sentiment.choices if value
+]
+
+
+class FeedbackForm(forms.Form):
+    """What an agent types in a few seconds; the edit form adds the rest."""
+
+    text = forms.CharField(
+        label="What did the customer say?",
+        widget=forms.Textarea(attrs={"rows": 3, "autofocus": True}),
+        max_length=20_000,
+    )
+    source = forms.ChoiceField(
+        label="Channel",
+        choices=FeedbackSource.choices,
+        initial=FeedbackSource.CHAT,
+        widget=forms.RadioSelect,
+    )
+    page = forms.CharField(
+        label="Page or URL",
+        required=False,
+        max_length=2000,
+    )
+    themes = forms.CharField(
+        label="Themes",
+        required=False,
+        max_length=300,
+        help_text="Comma-separated, e.g. checkout, delivery.",
+        widget=forms.TextInput(attrs={"list": "known-themes"}),
+    )
+    sentiment = forms.ChoiceField(
+        choices=SENTIMENT_CHOICES, required=False, widget=forms.RadioSelect
+    )
+
+    def to_input(self) -> FeedbackInput:
+        data = self.cleaned_data
+        return FeedbackInput(
+            text=data["text"],
+            source=data["source"],
+            page=data.get("page", ""),
+            themes=data.get("themes", ""),
+            sentiment=data.get("sentiment", ""),
+            product_area=data.get("product_area", ""),
+            customer=data.get("customer", ""),
+            received_at=data.get("received_at"),
+        )
+
+
+class FeedbackEditForm(FeedbackForm):
+    product_area = forms.CharField(required=False, max_length=100)
+    customer = forms.CharField(
+        label="Customer",
+        required=False,
+        max_length=200,
+        help_text="Email or customer number; stored as a pseudonym. Leave empty to "
+        "keep the current one.",
+    )
+    received_at = forms.DateTimeField(label="Received", required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["text"].widget.attrs.pop("autofocus", None)
+        self.fields["text"].widget.attrs["rows"] = 6
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Export file",
+        help_text="CSV, TSV or XLSX exported from Zendesk, Freshdesk, Intercom, a "
+        "survey tool or a spreadsheet.",
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(too_big_message())
+        if upload.size == 0:
+            raise forms.ValidationError("The file is empty.")
+        return upload
+
+
+def too_big_message() -> str:
+    limit = filesizeformat(settings.UPLOAD_MAX_BYTES)
+    return f"The file is larger than {limit}. Split it into smaller files."
+
+
+class MappingForm(forms.Form):
+    source_system = forms.CharField(
+        label="Exported from",
+        max_length=40,
+        required=False,
+        help_text="zendesk, freshdesk, intercom… Items are matched by their id "
+        "within the same tool, so re-imports update them.",
+    )
+    date_format = forms.ChoiceField(
+        label="Dates are written",
+        choices=[(f.key, f"{f.label} ({f.example})") for f in DATE_FORMATS],
+    )
+    save_as = forms.CharField(
+        label="Save this mapping as",
+        max_length=80,
+        required=False,
+        help_text="Optional. Files with the same columns get it automatically.",
+    )
+
+    def __init__(self, *args, header: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [("", "— not in this file —")] + [(c, c) for c in header]
+        self.mapping_fields = []
+        for field in FIELDS:
+            name = f"map_{field.name}"
+            self.fields[name] = forms.ChoiceField(
+                label=field.label + (" (required)" if field.required else ""),
+                choices=choices,
+                required=False,
+                help_text=field.help,
+            )
+            self.mapping_fields.append(name)
+
+    def mapping_bound_fields(self):
+        return [self[name] for name in self.mapping_fields]
+
+    def mapping(self) -> dict[str, str]:
+        return {
+            name.removeprefix("map_"): self.cleaned_data[name]
+            for name in self.mapping_fields
+            if self.cleaned_data.get(name)
+        }
+
+
+class FeedbackFilterForm(forms.Form):
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    source = forms.ChoiceField(
+        label="Channel",
+        required=False,
+        choices=[("", "Any channel")] + FeedbackSource.choices,
+    )
+    theme = forms.CharField(label="Theme", required=False, max_length=50)
+    sentiment = forms.ChoiceField(
+        required=False,
+        choices=[("", "Any sentiment")]
+        + [(v, label) for v, label in Sentiment.choices if v],
+    )
+    team = forms.ModelChoiceField(
+        queryset=Team.objects.none(), required=False, empty_label="Any team"
+    )
+    received_from = forms.DateField(
+        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    received_to = forms.DateField(
+        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args, organisation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["team"].queryset = Team.objects.for_org(organisation)

@@ -1,0 +1,1 @@
+"""Importing customer feedback from help-desk exports (CSV, TSV, XLSX)."""

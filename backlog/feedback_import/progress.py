@@ -1,0 +1,36 @@
+"""How far a running import has read, visible to other processes at once.
+
+The import writes its rows in one database transaction, so progress cannot be
+kept in the database while it runs (SQLite would even make such a write wait for
+the import to finish). It is kept in a small file next to the uploads, which the
+web and worker processes share anyway.
+"""
+
+import json
+import os
+from pathlib import Path
+
+from django.conf import settings
+
+
+def _path(import_id: int) -> Path:
+    return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{import_id}.json"
+
+
+def write_progress(import_id: int, rows_read: int) -> None:
+    path = _path(import_id)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".tmp")
+    partial.write_text(json.dumps({"rows_read": rows_read}))
+    os.replace(partial, path)
+
+
+def read_progress(import_id: int) -> int | None:
+    try:
+        return int(json.loads(_path(import_id).read_text())["rows_read"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def clear_progress(import_id: int) -> None:
+    _path(import_id).unlink(missing_ok=True)

@@ -1,0 +1,191 @@
+"""Cleaning the records of an export into feedback rows, or rejecting them."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, tzinfo
+
+import pandas as pd
+
+from backlog.feedback_import.values import (
+    EARLIEST,
+    parse_dates,
+    parse_sentiment,
+    parse_source,
+    split_themes,
+)
+from backlog.privacy import mask_contact_details, pseudonymise
+
+MAX_EXTERNAL_ID = 200
+MAX_PAGE = 2000
+MAX_PRODUCT_AREA = 100
+
+
+@dataclass
+class CleanOptions:
+    mapping: dict[str, str]
+    date_format: str
+    tz: tzinfo
+    now: datetime
+    default_source: str
+    pseudonym_key: bytes
+    mask_contacts: bool = True
+    rating_scale: int = 5
+
+
+@dataclass(slots=True)
+class CleanRow:
+    line: int
+    external_id: str
+    received_at: datetime | None
+    text: str
+    source: str
+    customer: str
+    page: str
+    product_area: str
+    themes: list[str] = field(default_factory=list)
+    sentiment: str = ""
+    digest: str = ""
+
+
+@dataclass
+class RejectedRow:
+    line: int
+    cells: list[str]
+    reason: str
+
+
+def clean_records(
+    header: list[str],
+    records: list[tuple[int, list[str]]],
+    options: CleanOptions,
+) -> tuple[list[CleanRow], list[RejectedRow]]:
+    """Clean one chunk of records; every record ends up clean or rejected."""
+    width = len(header)
+    index = {name: position for position, name in enumerate(header)}
+    column = {
+        name: index[options.mapping[name]]
+        for name in options.mapping
+        if options.mapping[name] in index
+    }
+    rejected: list[RejectedRow] = []
+    kept: list[tuple[int, list[str]]] = []
+    for line, cells in records:
+        if len(cells) > width and any(c.strip() for c in cells[width:]):
+            rejected.append(
+                RejectedRow(
+                    line,
+                    cells,
+                    f"{len(cells)} cells where the header has {width} (a delimiter "
+                    "inside unquoted text?)",
+                )
+            )
+            continue
+        kept.append((line, (cells + [""] * width)[:width]))
+
+    def values(name: str) -> list[str]:
+        position = column.get(name)
+        if position is None:
+            return [""] * len(kept)
+        return [cells[position] for _, cells in kept]
+
+    stamps: list = [None] * len(kept)
+    date_problems: list[str | None] = [None] * len(kept)
+    if "received_at" in column:
+        raw = pd.Series(values("received_at"), dtype=object)
+        dates = parse_dates(raw, options.date_format, options.tz)
+        date_problems = date_problems_of(raw, dates, options.now)
+        stamps = [None if pd.isna(d) else d.to_pydatetime() for d in dates.tolist()]
+    texts, subjects = values("text"), values("subject")
+    ids, sources = values("external_id"), values("source")
+    customers, pages = values("customer"), values("page")
+    areas, themes = values("product_area"), values("themes")
+    ratings = values("sentiment")
+    date_column = options.mapping.get("received_at", "")
+    clean: list[CleanRow] = []
+    for i, (line, cells) in enumerate(kept):
+        text = texts[i].strip() or subjects[i].strip()
+        external_id = ids[i].strip()
+        page = pages[i].strip()
+        area = areas[i].strip()
+        reason = None
+        if not text:
+            reason = "no text"
+        elif "external_id" in column and not external_id:
+            reason = f"no id in column “{options.mapping['external_id']}”"
+        elif len(external_id) > MAX_EXTERNAL_ID:
+            reason = f"id longer than {MAX_EXTERNAL_ID} characters"
+        elif len(page) > MAX_PAGE:
+            reason = f"page longer than {MAX_PAGE} characters"
+        elif len(area) > MAX_PRODUCT_AREA:
+            reason = f"product area longer than {MAX_PRODUCT_AREA} characters"
+        elif date_problems[i]:
+            reason = f"{date_problems[i]} in column “{date_column}”"
+        if reason:
+            rejected.append(RejectedRow(line, cells, reason))
+            continue
+        if "\x00" in text or "\x00" in page or "\x00" in external_id:
+            # Databases refuse NUL characters in text; they carry no meaning here.
+            text, page = text.replace("\x00", ""), page.replace("\x00", "")
+            external_id = external_id.replace("\x00", "")
+        if options.mask_contacts:
+            text = mask_contact_details(text)
+            page = mask_contact_details(page)
+        row = CleanRow(
+            line=line,
+            external_id=external_id,
+            received_at=stamps[i],
+            text=text,
+            source=parse_source(sources[i], options.default_source),
+            customer=pseudonymise(customers[i], options.pseudonym_key),
+            page=page,
+            product_area=area,
+            themes=split_themes(themes[i]),
+            sentiment=parse_sentiment(ratings[i], options.rating_scale),
+        )
+        row.digest = digest(row)
+        if not row.external_id:
+            row.external_id = "auto-" + row.digest[:32]
+        clean.append(row)
+    rejected.sort(key=lambda r: r.line)
+    return clean, rejected
+
+
+def date_problems_of(
+    raw: pd.Series, dates: pd.Series, now: datetime
+) -> list[str | None]:
+    """The reason each date cannot be used, or None (computed for a whole chunk)."""
+    text = raw.fillna("").astype(str).str.strip()
+    empty = (text == "").tolist()
+    missing = dates.isna().tolist()
+    early = (dates < EARLIEST).fillna(False).tolist()
+    late = (dates > now + timedelta(days=1)).fillna(False).tolist()
+    problems: list[str | None] = []
+    for i, value in enumerate(text.tolist()):
+        if empty[i]:
+            problems.append("no date")
+        elif missing[i]:
+            problems.append(f"impossible date “{value}”")
+        elif early[i]:
+            problems.append(f"date “{value}” is before 1990")
+        elif late[i]:
+            problems.append(f"date “{value}” is in the future")
+        else:
+            problems.append(None)
+    return problems
+
+
+def digest(row: CleanRow) -> str:
+    """A fingerprint of the row's content, to tell updated from unchanged items."""
+    payload = "\x1f".join(
+        (
+            row.text,
+            row.received_at.isoformat() if row.received_at else "",
+            row.source,
+            row.customer,
+            row.page,
+            row.product_area,
+            ",".join(row.themes),
+            row.sentiment,
+        )
+    )
+    return hashlib.blake2b(payload.encode(), digest_size=20).hexdigest()

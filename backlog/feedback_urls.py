@@ -1,0 +1,56 @@
+from django.urls import path
+
+from backlog.views import evidence, feedback, feedback_imports
+
+app_name = "feedback"
+
+urlpatterns = [
+    path("", feedback.item_list, name="item-list"),
+    path("new/", feedback.item_create, name="item-create"),
+    path("<int:feedback_item_id>/", feedback.item_detail, name="item-detail"),
+    path("<int:feedback_item_id>/edit/", feedback.item_update, name="item-update"),
+    path("<int:feedback_item_id>/delete/", feedback.item_delete, name="item-delete"),
+    path(
+        "<int:feedback_item_id>/link/",
+        evidence.link_from_feedback,
+        name="item-link",
+    ),
+    path(
+        "<int:feedback_item_id>/link/candidates/",
+        evidence.hypothesis_candidates,
+        name="item-link-candidates",
+    ),
+    path(
+        "<int:feedback_item_id>/hypothesis/",
+        evidence.hypothesis_from_item,
+        name="item-hypothesis",
+    ),
+    path("themes/", feedback.theme_list, name="theme-list"),
+    path(
+        "themes/<int:theme_id>/hypothesis/",
+        evidence.hypothesis_for_theme,
+        name="theme-hypothesis",
+    ),
+    path("imports/", feedback_imports.import_list, name="import-list"),
+    path("imports/upload/", feedback_imports.import_create, name="import-create"),
+    path(
+        "imports/<int:feedback_import_id>/",
+        feedback_imports.import_detail,
+        name="import-detail",
+    ),
+    path(
+        "imports/<int:feedback_import_id>/confirm/",
+        feedback_imports.import_confirm,
+        name="import-confirm",
+    ),
+    path(
+        "imports/<int:feedback_import_id>/retry/",
+        feedback_imports.import_retry,
+        name="import-retry",
+    ),
+    path(
+        "imports/<int:feedback_import_id>/rejected.csv",
+        feedback_imports.import_rejected,
+        name="import-rejected",
+    ),
+]

@@ -1,0 +1,47 @@
+from backlog.models.configuration import BacklogSettings
+from backlog.models.evidence import IMPORTANCE_CHOICES, Evidence
+from backlog.models.experiments import Experiment, Variant
+from backlog.models.feedback import (
+    FeedbackImport,
+    FeedbackItem,
+    FeedbackSource,
+    FeedbackTheme,
+    ImportMapping,
+    ImportStatus,
+    Sentiment,
+    Theme,
+)
+from backlog.models.hypotheses import (
+    Hypothesis,
+    HypothesisQuerySet,
+    Kind,
+    Page,
+    Result,
+    Status,
+    Tag,
+)
+from backlog.models.scores import Score
+
+__all__ = [
+    "BacklogSettings",
+    "Evidence",
+    "Experiment",
+    "FeedbackImport",
+    "FeedbackItem",
+    "FeedbackSource",
+    "FeedbackTheme",
+    "Hypothesis",
+    "HypothesisQuerySet",
+    "IMPORTANCE_CHOICES",
+    "ImportMapping",
+    "ImportStatus",
+    "Kind",
+    "Page",
+    "Result",
+    "Score",
+    "Sentiment",
+    "Status",
+    "Tag",
+    "Theme",
+    "Variant",
+]

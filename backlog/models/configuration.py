@@ -1,0 +1,116 @@
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from backlog.planner import Plan, PlanError, plan_test
+from backlog.prioritization import Framework, IceMode
+from cromaturity.models import Organisation, OrgQuerySet
+
+
+class BacklogSettings(models.Model):
+    """How one organisation ranks its backlog and plans its tests."""
+
+    organisation = models.OneToOneField(
+        Organisation, on_delete=models.CASCADE, related_name="backlog_settings"
+    )
+    primary_framework = models.CharField(
+        max_length=3,
+        choices=Framework,
+        default=Framework.ICE,
+        help_text="The list and the board rank hypotheses by this framework.",
+    )
+    ice_mode = models.CharField(
+        "ICE score",
+        max_length=10,
+        choices=IceMode,
+        default=IceMode.MEAN,
+    )
+    minimum_detectable_effect = models.DecimalField(
+        "minimum detectable effect (%)",
+        max_digits=5,
+        decimal_places=1,
+        default=Decimal("10.0"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(500)],
+        help_text="Relative change the planner sizes tests for, e.g. 10 for +10 %.",
+    )
+    significance = models.DecimalField(
+        "significance level (%)",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("5.0"),
+        validators=[MinValueValidator(Decimal("0.1")), MaxValueValidator(20)],
+    )
+    power = models.DecimalField(
+        "power (%)",
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("80.0"),
+        validators=[MinValueValidator(50), MaxValueValidator(Decimal("99.9"))],
+    )
+    mask_contact_details = models.BooleanField(
+        "mask emails and phone numbers in feedback",
+        default=True,
+        help_text="Replaced by [email] and [phone] when feedback is saved or "
+        "imported. Customers are always stored as pseudonyms.",
+    )
+    variants = models.PositiveSmallIntegerField(
+        "variants, control included",
+        default=2,
+        validators=[MinValueValidator(2), MaxValueValidator(10)],
+    )
+
+    objects = OrgQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = "backlog settings"
+        verbose_name_plural = "backlog settings"
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(primary_framework__in=Framework.values),
+                name="backlog_settings_framework_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(ice_mode__in=IceMode.values),
+                name="backlog_settings_ice_mode_valid",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(
+                    minimum_detectable_effect__gt=0,
+                    significance__gt=0,
+                    significance__lt=100,
+                    power__gt=0,
+                    power__lt=100,
+                    variants__gte=2,
+                ),
+                name="backlog_settings_planner_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Backlog settings of {self.organisation}"
+
+    @property
+    def score_field(self) -> str:
+        return f"{self.primary_framework}_score"
+
+    def plan_for(self, page) -> Plan | None:
+        """The default test plan for a page, or None without its traffic numbers."""
+        if page is None or not page.daily_visitors or page.baseline_rate is None:
+            return None
+        try:
+            return plan_test(
+                baseline_rate=page.baseline_rate,
+                relative_mde=float(self.minimum_detectable_effect) / 100,
+                alpha=float(self.significance) / 100,
+                power=float(self.power) / 100,
+                variants=self.variants,
+                daily_visitors=page.daily_visitors,
+            )
+        except PlanError:
+            return None
+
+    def too_long_for(self, page) -> bool:
+        """Whether a default test on this page needs more than eight weeks."""
+        plan = self.plan_for(page)
+        return plan is not None and plan.too_long

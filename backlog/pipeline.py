@@ -1,0 +1,133 @@
+"""The one place that decides how a hypothesis moves through the pipeline.
+
+Forward: idea → backlog → ready → running → analysing → concluded.
+Aside: *parked* or *rejected* from any status before concluded.
+Back: backlog → idea (needs more thought), ready → backlog (not ready after all),
+running → ready (stopped before launch or relaunch), analysing → running (needs
+more data), concluded → analysing (reopen to correct the result), parked and
+rejected → idea or backlog (reconsidered), and parked ↔ rejected.
+
+A concluded hypothesis is the record of a test, so it cannot be parked or
+rejected; reopen it first. Checks on entering a status:
+
+* *ready* needs a primary metric ("measured by") and at least one score;
+* *concluded* needs a result (won, lost, inconclusive) and a learning.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import get_text_list
+
+from backlog.models import Hypothesis, Result, Status
+
+S = Status
+TRANSITIONS: dict[Status, tuple[Status, ...]] = {
+    S.IDEA: (S.BACKLOG, S.PARKED, S.REJECTED),
+    S.BACKLOG: (S.READY, S.IDEA, S.PARKED, S.REJECTED),
+    S.READY: (S.RUNNING, S.BACKLOG, S.PARKED, S.REJECTED),
+    S.RUNNING: (S.ANALYSING, S.READY, S.PARKED, S.REJECTED),
+    S.ANALYSING: (S.CONCLUDED, S.RUNNING, S.PARKED, S.REJECTED),
+    S.CONCLUDED: (S.ANALYSING,),
+    S.PARKED: (S.IDEA, S.BACKLOG, S.REJECTED),
+    S.REJECTED: (S.IDEA, S.BACKLOG, S.PARKED),
+}
+
+
+class MoveRefused(Exception):
+    """A move the pipeline does not allow; the message says why, for people."""
+
+
+def allowed_moves(status: Status) -> tuple[Status, ...]:
+    return TRANSITIONS[Status(status)]
+
+
+def _names(statuses) -> str:
+    return get_text_list([Status(s).label for s in statuses], "or")
+
+
+def check_move(
+    status: Status,
+    to_status: Status,
+    *,
+    metric: str,
+    score_count: int,
+    result: str = "",
+    learning: str = "",
+) -> str | None:
+    """Why the move from `status` to `to_status` is refused, or None if allowed."""
+    status, to_status = Status(status), Status(to_status)
+    if status == to_status:
+        return f"It is already {status.label.lower()}."
+    if to_status not in TRANSITIONS[status]:
+        if status == Status.CONCLUDED:
+            return (
+                "A concluded hypothesis is the record of its test: reopen it "
+                "(move it to Analysing) before anything else."
+            )
+        return (
+            f"A hypothesis cannot go from {status.label} to {to_status.label}; "
+            f"from {status.label} it can go to {_names(TRANSITIONS[status])}."
+        )
+    if to_status == Status.READY:
+        missing = []
+        if not metric.strip():
+            missing.append("a primary metric (“measured by”)")
+        if score_count < 1:
+            missing.append("at least one score")
+        if missing:
+            return f"It cannot be ready yet: it needs {' and '.join(missing)}."
+    if to_status == Status.CONCLUDED:
+        missing = []
+        if result not in Result.values:
+            missing.append("a result (won, lost or inconclusive)")
+        if not learning.strip():
+            missing.append("a learning")
+        if missing:
+            return f"Concluding needs {' and '.join(missing)}."
+    return None
+
+
+@transaction.atomic
+def move_hypothesis(
+    hypothesis: Hypothesis,
+    to_status: Status,
+    *,
+    by,
+    result: str = "",
+    learning: str | None = None,
+) -> Hypothesis:
+    """Move the hypothesis or raise MoveRefused with the reason.
+
+    Concluding records the result and the learning given (or the learning the
+    hypothesis already has). Reopening a concluded hypothesis clears its result
+    but keeps the learning.
+    """
+    to_status = Status(to_status)
+    current = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
+    learning = current.learning if learning is None else learning.strip()
+    reason = check_move(
+        current.status,
+        to_status,
+        metric=current.metric,
+        score_count=current.score_total,
+        result=result,
+        learning=learning,
+    )
+    if reason:
+        raise MoveRefused(reason)
+    now = timezone.now()
+    hypothesis.status = to_status
+    hypothesis.status_changed_at = now
+    hypothesis.status_changed_by = by
+    fields = ["status", "status_changed_at", "status_changed_by", "updated_at"]
+    if to_status == Status.CONCLUDED:
+        hypothesis.result = result
+        hypothesis.learning = learning
+        hypothesis.concluded_at = now
+        fields += ["result", "learning", "concluded_at"]
+    elif current.status == Status.CONCLUDED:
+        hypothesis.result = ""
+        hypothesis.concluded_at = None
+        fields += ["result", "concluded_at"]
+    hypothesis.save(update_fields=fields)
+    return hypothesis

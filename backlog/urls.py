@@ -1,0 +1,85 @@
+from django.urls import path
+
+from backlog.views import (
+    board,
+    configuration,
+    evidence,
+    experiments,
+    hypotheses,
+    learnings,
+    pages,
+    planning,
+)
+
+app_name = "backlog"
+
+urlpatterns = [
+    path(
+        "<int:hypothesis_id>/evidence/",
+        evidence.link_from_hypothesis,
+        name="evidence-link",
+    ),
+    path(
+        "<int:hypothesis_id>/evidence/candidates/",
+        evidence.feedback_candidates,
+        name="evidence-candidates",
+    ),
+    path(
+        "evidence/<int:evidence_id>/unlink/",
+        evidence.evidence_unlink,
+        name="evidence-unlink",
+    ),
+    path("", hypotheses.hypothesis_list, name="hypothesis-list"),
+    path("new/", hypotheses.hypothesis_create, name="hypothesis-create"),
+    path(
+        "<int:hypothesis_id>/", hypotheses.hypothesis_detail, name="hypothesis-detail"
+    ),
+    path(
+        "<int:hypothesis_id>/edit/",
+        hypotheses.hypothesis_update,
+        name="hypothesis-update",
+    ),
+    path(
+        "<int:hypothesis_id>/delete/",
+        hypotheses.hypothesis_delete,
+        name="hypothesis-delete",
+    ),
+    path(
+        "<int:hypothesis_id>/score/",
+        hypotheses.hypothesis_score,
+        name="hypothesis-score",
+    ),
+    path("<int:hypothesis_id>/move/", board.hypothesis_move, name="hypothesis-move"),
+    path(
+        "<int:hypothesis_id>/conclude/",
+        board.hypothesis_conclude,
+        name="hypothesis-conclude",
+    ),
+    path(
+        "<int:hypothesis_id>/planner/",
+        planning.hypothesis_planner,
+        name="hypothesis-planner",
+    ),
+    path(
+        "<int:hypothesis_id>/experiments/new/",
+        experiments.experiment_create,
+        name="experiment-create",
+    ),
+    path(
+        "experiments/<int:experiment_id>/",
+        experiments.experiment_update,
+        name="experiment-update",
+    ),
+    path(
+        "experiments/<int:experiment_id>/delete/",
+        experiments.experiment_delete,
+        name="experiment-delete",
+    ),
+    path("board/", board.board, name="board"),
+    path("learnings/", learnings.learning_list, name="learning-list"),
+    path("planner/", planning.planner, name="planner"),
+    path("pages/", pages.page_list, name="page-list"),
+    path("pages/<int:page_id>/", pages.page_update, name="page-update"),
+    path("pages/<int:page_id>/delete/", pages.page_delete, name="page-delete"),
+    path("settings/", configuration.backlog_settings, name="settings"),
+]

@@ -1,0 +1,182 @@
+from django.contrib import messages
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
+
+from backlog.configuration import settings_for
+from backlog.filters import BoardFilter, style_filter_form
+from backlog.forms import ConcludeForm, MoveForm
+from backlog.models import Hypothesis, Status
+from backlog.models.hypotheses import SCORE_FIELDS
+from backlog.pipeline import MoveRefused, allowed_moves, move_hypothesis
+from backlog.prioritization import Framework
+from backlog.views.hypotheses import hypothesis_for, safe_next
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+CARDS_PER_COLUMN = 20
+
+
+class Column:
+    def __init__(self, status: Status, cards: list, total: int):
+        self.status = status
+        self.cards = cards
+        self.total = total
+
+    @property
+    def hidden(self) -> int:
+        return self.total - len(self.cards)
+
+
+def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dict:
+    """The board's columns for the filters in `query`, in a fixed number of queries.
+
+    Each column shows its best-ranked cards; one query with a window function
+    picks them for all columns at once.
+    """
+    organisation = request.organisation
+    backlog_settings = settings_for(organisation)
+    primary = Framework(backlog_settings.primary_framework)
+    filters = BoardFilter(
+        query,
+        queryset=Hypothesis.objects.for_org(organisation),
+        request=request,
+        backlog_settings=backlog_settings,
+    )
+    style_filter_form(filters.form)
+    matching = filters.qs
+    totals = dict(
+        matching.order_by()
+        .values("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    place = Window(
+        RowNumber(),
+        partition_by=[F("status")],
+        order_by=[
+            F(SCORE_FIELDS[primary]).desc(nulls_last=True),
+            F("created_at").asc(),
+            F("pk").asc(),
+        ],
+    )
+    cards = (
+        matching.select_related("owner", "page")
+        .prefetch_related("tags")
+        .annotate(place=place)
+        .filter(place__lte=CARDS_PER_COLUMN)
+    )
+    by_status = {status: [] for status in Status}
+    for card in sorted(cards, key=lambda h: h.place):
+        card.moves = allowed_moves(card.status)
+        card.refusal = (refused or {}).get(card.pk)
+        card.just_moved = card.pk == moved
+        by_status[Status(card.status)].append(card)
+    columns = [
+        Column(status, by_status[status], totals.get(status, 0)) for status in Status
+    ]
+    query_string = urlencode(
+        [(k, v) for k, values in query.lists() for v in values], doseq=True
+    )
+    return {
+        "columns": columns,
+        "filters": filters,
+        "primary": primary,
+        "board_query": query_string,
+        "board_url": reverse("backlog:board", args=[organisation.slug])
+        + (f"?{query_string}" if query_string else ""),
+        "can_move": request.membership.can_edit,
+        "statuses": list(Status),
+    }
+
+
+@member_required()
+def board(request):
+    return render(request, "backlog/board.html", board_context(request, request.GET))
+
+
+@member_required(Role.VIEWER, write_role=Role.EDITOR)
+@require_POST
+def hypothesis_move(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id)
+    form = MoveForm(request.POST)
+    conclude_url = reverse(
+        "backlog:hypothesis-conclude", args=[request.organisation.slug, hypothesis.pk]
+    )
+    reason = None
+    if not form.is_valid():
+        reason = "Choose the status to move it to."
+    else:
+        to_status = Status(form.cleaned_data["to_status"])
+        if to_status == Status.CONCLUDED and to_status in allowed_moves(
+            hypothesis.status
+        ):
+            # Concluding needs a result and a learning: ask for them.
+            if request.htmx:
+                return HttpResponseClientRedirect(conclude_url)
+            return redirect(conclude_url)
+        try:
+            move_hypothesis(hypothesis, to_status, by=request.user)
+        except MoveRefused as refusal:
+            reason = str(refusal)
+    if request.htmx:
+        query = QueryDict(request.POST.get("board_query", ""))
+        context = board_context(
+            request,
+            query,
+            refused={hypothesis.pk: reason} if reason else None,
+            moved=None if reason else hypothesis.pk,
+        )
+        context["announcement"] = (
+            f"“{hypothesis}” was not moved. {reason}"
+            if reason
+            else f"“{hypothesis}” moved to {hypothesis.get_status_display()}."
+        )
+        return render(request, "backlog/board.html#board", context)
+    if reason:
+        messages.error(request, f"“{hypothesis}” was not moved. {reason}")
+    else:
+        messages.success(
+            request, f"“{hypothesis}” moved to {hypothesis.get_status_display()}."
+        )
+    return redirect(safe_next(request, hypothesis.get_absolute_url()))
+
+
+@member_required(Role.EDITOR)
+def hypothesis_conclude(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id)
+    initial = {"learning": hypothesis.learning, "result": hypothesis.result}
+    form = ConcludeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            move_hypothesis(
+                hypothesis,
+                Status.CONCLUDED,
+                by=request.user,
+                result=form.cleaned_data["result"],
+                learning=form.cleaned_data["learning"],
+            )
+        except MoveRefused as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"“{hypothesis}” is concluded: {hypothesis.get_result_display()}. "
+                "Its learning is in the library.",
+            )
+            return redirect(hypothesis)
+    return render(
+        request,
+        "backlog/hypothesis_conclude.html",
+        {
+            "hypothesis": hypothesis,
+            "form": form,
+            "can_conclude": Status.CONCLUDED in allowed_moves(hypothesis.status),
+        },
+        status=400 if request.method == "POST" else 200,
+    )

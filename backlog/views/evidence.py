@@ -1,0 +1,211 @@
+"""Linking feedback and hypotheses, from either side, and unlinking."""
+
+from django import forms
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from backlog.evidence import (
+    EvidenceError,
+    feedback_like,
+    hypotheses_like,
+    hypothesis_from_feedback,
+    hypothesis_from_theme,
+    link_feedback,
+    unlink_feedback,
+)
+from backlog.models import (
+    IMPORTANCE_CHOICES,
+    Evidence,
+    FeedbackItem,
+    Hypothesis,
+    Status,
+    Theme,
+)
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+SEARCH_RESULTS = 10
+
+
+class LinkForm(forms.Form):
+    snippet = forms.CharField(
+        label="Quote",
+        required=False,
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Select words in the feedback to quote them, or leave empty.",
+    )
+    importance = forms.TypedChoiceField(
+        choices=IMPORTANCE_CHOICES, coerce=int, initial=1, label="Importance"
+    )
+
+
+def _hypothesis(request, hypothesis_id) -> Hypothesis:
+    return get_object_or_404(
+        Hypothesis.objects.for_org(request.organisation), pk=hypothesis_id
+    )
+
+
+def _item(request, feedback_item_id) -> FeedbackItem:
+    return get_object_or_404(
+        FeedbackItem.objects.for_org(request.organisation), pk=feedback_item_id
+    )
+
+
+@member_required()
+def hypothesis_candidates(request, feedback_item_id):
+    """Hypotheses to link a feedback item to: suggestions, or a title search."""
+    item = _item(request, feedback_item_id)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        found = (
+            Hypothesis.objects.for_org(request.organisation)
+            .search(query)
+            .exclude(status=Status.REJECTED)
+            .order_by("-updated_at")[:SEARCH_RESULTS]
+        )
+        candidates = [(h, None) for h in found]
+    else:
+        candidates = hypotheses_like(item)
+    return render(
+        request,
+        "backlog/_hypothesis_candidates.html",
+        {"item": item, "candidates": candidates, "query": query},
+    )
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def link_from_feedback(request, feedback_item_id):
+    item = _item(request, feedback_item_id)
+    form = LinkForm(request.POST)
+    hypothesis = (
+        Hypothesis.objects.for_org(request.organisation)
+        .filter(pk=request.POST.get("hypothesis") or 0)
+        .first()
+        if (request.POST.get("hypothesis") or "").isdigit()
+        else None
+    )
+    if hypothesis is None:
+        messages.error(request, "Choose the hypothesis this feedback supports.")
+    elif not form.is_valid():
+        messages.error(request, "Check the quote and the importance.")
+    else:
+        try:
+            link_feedback(
+                hypothesis,
+                item,
+                by=request.user,
+                snippet=form.cleaned_data["snippet"],
+                importance=form.cleaned_data["importance"],
+            )
+        except EvidenceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, f"Linked to “{hypothesis.title}”.")
+    return redirect("feedback:item-detail", request.organisation.slug, item.pk)
+
+
+@member_required()
+def feedback_candidates(request, hypothesis_id):
+    """Feedback to attach to a hypothesis: suggestions, or a text search."""
+    hypothesis = _hypothesis(request, hypothesis_id)
+    query = request.GET.get("q", "").strip()[:200]
+    if query:
+        linked = Evidence.objects.active().filter(hypothesis=hypothesis)
+        found = (
+            FeedbackItem.objects.for_org(request.organisation)
+            .matching({"q": query})
+            .exclude(pk__in=linked.values("feedback_item"))
+            .order_by("-received_at")[:SEARCH_RESULTS]
+        )
+        candidates = [(i, None) for i in found]
+    else:
+        candidates = feedback_like(hypothesis)
+    return render(
+        request,
+        "backlog/_feedback_candidates.html",
+        {"hypothesis": hypothesis, "candidates": candidates, "query": query},
+    )
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def link_from_hypothesis(request, hypothesis_id):
+    hypothesis = _hypothesis(request, hypothesis_id)
+    form = LinkForm(request.POST)
+    item = (
+        FeedbackItem.objects.for_org(request.organisation)
+        .filter(pk=request.POST.get("feedback_item") or 0)
+        .first()
+        if (request.POST.get("feedback_item") or "").isdigit()
+        else None
+    )
+    if item is None:
+        messages.error(request, "Choose the feedback to attach.")
+    elif not form.is_valid():
+        messages.error(request, "Check the quote and the importance.")
+    else:
+        try:
+            link_feedback(
+                hypothesis,
+                item,
+                by=request.user,
+                snippet=form.cleaned_data["snippet"],
+                importance=form.cleaned_data["importance"],
+            )
+        except EvidenceError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, "Feedback attached as evidence.")
+    return redirect(hypothesis.get_absolute_url() + "#evidence")
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def evidence_unlink(request, evidence_id):
+    evidence = get_object_or_404(
+        Evidence.objects.for_org(request.organisation).select_related("hypothesis"),
+        pk=evidence_id,
+    )
+    if not (request.membership.can_edit or evidence.linked_by_id == request.user.pk):
+        raise PermissionDenied("Only editors and the person who linked it may unlink.")
+    unlink_feedback(evidence, by=request.user)
+    messages.success(request, "Link removed; the record of it is kept.")
+    back = request.POST.get("back")
+    if back == "feedback":
+        return redirect(
+            "feedback:item-detail", request.organisation.slug, evidence.feedback_item_id
+        )
+    return redirect(evidence.hypothesis.get_absolute_url() + "#evidence")
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def hypothesis_from_item(request, feedback_item_id):
+    item = _item(request, feedback_item_id)
+    hypothesis = hypothesis_from_feedback(item, by=request.user)
+    messages.success(
+        request,
+        "A new idea was created from the feedback and linked to it. Complete it "
+        "with what you expect to change and how to measure it.",
+    )
+    return redirect(
+        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
+    )
+
+
+@member_required(Role.CONTRIBUTOR)
+@require_POST
+def hypothesis_for_theme(request, theme_id):
+    theme = get_object_or_404(Theme.objects.for_org(request.organisation), pk=theme_id)
+    hypothesis = hypothesis_from_theme(theme, by=request.user)
+    messages.success(
+        request,
+        f"A new idea for “{theme}” was created with its newest feedback as evidence.",
+    )
+    return redirect(
+        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
+    )

@@ -1,0 +1,102 @@
+from django.contrib import messages
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from backlog.forms import ControlForm, ExperimentForm, VariantFormSet
+from backlog.models import Experiment
+from backlog.results import ResultsError, delete_experiment, record_experiment
+from backlog.views.hypotheses import hypothesis_for
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+DEFAULT_VARIANTS = [
+    {"name": "Control", "planned_weight": 1},
+    {"name": "Variant B", "planned_weight": 1},
+]
+
+
+def experiment_for(request, experiment_id: int) -> Experiment:
+    experiment = get_object_or_404(
+        Experiment.objects.for_org(request.organisation).select_related("hypothesis"),
+        pk=experiment_id,
+    )
+    experiment.hypothesis.organisation = request.organisation
+    return experiment
+
+
+def _edit(request, experiment: Experiment, *, initial_variants, control_index):
+    hypothesis = experiment.hypothesis
+    data = request.POST if request.method == "POST" else None
+    form = ExperimentForm(data, instance=experiment, prefix="experiment")
+    variants = VariantFormSet(data, initial=initial_variants, prefix="variants")
+    control = ControlForm(data, initial={"control": control_index})
+    if data is not None and form.is_valid() and variants.is_valid():
+        if control.is_valid():
+            try:
+                record_experiment(
+                    form.save(commit=False),
+                    variants.variants(control.cleaned_data["control"]),
+                    by=request.user,
+                )
+            except ResultsError as error:
+                variants._non_form_errors = variants.error_class([str(error)])
+            else:
+                messages.success(request, f"Results of “{experiment.name}” saved.")
+                return redirect(f"{hypothesis.get_absolute_url()}#results")
+        else:
+            variants._non_form_errors = variants.error_class(
+                ["Mark one variant as the control."]
+            )
+    chosen = control_index
+    if control.is_bound and control.is_valid():
+        chosen = control.cleaned_data["control"]
+    return render(
+        request,
+        "backlog/experiment_form.html",
+        {
+            "hypothesis": hypothesis,
+            "experiment": experiment,
+            "form": form,
+            "variants": variants,
+            "control_index": chosen,
+        },
+        status=400 if data is not None else 200,
+    )
+
+
+@member_required(Role.EDITOR)
+def experiment_create(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id)
+    experiment = Experiment(hypothesis=hypothesis)
+    return _edit(
+        request, experiment, initial_variants=DEFAULT_VARIANTS, control_index=0
+    )
+
+
+@member_required(Role.EDITOR)
+def experiment_update(request, experiment_id):
+    experiment = experiment_for(request, experiment_id)
+    current = list(experiment.variants.all())
+    initial = [
+        {
+            "name": v.name,
+            "visitors": v.visitors,
+            "conversions": v.conversions,
+            "planned_weight": v.planned_weight,
+        }
+        for v in current
+    ]
+    control_index = next((i for i, v in enumerate(current) if v.is_control), 0)
+    return _edit(
+        request, experiment, initial_variants=initial, control_index=control_index
+    )
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def experiment_delete(request, experiment_id):
+    experiment = experiment_for(request, experiment_id)
+    hypothesis = experiment.hypothesis
+    delete_experiment(experiment)
+    messages.success(request, f"The results of “{experiment.name}” were deleted.")
+    return redirect(f"{hypothesis.get_absolute_url()}#results")

@@ -1,0 +1,378 @@
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from backlog.authoring import delete_hypothesis, save_hypothesis
+from backlog.configuration import settings_for
+from backlog.evidence import summary_of
+from backlog.filters import HypothesisFilter, style_filter_form
+from backlog.forms import HypothesisForm, score_form
+from backlog.models import Evidence, Hypothesis, Kind, Score, Status
+from backlog.pipeline import allowed_moves, check_move
+from backlog.prioritization import (
+    DISAGREEMENT_SHARE,
+    PXL_MAX,
+    Framework,
+    IceMode,
+    disagreement_threshold,
+    scale,
+    suggested_confidence,
+    summarise,
+)
+from backlog.scoring import score_hypothesis
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+PAGE_SIZE = 25
+PREFILLED = ["title", "observation", "change", "audience", "impact", "metric"]
+
+
+def hypothesis_for(request, hypothesis_id: int, queryset=None) -> Hypothesis:
+    queryset = queryset if queryset is not None else Hypothesis.objects
+    hypothesis = get_object_or_404(
+        queryset.for_org(request.organisation), pk=hypothesis_id
+    )
+    hypothesis.organisation = request.organisation
+    return hypothesis
+
+
+def safe_next(request, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ) and target.startswith("/"):
+        return target
+    return fallback
+
+
+class Row:
+    """One hypothesis as a row of the ranked list."""
+
+    def __init__(
+        self, hypothesis, *, position, form, my_score, too_long, ice_mode, saved=False
+    ):
+        self.hypothesis = hypothesis
+        self.position = position
+        self.form = form
+        self.my_score = my_score
+        self.my_value = (
+            my_score.value(ice_mode, feedback_linked=hypothesis.evidence_items > 0)
+            if my_score
+            else None
+        )
+        self.too_long = too_long
+        self.saved = saved
+
+
+def _row(request, hypothesis, *, position, backlog_settings, form=None, saved=False):
+    primary = Framework(backlog_settings.primary_framework)
+    my_score = Score.objects.filter(
+        hypothesis=hypothesis, scorer=request.user, framework=primary
+    ).first()
+    row = Row(
+        hypothesis,
+        position=position,
+        form=form
+        or score_form(primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}"),
+        my_score=my_score,
+        too_long=hypothesis.awaits_test
+        and backlog_settings.too_long_for(hypothesis.page),
+        ice_mode=backlog_settings.ice_mode,
+        saved=saved,
+    )
+    return row
+
+
+def _list_context(backlog_settings) -> dict:
+    primary = Framework(backlog_settings.primary_framework)
+    return {
+        "backlog_settings": backlog_settings,
+        "primary": primary,
+        "frameworks": list(Framework),
+        "ice_product": backlog_settings.ice_mode == IceMode.PRODUCT,
+    }
+
+
+@member_required()
+def hypothesis_list(request):
+    organisation = request.organisation
+    backlog_settings = settings_for(organisation)
+    primary = Framework(backlog_settings.primary_framework)
+    filters = HypothesisFilter(
+        request.GET,
+        queryset=Hypothesis.objects.for_org(organisation).for_list(),
+        request=request,
+        backlog_settings=backlog_settings,
+    )
+    style_filter_form(filters.form)
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    hypotheses = list(page.object_list)
+    mine = {
+        score.hypothesis_id: score
+        for score in Score.objects.filter(
+            hypothesis__in=hypotheses, scorer=request.user, framework=primary
+        )
+    }
+    plans = {}
+    rows = []
+    for offset, hypothesis in enumerate(hypotheses):
+        if hypothesis.page_id not in plans:
+            plans[hypothesis.page_id] = backlog_settings.too_long_for(hypothesis.page)
+        my_score = mine.get(hypothesis.pk)
+        rows.append(
+            Row(
+                hypothesis,
+                position=page.start_index() + offset,
+                form=score_form(
+                    primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}"
+                ),
+                my_score=my_score,
+                too_long=hypothesis.awaits_test and plans[hypothesis.page_id],
+                ice_mode=backlog_settings.ice_mode,
+            )
+        )
+    context = {
+        **_list_context(backlog_settings),
+        "filters": filters,
+        "page_obj": page,
+        "rows": rows,
+    }
+    return render(request, "backlog/hypothesis_list.html", context)
+
+
+@member_required()
+def hypothesis_create(request):
+    organisation = request.organisation
+    membership = request.membership
+    if not membership.can_contribute:
+        raise PermissionDenied(
+            "Proposing hypotheses needs the contributor role or higher."
+        )
+    initial = {name: request.GET[name] for name in PREFILLED if name in request.GET}
+    if request.GET.get("kind") in Kind.values:
+        initial["kind"] = request.GET["kind"]
+    initial.setdefault("owner", request.user.pk)
+    initial.setdefault("team", membership.team_id)
+    form = HypothesisForm(
+        request.POST or None,
+        initial=initial,
+        organisation=organisation,
+        instance=Hypothesis(organisation=organisation),
+    )
+    if request.method == "POST" and form.is_valid():
+        hypothesis = save_hypothesis(
+            form.save(commit=False),
+            by=request.user,
+            tags=form.cleaned_data.get("tags") or [],
+            new_tag_names=form.cleaned_data["new_tags"],
+        )
+        messages.success(
+            request, f"“{hypothesis}” is in the backlog as an idea. Score it next."
+        )
+        return redirect(hypothesis)
+    return render(
+        request,
+        "backlog/hypothesis_form.html",
+        {"form": form, "creating": True},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required()
+def hypothesis_update(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id)
+    if not hypothesis.editable_by(request.membership):
+        raise PermissionDenied(
+            "Editors edit every hypothesis; contributors edit the hypotheses they "
+            "proposed while they are ideas."
+        )
+    form = HypothesisForm(
+        request.POST or None, instance=hypothesis, organisation=request.organisation
+    )
+    if request.method == "POST" and form.is_valid():
+        save_hypothesis(
+            form.save(commit=False),
+            by=request.user,
+            tags=form.cleaned_data.get("tags") or [],
+            new_tag_names=form.cleaned_data["new_tags"],
+        )
+        messages.success(request, "Hypothesis saved.")
+        return redirect(hypothesis)
+    return render(
+        request,
+        "backlog/hypothesis_form.html",
+        {"form": form, "hypothesis": hypothesis, "creating": False},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def hypothesis_delete(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id)
+    title = str(hypothesis)
+    delete_hypothesis(hypothesis)
+    messages.success(request, f"“{title}” was deleted with its scores and results.")
+    return redirect("backlog:hypothesis-list", request.organisation.slug)
+
+
+def _scores_by_framework(hypothesis, ice_mode, user):
+    scores = list(Score.objects.filter(hypothesis=hypothesis).select_related("scorer"))
+    sections = []
+    for framework in Framework:
+        rows = [s for s in scores if s.framework == framework]
+        for score in rows:
+            score.score_value = score.value(
+                ice_mode, feedback_linked=hypothesis.evidence_items > 0
+            )
+        low, high = scale(framework, ice_mode)
+        sections.append(
+            {
+                "framework": framework,
+                "scores": rows,
+                "summary": summarise(
+                    [s.score_value for s in rows], framework, ice_mode
+                ),
+                "mine": next((s for s in rows if s.scorer_id == user.pk), None),
+                "scale": (low, high),
+                "threshold": disagreement_threshold(framework, ice_mode),
+            }
+        )
+    return sections
+
+
+def detail_context(request, hypothesis, *, forms=None) -> dict:
+    organisation = request.organisation
+    backlog_settings = settings_for(organisation)
+    sections = _scores_by_framework(hypothesis, backlog_settings.ice_mode, request.user)
+    forms = forms or {}
+    for section in sections:
+        framework = section["framework"]
+        section["form"] = forms.get(framework) or score_form(
+            framework, score=section["mine"]
+        )
+    moves = [
+        {
+            "status": status,
+            "reason": check_move(
+                hypothesis.status,
+                status,
+                metric=hypothesis.metric,
+                score_count=hypothesis.score_total,
+                result="won",  # the conclude form asks for the real result
+                learning="-",
+            ),
+        }
+        for status in allowed_moves(hypothesis.status)
+    ]
+    experiments = list(
+        hypothesis.experiments.prefetch_related("variants").order_by("-created_at")
+    )
+    for experiment in experiments:
+        experiment.results = experiment.analysis()
+    plan = backlog_settings.plan_for(hypothesis.page)
+    evidence = list(
+        Evidence.objects.active()
+        .filter(hypothesis=hypothesis)
+        .select_related("feedback_item", "linked_by")
+    )
+    return {
+        "evidence": evidence,
+        "suggestion": suggested_confidence(summary_of(hypothesis), timezone.now()),
+        "hypothesis": hypothesis,
+        "backlog_settings": backlog_settings,
+        "primary": Framework(backlog_settings.primary_framework),
+        "sections": sections,
+        "moves": moves,
+        "experiments": experiments,
+        "plan": plan,
+        "can_edit": hypothesis.editable_by(request.membership),
+        "can_move": request.membership.can_edit,
+        "can_score": request.membership.can_contribute,
+        "statuses": list(Status),
+        "disagreement_share": round(DISAGREEMENT_SHARE * 100),
+        "pxl_max": PXL_MAX,
+    }
+
+
+@member_required()
+def hypothesis_detail(request, hypothesis_id):
+    hypothesis = hypothesis_for(
+        request,
+        hypothesis_id,
+        Hypothesis.objects.for_list().select_related("created_by", "status_changed_by"),
+    )
+    return render(
+        request, "backlog/hypothesis_detail.html", detail_context(request, hypothesis)
+    )
+
+
+@member_required()
+@require_POST
+def hypothesis_score(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+    framework = request.POST.get("framework")
+    if framework not in Framework.values:
+        return HttpResponseBadRequest("Unknown scoring framework.")
+    framework = Framework(framework)
+    in_row = request.POST.get("in") == "row"
+    prefix = f"h{hypothesis.pk}-{framework}" if in_row else str(framework)
+    form = score_form(framework, request.POST, prefix=prefix)
+    backlog_settings = settings_for(request.organisation)
+    valid = form.is_valid()
+    if valid:
+        score_hypothesis(
+            hypothesis,
+            scorer=request.user,
+            framework=framework,
+            values=form.values(),
+            note=form.cleaned_data["note"],
+            ice_mode=backlog_settings.ice_mode,
+        )
+        hypothesis.refresh_from_db()
+    if in_row and request.htmx:
+        try:
+            position = int(request.POST.get("position", "0"))
+        except ValueError:
+            position = 0
+        row = _row(
+            request,
+            hypothesis,
+            position=position,
+            backlog_settings=backlog_settings,
+            form=None if valid else form,
+            saved=valid,
+        )
+        return render(
+            request,
+            "backlog/hypothesis_list.html#row",
+            {
+                **_list_context(backlog_settings),
+                "row": row,
+                "list_url": safe_next(request, ""),
+            },
+        )
+    if in_row:
+        fallback = reverse("backlog:hypothesis-list", args=[request.organisation.slug])
+        if valid:
+            messages.success(
+                request, f"Your {framework.label} score of “{hypothesis}” is saved."
+            )
+        else:
+            messages.error(
+                request,
+                f"Your {framework.label} score of “{hypothesis}” was not saved: "
+                "choose a value for every part.",
+            )
+        return redirect(safe_next(request, fallback))
+    if valid:
+        messages.success(request, f"Your {framework.label} score is saved.")
+        return redirect(f"{hypothesis.get_absolute_url()}#scores")
+    context = detail_context(request, hypothesis, forms={framework: form})
+    return render(request, "backlog/hypothesis_detail.html", context, status=400)

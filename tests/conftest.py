@@ -1,0 +1,108 @@
+import itertools
+import os
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from cromaturity.models import Membership, Role, Team
+from cromaturity.workspaces import create_organisation
+
+PASSWORD = "correct-horse-battery"
+_counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    """Run background tasks inline so tests see their effects at once, and hash
+    passwords cheaply (the real hasher is slow on purpose)."""
+    settings.TASKS = {
+        "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    }
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def make_user(db):
+    def make(username=None, **fields):
+        username = username or f"user{next(_counter)}"
+        fields.setdefault("email", f"{username}@example.test")
+        user = get_user_model().objects.create_user(
+            username=username, password=PASSWORD, **fields
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_org(db, make_user):
+    def make(name=None, slug=None, creator=None):
+        n = next(_counter)
+        name = name or f"Organisation {n}"
+        slug = slug or f"org-{n}"
+        return create_organisation(name=name, slug=slug, creator=creator or make_user())
+
+    return make
+
+
+@pytest.fixture
+def make_member(make_user):
+    def make(organisation, role=Role.CONTRIBUTOR, team=None, user=None, **fields):
+        user = user or make_user(**fields)
+        if team is None:
+            team = Team.objects.for_org(organisation).first()
+        elif isinstance(team, str):
+            team = Team.objects.for_org(organisation).get(name=team)
+        Membership.objects.create(
+            user=user, organisation=organisation, role=role, team=team
+        )
+        return user
+
+    return make
+
+
+@pytest.fixture
+def org(make_org):
+    return make_org(name="Acme Shop", slug="acme")
+
+
+@pytest.fixture
+def other_org(make_org):
+    return make_org(name="Rival Retail", slug="rival")
+
+
+@pytest.fixture
+def admin_user(org):
+    return Membership.objects.get(organisation=org, role=Role.ADMIN).user
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Under CI a skipped browser test is a failure, whatever the reason."""
+    report = yield
+    if (
+        report.skipped
+        and os.environ.get("CI") == "true"
+        and item.get_closest_marker("browser")
+    ):
+        report.outcome = "failed"
+        report.longrepr = f"browser test skipped under CI=true: {report.longrepr}"
+    return report
+
+
+def pytest_terminal_summary(terminalreporter):
+    skipped = [
+        r
+        for r in terminalreporter.stats.get("skipped", [])
+        if "tests/browser/" in r.nodeid
+    ]
+    if skipped:
+        terminalreporter.write_sep(
+            "!", f"{len(skipped)} BROWSER TESTS SKIPPED: install Chromium", red=True
+        )

@@ -1,0 +1,133 @@
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import connection
+from django.db.utils import OperationalError
+
+from cromaturity.models import Membership, Organisation
+
+pytestmark = pytest.mark.django_db
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_healthz_reports_ok(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_healthz_reports_503_when_database_is_down(client, monkeypatch):
+    def broken_cursor(*args, **kwargs):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(connection, "cursor", broken_cursor)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unreachable"
+
+
+def test_seed_demo_is_idempotent(capsys):
+    call_command("seed_demo")
+    counts = (Organisation.objects.count(), Membership.objects.count())
+    call_command("seed_demo")
+    assert (Organisation.objects.count(), Membership.objects.count()) == counts
+    out = capsys.readouterr().out
+    assert "exists; kept its data" in out
+    assert "Demo login: username “demo”, password “demo”" in out
+
+
+def test_seed_demo_demo_login_works(client):
+    call_command("seed_demo")
+    response = client.post("/accounts/login/", {"username": "demo", "password": "demo"})
+    assert response.status_code == 302
+    assert client.get("/o/demo/").status_code == 200
+
+
+def test_seed_demo_scale_adds_people():
+    call_command("seed_demo", scale=3)
+    assert Membership.objects.filter(organisation__slug="demo").count() == 7 * 3
+
+
+def test_seed_demo_refuses_bad_scale():
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--scale"):
+        call_command("seed_demo", scale=0)
+
+
+def test_pages_carry_a_strict_content_security_policy(client):
+    response = client.get("/accounts/login/")
+    policy = response["Content-Security-Policy"]
+    assert "script-src 'self'" in policy
+    assert "style-src 'self'" in policy
+    assert "frame-ancestors 'none'" in policy
+    assert "unsafe-inline" not in policy
+    assert "<script>" not in response.text
+    assert " style=" not in response.text
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite settings")
+def test_sqlite_runs_in_wal_mode_with_immediate_transactions(settings):
+    options = settings.DATABASES["default"]["OPTIONS"]
+    assert options["transaction_mode"] == "IMMEDIATE"
+    assert options["timeout"] >= 5
+    assert "journal_mode=WAL" in options["init_command"]
+
+
+def _run_manage(*args, env_extra):
+    local_only = {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    env = {k: v for k, v in os.environ.items() if k not in local_only}
+    env.update(env_extra)
+    return subprocess.run(  # noqa: S603 - fixed arguments
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = _run_manage(
+        "check",
+        "--deploy",
+        env_extra={
+            "DEBUG": "0",
+            "SECRET_KEY": "k" * 20 + "production-like-secret-value-0123456789",
+            "ALLOWED_HOSTS": "cro.example.com",
+            "EMAIL_HOST": "smtp.example.com",
+        },
+    )
+    output = result.stdout + result.stderr
+    reported = re.findall(r"\(([a-z_]+\.[EW]\d+)\)", output)
+    assert reported == ["security.W021"], output
+
+
+def test_missing_secret_key_without_debug_is_a_clear_error():
+    result = _run_manage("check", env_extra={"DEBUG": "0"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_find_python_picks_312_or_newer():
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [str(ROOT / "bin" / "find-python")],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "PYTHON": "/nonexistent/python"},
+    )
+    python = result.stdout.strip()
+    version = subprocess.run(  # noqa: S603 - path found above
+        [python, "-c", "import sys; print(sys.version_info[:2] >= (3, 12))"],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert version.stdout.strip() == "True"

@@ -1,0 +1,83 @@
+"""Every export cell is safe in a spreadsheet, and the original text survives."""
+
+import io
+from datetime import UTC, date, datetime
+
+import pandas as pd
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from cromaturity.spreadsheets import (
+    FORMULA_TRIGGERS,
+    Sheet,
+    csv_lines,
+    export_filename,
+    neutralise_cell,
+    restore_cell,
+    write_xlsx,
+)
+
+
+@given(st.text())
+def test_a_neutralised_cell_never_starts_a_formula_and_can_be_restored(text):
+    cell = neutralise_cell(text)
+    assert not cell.startswith(FORMULA_TRIGGERS)
+    assert restore_cell(cell) == text
+
+
+@pytest.mark.parametrize("value", [3, 2.5, None, date(2026, 1, 2)])
+def test_non_text_values_are_left_alone(value):
+    assert neutralise_cell(value) == value
+
+
+def test_csv_neutralises_formulas_and_reads_back():
+    hostile = '=HYPERLINK("http://x.invalid","y")'
+    text = "".join(csv_lines(["text", "n"], [[hostile, 1], ["-2+3", 2], ["ok", 3]]))
+    assert text.startswith("\ufeff")
+    frame = pd.read_csv(io.StringIO(text.lstrip("\ufeff")))
+    assert frame["text"].tolist() == ["'" + hostile, "'-2+3", "ok"]
+    assert frame["text"].map(restore_cell).tolist() == [hostile, "-2+3", "ok"]
+    assert frame["n"].tolist() == [1, 2, 3]
+
+
+def test_xlsx_keeps_text_as_text_and_numbers_as_numbers(tmp_path):
+    hostile = '=HYPERLINK("http://x.invalid","y")'
+    path = tmp_path / "out.xlsx"
+    write_xlsx(
+        path,
+        [
+            Sheet(
+                "Points",
+                ["text", "score", "when", "day"],
+                [
+                    [hostile, 3.25, datetime(2026, 5, 1, 12, 30, tzinfo=UTC), None],
+                    ["@cmd", 4, None, date(2026, 5, 2)],
+                ],
+                widths=[40, 8],
+            )
+        ],
+    )
+    sheet = load_workbook(path)["Points"]
+    assert sheet.freeze_panes == "A2"
+    assert sheet["A2"].value == "'" + hostile
+    assert sheet["A2"].data_type == "s"
+    assert sheet["A3"].value == "'@cmd"
+    assert sheet["B2"].value == 3.25
+    assert sheet["B3"].value == 4
+    assert sheet["C2"].value == datetime(2026, 5, 1, 12, 30, tzinfo=UTC).replace(
+        tzinfo=None
+    )
+    frame = pd.read_excel(path, sheet_name="Points")
+    assert frame["score"].dtype.kind == "f"
+    for row in sheet.iter_rows():
+        for cell in row:
+            assert cell.data_type != "f"
+
+
+def test_export_filenames_are_chosen_by_the_server():
+    assert (
+        export_filename("acme", "Backlog list", "csv", date(2026, 11, 2))
+        == "acme-backlog-list-2026-11-02.csv"
+    )

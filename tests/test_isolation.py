@@ -1,0 +1,171 @@
+"""Tenant isolation, proven for every URL the project has.
+
+The walker reads Django's URL resolver, fills each organisation URL with the
+objects of organisation A and requests it (GET and POST):
+
+* as a member of organisation B, with A's slug: 404, always;
+* as a member of B, with B's slug but A's object ids: 404, always;
+* anonymously: sent to sign in (405 for a wrong method is fine: it says nothing);
+* as a viewer of A: every POST is refused with 403.
+
+Nothing of A may change through any of these requests. A URL added later is
+covered automatically; one whose parameters the walker cannot fill, or a URL
+outside /o/<org_slug>/ that is not declared public here, fails the test.
+"""
+
+import importlib
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+from django.apps import apps
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+
+from cromaturity.models import Membership, Role
+from tests.access import member_client
+
+pytestmark = pytest.mark.django_db
+
+# URLs outside any organisation, and why they may be reached without membership.
+PUBLIC_URLS = {
+    "index": "redirects to the user's own organisation or to sign in",
+    "healthz": "load-balancer probe, reveals nothing",
+    "organisation-list": "lists only the user's own memberships",
+    "organisation-create": "creates a new organisation",
+    "join": "signed invitation token; forged tokens are 404",
+}
+# admin: staff only; api: authenticated by an organisation's API key and proven
+# isolated in tests/cromaturity/test_api.py and the apps' API tests.
+PUBLIC_PREFIXES = ("admin:", "api:", "login", "logout", "password_")
+OUR_APPS = ("cromaturity", "assessments", "backlog")
+
+
+@dataclass
+class World:
+    """One of every kind of object, in organisation A."""
+
+    org_a: object
+    org_b: object
+    objects: dict
+
+
+@pytest.fixture
+def world(make_org, make_member):
+    """Organisation A with one of every kind of object, and organisation B.
+
+    Each app contributes its objects through ``tests/<app>/world.py``, whose
+    ``objects_of(organisation, people)`` maps URL parameter names to ids.
+    """
+    org_a = make_org(name="Alpha", slug="alpha")
+    org_b = make_org(name="Beta", slug="beta")
+    people = {
+        "admin": Membership.objects.get(organisation=org_a, role=Role.ADMIN).user,
+        "editor": make_member(org_a, role=Role.EDITOR, team="CRO"),
+        "contributor": make_member(org_a, role=Role.CONTRIBUTOR, team="Marketing"),
+    }
+    objects = {}
+    for app in OUR_APPS:
+        try:
+            module = importlib.import_module(f"tests.{app}.world")
+        except ModuleNotFoundError as error:
+            if not f"tests.{app}.world".startswith(error.name or "-"):
+                raise
+            continue
+        objects.update(module.objects_of(org_a, people))
+    return World(org_a=org_a, org_b=org_b, objects=objects)
+
+
+def _walk(resolver, namespace="", params=()):
+    for entry in resolver.url_patterns:
+        own = tuple(getattr(entry.pattern, "converters", {}))
+        if isinstance(entry, URLResolver):
+            child_ns = namespace
+            if entry.namespace:
+                child_ns = f"{namespace}{entry.namespace}:"
+            yield from _walk(entry, child_ns, params + own)
+        elif isinstance(entry, URLPattern) and entry.name:
+            yield f"{namespace}{entry.name}", params + own
+
+
+def all_urls():
+    seen = {}
+    for name, params in _walk(get_resolver()):
+        seen.setdefault(name, params)
+    return sorted(seen.items())
+
+
+ORG_URLS = [(n, p) for n, p in all_urls() if "org_slug" in p]
+
+
+def _state():
+    """Every row of the project's own models, to prove nothing changed."""
+    snapshot = {}
+    for app in OUR_APPS:
+        for model in apps.get_app_config(app).get_models():
+            snapshot[model._meta.label] = sorted(
+                map(repr, model.objects.order_by("pk").values_list())
+            )
+    return snapshot
+
+
+def _url(name, params, world, slug):
+    kwargs = {}
+    for param in params:
+        if param == "org_slug":
+            kwargs[param] = slug
+        elif param in world.objects:
+            kwargs[param] = world.objects[param]
+        else:
+            pytest.fail(
+                f"URL {name!r} has a parameter {param!r} the isolation walker cannot "
+                "fill: add an object of organisation A for it to the `world` fixture."
+            )
+    return reverse(name, kwargs=kwargs)
+
+
+def test_every_url_is_organisation_scoped_or_declared_public():
+    undeclared = [
+        name
+        for name, params in all_urls()
+        if "org_slug" not in params
+        and name not in PUBLIC_URLS
+        and not name.startswith(PUBLIC_PREFIXES)
+    ]
+    assert not undeclared, f"URLs outside /o/<org_slug>/ not declared: {undeclared}"
+
+
+@pytest.mark.parametrize(("name", "params"), ORG_URLS, ids=[n for n, _ in ORG_URLS])
+def test_outsider_anonymous_and_viewer_are_kept_out(name, params, world):
+    url_a = _url(name, params, world, world.org_a.slug)
+    anonymous = Client()
+    outsider = member_client(world.org_b, Role.ADMIN)
+    viewer = member_client(world.org_a, Role.VIEWER)
+    before = _state()
+
+    for method in ("get", "post"):
+        response = getattr(anonymous, method)(url_a)
+        assert response.status_code in (302, 405), f"anonymous {method} {url_a}"
+        if response.status_code == 302:
+            assert urlsplit(response["Location"]).path == "/accounts/login/"
+
+    for method in ("get", "post"):
+        response = getattr(outsider, method)(url_a)
+        assert response.status_code == 404, (
+            f"member of B {method.upper()} {url_a}: {response.status_code}"
+        )
+    if set(params) - {"org_slug"}:
+        # B is a real member of its own organisation here, so a wrong method may
+        # answer 405; it says nothing about A's object either way.
+        url_b_with_a_ids = _url(name, params, world, world.org_b.slug)
+        for method, allowed in (("get", (404, 405)), ("post", (404,))):
+            response = getattr(outsider, method)(url_b_with_a_ids)
+            assert response.status_code in allowed, (
+                f"member of B {method.upper()} {url_b_with_a_ids} (A's ids): "
+                f"{response.status_code}"
+            )
+
+    response = viewer.post(url_a)
+    assert response.status_code == 403, f"viewer POST {url_a}: {response.status_code}"
+
+    assert _state() == before, f"refused requests to {url_a} changed data"
