@@ -110,7 +110,9 @@ def refresh_evidence(hypothesis_ids: Iterable[int]) -> None:
         )
         .order_by()
     }
-    hypotheses = list(Hypothesis.objects.filter(pk__in=ids).select_for_update())
+    hypotheses = list(
+        Hypothesis.objects.filter(pk__in=ids).order_by("pk").select_for_update()
+    )
     for hypothesis in hypotheses:
         row = stats.get(hypothesis.pk)
         summary = EvidenceSummary(

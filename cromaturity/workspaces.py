@@ -55,10 +55,20 @@ def create_organisation(*, name: str, slug: str, creator) -> Organisation:
 
 
 def _lock_admins(organisation: Organisation) -> list[int]:
+    """The organisation's admin memberships, read under a per-organisation lock.
+
+    Locking the organisation row (not the membership rows, whose lock order
+    would vary between transactions) serialises every role change of one
+    organisation without deadlocks.
+    """
+    Organisation.objects.select_for_update(no_key=True).filter(
+        pk=organisation.pk
+    ).first()
     return list(
         Membership.objects.select_for_update()
         .for_org(organisation)
         .admins()
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
 
