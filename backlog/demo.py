@@ -16,6 +16,7 @@ from backlog.demo_content import (
     SCORERS,
     TAGS,
 )
+from backlog.demo_feedback import seed_feedback
 from backlog.models import (
     Experiment,
     Hypothesis,
@@ -162,7 +163,9 @@ def seed(workspace, scale: int = 1) -> str | None:
             _aggregate(hypothesis, scores, ice_mode)
             planned.append((hypothesis, scores, tag_names, EXPERIMENTS.get(spec[0])))
     if not planned:
-        return "Backlog: the demo hypotheses exist; kept them."
+        return "Backlog: the demo hypotheses exist; kept them.\n" + seed_feedback(
+            workspace, scale
+        )
 
     Hypothesis.objects.bulk_create([p[0] for p in planned], batch_size=BATCH)
     through = Hypothesis.tags.through
@@ -219,5 +222,6 @@ def seed(workspace, scale: int = 1) -> str | None:
     concluded = sum(1 for p in planned if p[0].status == Status.CONCLUDED)
     return (
         f"Backlog: added {len(planned)} hypotheses with {len(all_scores)} scores, "
-        f"{concluded} concluded with learnings and {len(experiments)} experiments."
+        f"{concluded} concluded with learnings and {len(experiments)} experiments.\n"
+        + seed_feedback(workspace, scale)
     )

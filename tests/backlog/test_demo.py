@@ -3,9 +3,18 @@ import io
 import pytest
 from django.core.management import call_command
 
-from backlog import demo
+from backlog import demo, demo_feedback
 from backlog.demo_content import HYPOTHESES
-from backlog.models import Experiment, Hypothesis, Score, Status
+from backlog.models import (
+    Evidence,
+    Experiment,
+    FeedbackImport,
+    FeedbackItem,
+    Hypothesis,
+    ImportStatus,
+    Score,
+    Status,
+)
 from backlog.pipeline import check_move
 from backlog.prioritization import IceMode
 from backlog.scoring import refresh_scores
@@ -77,3 +86,32 @@ def test_scale_multiplies_the_demo_backlog():
     assert Hypothesis.objects.count() == 3 * len(HYPOTHESES)
     demo.seed(workspace, scale=3)
     assert Hypothesis.objects.count() == 3 * len(HYPOTHESES)
+
+
+def test_demo_feedback_is_imported_linked_and_kept_on_a_second_run():
+    call_command("seed_demo", stdout=io.StringIO())
+    items = FeedbackItem.objects.all()
+    assert items.count() >= 600
+    assert set(items.values_list("source", flat=True)) >= {"email", "chat", "call"}
+    assert FeedbackImport.objects.filter(status=ImportStatus.SUCCEEDED).count() == 2
+    links = Evidence.objects.filter(unlinked_at__isnull=True)
+    assert links.count() >= 50
+    linked = Hypothesis.objects.filter(evidence_items__gt=0)
+    assert linked.count() >= 5
+    for hypothesis in linked:
+        assert hypothesis.evidence_items == links.filter(hypothesis=hypothesis).count()
+    # unaddressed themes exist for the themes view to show
+    assert items.filter(themes__isnull=False).exists()
+
+    before = (items.count(), Evidence.objects.count())
+    output = io.StringIO()
+    call_command("seed_demo", stdout=output)
+    assert "demo feedback exists; kept it" in output.getvalue()
+    assert (FeedbackItem.objects.count(), Evidence.objects.count()) == before
+
+
+def test_demo_feedback_grows_with_the_scale():
+    call_command("seed_demo", "--scale", "3", stdout=io.StringIO())
+    generated = FeedbackItem.objects.filter(source_system="demo")
+    assert generated.count() == 2 * demo_feedback.SCALED_ITEMS_PER_STEP
+    assert Evidence.objects.filter(feedback_item__source_system="demo").count() > 0
