@@ -132,7 +132,7 @@ SCORE_FIELDS = {framework: f"{framework}_score" for framework in Framework.value
 
 class HypothesisQuerySet(OrgQuerySet):
     def ranked(self, framework: Framework = Framework.ICE):
-        """Best primary score first, unscored last, ties to the older hypothesis.
+        """Best primary score first, unscored last; ties to stronger evidence, then age.
 
         Mirrors `prioritization.rank_key`: after the score, stronger evidence from
         customer feedback first.
