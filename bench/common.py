@@ -45,6 +45,8 @@ def setup_django(database: str, name: str, **env: str) -> None:
     os.environ.setdefault("SECRET_KEY", "benchmark-only-" + "x" * 40)
     os.environ.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
     os.environ.setdefault("MEDIA_ROOT", str(WORK / "media"))
+    # Served over plain HTTP inside the process: no redirect to HTTPS.
+    os.environ.setdefault("SECURE_SSL_REDIRECT", "0")
     os.environ.update(env)
     sys.path.insert(0, str(ROOT))
     import django
@@ -53,6 +55,8 @@ def setup_django(database: str, name: str, **env: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    # Pages are rendered as in production, with hashed static file names.
+    call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def run_phase(module: str, *args: str) -> dict:
@@ -60,10 +64,11 @@ def run_phase(module: str, *args: str) -> dict:
     done = subprocess.run(  # noqa: S603 - our own module, our own arguments
         [sys.executable, "-m", module, *args],
         cwd=ROOT,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode:
+        raise SystemExit(f"{module} {' '.join(args)} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 

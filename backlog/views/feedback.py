@@ -1,12 +1,11 @@
 """Feedback items: the list, quick capture, the item page, themes."""
 
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -168,39 +167,63 @@ def theme_list(request):
     today = timezone.localdate()
     first_week = today - timedelta(days=today.weekday() + 7 * (THEME_WEEKS - 1))
     weeks = [first_week + timedelta(weeks=n) for n in range(THEME_WEEKS)]
+    # One count per week as a filtered aggregate over a range of received_at
+    # (which its index serves), instead of truncating every item's date.
+    starts = [
+        timezone.make_aware(datetime.combine(week, time.min)) for week in weeks
+    ] + [timezone.make_aware(datetime.combine(today + timedelta(days=1), time.min))]
     counts = (
         FeedbackItem.themes.through.objects.filter(
+            item__organisation=organisation,
             theme__organisation=organisation,
-            item__received_at__date__gte=first_week,
+            item__received_at__gte=starts[0],
+            item__received_at__lt=starts[-1],
         )
-        .annotate(week=TruncWeek("item__received_at"))
-        .values("theme__name", "week")
-        .annotate(count=Count("pk"))
-        .order_by()
-    )
-    table: dict[str, list[int]] = {}
-    for row in counts:
-        week = row["week"].date() if hasattr(row["week"], "date") else row["week"]
-        position = (week - first_week).days // 7
-        if 0 <= position < THEME_WEEKS:
-            table.setdefault(row["theme__name"], [0] * THEME_WEEKS)[position] += row[
-                "count"
-            ]
-    themes = (
-        Theme.objects.for_org(organisation)
+        .values("theme__name")
         .annotate(
-            total=Count("items", distinct=True),
-            linked=Count(
-                "items__evidence",
-                filter=Q(items__evidence__unlinked_at__isnull=True),
-            ),
+            **{
+                f"week{n}": Count(
+                    "pk",
+                    filter=Q(
+                        item__received_at__gte=starts[n],
+                        item__received_at__lt=starts[n + 1],
+                    ),
+                )
+                for n in range(THEME_WEEKS)
+            }
         )
-        .filter(total__gt=0)
         .order_by()
     )
+    table: dict[str, list[int]] = {
+        row["theme__name"]: [row[f"week{n}"] for n in range(THEME_WEEKS)]
+        for row in counts
+    }
+    # Totals per theme from the link table alone, and the themes with evidence
+    # found from the (far fewer) evidence links: no join of every item with
+    # every link.
+    links = FeedbackItem.themes.through.objects.filter(theme__organisation=organisation)
+    totals_by_id = dict(
+        links.values("theme_id").annotate(n=Count("pk")).values_list("theme_id", "n")
+    )
+    linked_items = (
+        Evidence.objects.for_org(organisation)
+        .active()
+        .order_by()
+        .values("feedback_item_id")
+    )
+    with_evidence = set(
+        links.filter(item_id__in=linked_items)
+        .order_by()
+        .values_list("theme_id", flat=True)
+        .distinct()
+    )
+    themes = list(Theme.objects.for_org(organisation).filter(pk__in=totals_by_id))
+    for theme in themes:
+        theme.total = totals_by_id[theme.pk]
     totals = {theme.name: theme.total for theme in themes}
     unaddressed = sorted(
-        (theme for theme in themes if not theme.linked), key=lambda t: -t.total
+        (theme for theme in themes if theme.pk not in with_evidence),
+        key=lambda t: (-t.total, t.name),
     )
     rows = sorted(
         (
