@@ -25,9 +25,22 @@ from assessments.models import Answer
 from assessments.scorecards import PointRow, Scorecard
 
 ASSET_ROOT = Path(settings.BASE_DIR) / "static"
-QUOTES_PER_POINT = 2
-QUOTE_LENGTH = 200
-DISPUTED_SHOWN = 6
+MAX_PAGES = 2
+QUOTE_LENGTH = 160
+
+
+@dataclass(frozen=True)
+class Detail:
+    """How much evidence the PDF quotes; less when more would not fit."""
+
+    weak_quotes: int
+    disputed_quotes: int
+    disputed_shown: int
+
+
+# Tried in order until the scorecard fits on two pages; the last always does,
+# as it leaves out everything whose length depends on what people wrote.
+DETAILS = (Detail(2, 1, 6), Detail(1, 1, 4), Detail(1, 0, 4), Detail(0, 0, 3))
 
 
 class PdfUnavailable(Exception):
@@ -87,16 +100,19 @@ def _fetcher(policy: AssetPolicy):
     )
 
 
-def render_pdf(html: str, policy: AssetPolicy | None = None) -> bytes:
-    """Draw `html` as PDF, resolving relative URLs against the app's static files."""
+def lay_out(html: str, policy: AssetPolicy | None = None):
+    """Lay `html` out in pages, resolving relative URLs in the app's static files."""
     weasyprint = _weasyprint()
     policy = policy or AssetPolicy()
-    document = weasyprint.HTML(
+    return weasyprint.HTML(
         string=html,
         base_url=ASSET_ROOT.as_uri() + "/",
         url_fetcher=_fetcher(policy),
-    )
-    return document.write_pdf()
+    ).render()
+
+
+def render_pdf(html: str, policy: AssetPolicy | None = None) -> bytes:
+    return lay_out(html, policy).write_pdf()
 
 
 def _quotes(scorecard: Scorecard, rows: list[PointRow]) -> dict[str, list[tuple]]:
@@ -116,7 +132,7 @@ def _quotes(scorecard: Scorecard, rows: list[PointRow]) -> dict[str, list[tuple]
     for key, evidence, team in answers:
         text = Truncator(" ".join(evidence.split())).chars(QUOTE_LENGTH)
         known = [quoted for quoted, _ in quotes[key]]
-        if len(quotes[key]) < QUOTES_PER_POINT and text not in known:
+        if len(quotes[key]) < DETAILS[0].weak_quotes and text not in known:
             quotes[key].append((text, team))
     return quotes
 
@@ -130,20 +146,28 @@ class QuotedRow:
 def scorecard_pdf(scorecard: Scorecard, *, day: date) -> bytes:
     weakest = scorecard.weakest
     disputed = scorecard.disputed
-    quotes = _quotes(scorecard, weakest + disputed[:DISPUTED_SHOWN])
-    html = render_to_string(
-        "assessments/scorecard_pdf.html",
-        {
-            "assessment": scorecard.assessment,
-            "scorecard": scorecard,
-            "day": day,
-            "radar": scorecard.radar(chart_id="radar-pdf"),
-            "weakest": [QuotedRow(r, quotes.get(r.point.key, [])) for r in weakest],
-            "disputed": [
-                QuotedRow(r, quotes.get(r.point.key, []))
-                for r in disputed[:DISPUTED_SHOWN]
-            ],
-            "disputed_more": max(0, len(disputed) - DISPUTED_SHOWN),
-        },
-    )
-    return render_pdf(html)
+    quotes = _quotes(scorecard, weakest + disputed[: DETAILS[0].disputed_shown])
+    radar = scorecard.radar(chart_id="radar-pdf")
+    for detail in DETAILS:
+        html = render_to_string(
+            "assessments/scorecard_pdf.html",
+            {
+                "assessment": scorecard.assessment,
+                "scorecard": scorecard,
+                "day": day,
+                "radar": radar,
+                "weakest": [
+                    QuotedRow(r, quotes.get(r.point.key, [])[: detail.weak_quotes])
+                    for r in weakest
+                ],
+                "disputed": [
+                    QuotedRow(r, quotes.get(r.point.key, [])[: detail.disputed_quotes])
+                    for r in disputed[: detail.disputed_shown]
+                ],
+                "disputed_more": max(0, len(disputed) - detail.disputed_shown),
+            },
+        )
+        document = lay_out(html)
+        if len(document.pages) <= MAX_PAGES:
+            break
+    return document.write_pdf()
