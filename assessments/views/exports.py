@@ -1,7 +1,7 @@
 """Scorecard downloads, share links, and the read-only page a share link opens."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -34,9 +34,12 @@ def _download(export_file):
 
 
 @member_required()
-@require_GET
 def scorecard_export(request, assessment_id, export_format):
     assessment = assessment_for(request, assessment_id)
+    # Checked after the lookup, so another organisation's id is 404 whatever
+    # the method.
+    if request.method not in ("GET", "HEAD"):
+        return HttpResponseNotAllowed(["GET", "HEAD"])
     export_format = ExportFormat(export_format)
     try:
         export_file = export_scorecard(build_scorecard(assessment), export_format)

@@ -517,3 +517,8 @@ def test_command_refuses_another_organisations_assessment_with_a_non_zero_exit(
         r"Rival Retail has no assessment with the id \d+", (capsys.readouterr().err)
     )
     assert not target.exists()
+
+
+def test_a_download_is_only_answered_to_get(assessment, admin_client):
+    assert admin_client.post(export_url(assessment, "csv")).status_code == 405
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORTED).exists()
