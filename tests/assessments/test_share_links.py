@@ -57,7 +57,7 @@ def test_editor_creates_a_share_link_with_the_chosen_expiry(assessment, org):
         organisation=org,
         role=Role.EDITOR,
         method="post",
-        data={"days": "7"},
+        data={"share-days": "7"},
         ok=302,
         unchanged=links,
     )
@@ -74,7 +74,9 @@ def test_editor_creates_a_share_link_with_the_chosen_expiry(assessment, org):
 
 @pytest.mark.parametrize("days", ["", "0", "5", "366", "many"])
 def test_an_expiry_outside_the_choices_is_refused(assessment, admin_client, days):
-    response = admin_client.post(create_url(assessment), {"days": days}, follow=True)
+    response = admin_client.post(
+        create_url(assessment), {"share-days": days}, follow=True
+    )
     assert "Choose how long the link should work." in response.text
     assert not ShareLink.objects.exists()
 
