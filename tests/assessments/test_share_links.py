@@ -171,24 +171,24 @@ def test_the_shared_pdf_is_the_scorecard_pdf(link, assessment):
     assert "share link" in event.summary
 
 
-@pytest.mark.parametrize("page", ["share:scorecard", "share:scorecard-pdf"])
-def test_a_revoked_link_explains_itself(link, admin_user, page):
+@pytest.mark.parametrize("url_name", ["share:scorecard", "share:scorecard-pdf"])
+def test_a_revoked_link_explains_itself(link, admin_user, url_name):
     from assessments.sharing import revoke_share_link
 
     revoke_share_link(link, by=admin_user)
-    response = Client().get(reverse(page, args=[link.token]))
+    response = Client().get(reverse(url_name, args=[link.token]))
     assert response.status_code == 410
     assert "withdrawn by Acme Shop" in response.text
     assert "Spring check" not in response.text
 
 
-@pytest.mark.parametrize("page", ["share:scorecard", "share:scorecard-pdf"])
-def test_an_expired_link_explains_itself(link, page):
+@pytest.mark.parametrize("url_name", ["share:scorecard", "share:scorecard-pdf"])
+def test_an_expired_link_explains_itself(link, url_name):
     ShareLink.objects.filter(pk=link.pk).update(
         created_at=timezone.now() - timedelta(days=31),
         expires_at=timezone.now() - timedelta(seconds=1),
     )
-    response = Client().get(reverse(page, args=[link.token]))
+    response = Client().get(reverse(url_name, args=[link.token]))
     assert response.status_code == 410
     assert "This link expired on" in response.text
     assert "Spring check" not in response.text
@@ -203,8 +203,8 @@ def test_an_expired_link_explains_itself(link, page):
     ],
 )
 def test_a_guessed_token_is_not_found(link, token):
-    for page in ("share:scorecard", "share:scorecard-pdf"):
-        assert Client().get(reverse(page, args=[token])).status_code == 404
+    for url_name in ("share:scorecard", "share:scorecard-pdf"):
+        assert Client().get(reverse(url_name, args=[token])).status_code == 404
 
 
 def test_a_token_with_a_changed_nonce_or_signature_is_not_found(link):
