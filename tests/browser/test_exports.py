@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 from pypdf import PdfReader
 
 from assessments.models import Answer, ShareLink
+from assessments.versioning import DEFAULT_MODEL_FILE, load_model_data, read_model_file
 from cromaturity.models import Role
 from tests.assessments.factories import add_response, make_assessment
 from tests.browser.conftest import assert_accessible
@@ -19,7 +20,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def assessment(org, make_member):
+def published_model(transactional_db):
+    """The default model; an earlier transactional test may have flushed it."""
+    model, _ = load_model_data(read_model_file(DEFAULT_MODEL_FILE))
+    return model
+
+
+@pytest.fixture
+def assessment(org, make_member, published_model):
     assessment = make_assessment(org, title="Spring check", period="Q2 2026")
     cro = add_response(
         assessment, make_member(org, team="CRO"), default=2, levels={"S1": 5}
