@@ -296,7 +296,6 @@ def _summary_sheet(scorecard: Scorecard, day: date) -> Sheet:
         ["Item", "Value", "Level"],
         rows,
         widths=[36, 44, 16],
-        number_formats={1: "General"},
     )
 
 
