@@ -226,7 +226,7 @@ def test_scorecard_query_count_does_not_grow_with_respondents(
         create_share_link(current, by=None, days=days)
     admin_client.get(reverse("assessments:assessment-list", args=[org.slug]))
     # One of them lists the share links, however many there are.
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(18):
         response = admin_client.get(url("assessment-detail", current))
     assert response.context["scorecard"].submitted == respondents
 
