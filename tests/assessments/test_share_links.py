@@ -12,6 +12,7 @@ from pypdf import PdfReader
 
 from assessments.models import ShareLink
 from assessments.sharing import create_share_link
+from backlog.models import Hypothesis, Kind
 from cromaturity.models import AuditAction, AuditEvent, Role
 from tests.access import assert_access
 from tests.assessments.factories import add_response, make_assessment
@@ -145,9 +146,16 @@ def test_the_shared_page_links_to_nothing_of_the_organisation(
 ):
     previous = make_assessment(org, title="Winter check", status="closed")
     add_response(previous, make_member(org), default=1)
+    Hypothesis.objects.create(
+        organisation=org,
+        title="Quarterly CRO goals with the board",
+        kind=Kind.IMPROVEMENT,
+        point_key="S1",
+    )
     response = Client().get(link.get_absolute_url())
     assert response.status_code == 200
     assert "Winter check" not in response.text  # named only by its period
+    assert "Quarterly CRO goals" not in response.text
     assert f"/o/{org.slug}" not in response.text
     assert "<form" not in response.text
     # A member who opens it sees their own menus, but the page itself stays
