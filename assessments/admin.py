@@ -23,6 +23,7 @@ from assessments.models import (
     Point,
     PublishedModelError,
     Response,
+    ShareLink,
     Target,
 )
 from assessments.scorecards import build_scorecard, summarise
@@ -354,3 +355,25 @@ class TargetAdmin(admin.ModelAdmin):
     search_fields = ["point_key", "organisation__name"]
     list_select_related = ["organisation", "set_by"]
     raw_id_fields = ["set_by"]
+
+
+@admin.register(ShareLink)
+class ShareLinkAdmin(admin.ModelAdmin):
+    """Share links are created and revoked on the scorecard page; here they are
+    read, and revoked by setting the revocation time."""
+
+    list_display = [
+        "assessment",
+        "created_by",
+        "created_at",
+        "expires_at",
+        "revoked_at",
+        "view_count",
+        "last_viewed_at",
+    ]
+    list_filter = ["assessment__organisation", "revoked_at"]
+    search_fields = ["assessment__title", "created_by__username"]
+    list_select_related = ["assessment__organisation", "created_by"]
+    raw_id_fields = ["assessment", "created_by", "revoked_by"]
+    exclude = ["nonce"]
+    readonly_fields = ["view_count", "last_viewed_at"]

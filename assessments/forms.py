@@ -143,3 +143,18 @@ class InviteForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     from_status = forms.CharField(widget=forms.HiddenInput)
+
+
+SHARE_LINK_DAYS = [(1, "1 day"), (7, "7 days"), (30, "30 days"), (90, "90 days")]
+
+
+class ShareLinkForm(forms.Form):
+    # The scorecard page also holds the invite form, which has a `days` field.
+    prefix = "share"
+
+    days = forms.TypedChoiceField(
+        label="Link works for",
+        choices=SHARE_LINK_DAYS,
+        coerce=int,
+        initial=30,
+    )

@@ -84,6 +84,8 @@ class Scorecard:
     previous: Assessment | None
     previous_overall: Fraction | None
     weights: list[tuple[str, object]] = field(default_factory=list)
+    # The submitted answers the scores come from, for per-team breakdowns.
+    answers: list[scoring.AnswerValue] = field(default_factory=list)
 
     @property
     def weakest(self) -> list[PointRow]:
@@ -192,7 +194,8 @@ def build_scorecard(assessment: Assessment) -> Scorecard:
         .order_by("pillar__position", "position", "pk")
     )
     specs = point_specs(points)
-    result = scoring.score_assessment(specs, _answer_values(assessment.pk))
+    answers = _answer_values(assessment.pk)
+    result = scoring.score_assessment(specs, answers)
     descriptors = {
         (d.point_id, d.level): d
         for d in LevelDescriptor.objects.filter(
@@ -264,6 +267,7 @@ def build_scorecard(assessment: Assessment) -> Scorecard:
         previous=previous,
         previous_overall=previous_result.overall if previous_result else None,
         weights=[(p.key, p.weight) for p in points if p.weight != 1],
+        answers=answers,
     )
 
 

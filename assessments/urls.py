@@ -1,6 +1,6 @@
 from django.urls import path
 
-from assessments.views import assessments, consensus, questionnaire
+from assessments.views import assessments, consensus, exports, questionnaire
 
 app_name = "assessments"
 
@@ -10,6 +10,25 @@ urlpatterns = [
     path("targets/", consensus.target_list, name="target-list"),
     path(
         "<int:assessment_id>/", assessments.assessment_detail, name="assessment-detail"
+    ),
+    *[
+        path(
+            f"<int:assessment_id>/scorecard.{export_format}",
+            exports.scorecard_export,
+            {"export_format": export_format},
+            name=f"scorecard-{export_format}",
+        )
+        for export_format in ("csv", "xlsx", "pdf")
+    ],
+    path(
+        "<int:assessment_id>/share-links/",
+        exports.share_link_create,
+        name="share-link-create",
+    ),
+    path(
+        "<int:assessment_id>/share-links/<int:share_link_id>/revoke/",
+        exports.share_link_revoke,
+        name="share-link-revoke",
     ),
     path(
         "<int:assessment_id>/advance/",

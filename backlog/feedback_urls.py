@@ -1,11 +1,20 @@
 from django.urls import path
 
-from backlog.views import evidence, feedback, feedback_imports
+from backlog.views import evidence, exports, feedback, feedback_imports
 
 app_name = "feedback"
 
 urlpatterns = [
     path("", feedback.item_list, name="item-list"),
+    *[
+        path(
+            f"export.{export_format}",
+            exports.feedback_list_export,
+            {"export_format": export_format},
+            name=f"item-export-{export_format}",
+        )
+        for export_format in ("csv", "xlsx")
+    ],
     path("new/", feedback.item_create, name="item-create"),
     path("<int:feedback_item_id>/", feedback.item_detail, name="item-detail"),
     path("<int:feedback_item_id>/edit/", feedback.item_update, name="item-update"),

@@ -5,6 +5,7 @@ from backlog.views import (
     configuration,
     evidence,
     experiments,
+    exports,
     hypotheses,
     learnings,
     pages,
@@ -30,6 +31,15 @@ urlpatterns = [
         name="evidence-unlink",
     ),
     path("", hypotheses.hypothesis_list, name="hypothesis-list"),
+    *[
+        path(
+            f"export.{export_format}",
+            exports.hypothesis_list_export,
+            {"export_format": export_format},
+            name=f"hypothesis-export-{export_format}",
+        )
+        for export_format in ("csv", "xlsx")
+    ],
     path("new/", hypotheses.hypothesis_create, name="hypothesis-create"),
     path(
         "<int:hypothesis_id>/", hypotheses.hypothesis_detail, name="hypothesis-detail"

@@ -266,6 +266,8 @@ LOGGING = {
         "django": {"handlers": ["console"], "level": "INFO", "propagate": False},
         "django.db.backends": {"level": "WARNING"},
         "axes": {"level": "WARNING"},
+        # WeasyPrint reports every layout step at INFO; its warnings still show.
+        "weasyprint": {"level": "WARNING"},
     },
 }
 

@@ -8,14 +8,16 @@ stays text even where a cell slipped through.
 """
 
 import csv
+import io
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from fractions import Fraction
 
 import xlsxwriter
-from django.http import FileResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 
@@ -50,6 +52,11 @@ def _attachment(response, filename: str):
     return response
 
 
+def download_response(filename: str, content_type: str, content: bytes) -> HttpResponse:
+    """A finished file as a download."""
+    return _attachment(HttpResponse(content, content_type=content_type), filename)
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -61,6 +68,11 @@ def csv_lines(header: Sequence[str], rows: Iterable[Iterable]):
     yield "\ufeff" + writer.writerow(header)
     for row in rows:
         yield writer.writerow([neutralise_cell(_plain(cell)) for cell in row])
+
+
+def csv_bytes(header: Sequence[str], rows: Iterable[Iterable]) -> bytes:
+    """A whole (small) CSV file, for downloads that must be byte-for-byte stable."""
+    return "".join(csv_lines(header, rows)).encode("utf-8")
 
 
 def csv_response(
@@ -79,22 +91,28 @@ class Sheet:
     header: Sequence[str]
     rows: Iterable[Sequence]
     widths: Sequence[int] = field(default_factory=tuple)
+    # Excel number formats by column index, e.g. {3: "0.00"}.
+    number_formats: Mapping[int, str] = field(default_factory=dict)
 
 
 def _plain(value):
     if isinstance(value, datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | Fraction):
         return float(value)
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
     return value
 
 
-def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
+def write_xlsx(
+    target, sheets: Iterable[Sheet], *, created: datetime | None = None
+) -> None:
     """Write sheets to `target` (a path or file object) row by row.
 
     Numbers stay numbers, dates are real dates, headers are bold and frozen.
+    `created` fixes the document's creation time, which otherwise is now, so
+    that the same data gives the same bytes.
     """
     workbook = xlsxwriter.Workbook(
         target,
@@ -106,12 +124,18 @@ def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
             "remove_timezone": True,
         },
     )
+    if created is not None:
+        workbook.set_properties({"created": created})
     bold = workbook.add_format({"bold": True, "bg_color": "#E8F1F3"})
     day = workbook.add_format({"num_format": "yyyy-mm-dd"})
     moment = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for sheet in sheets:
         worksheet = workbook.add_worksheet(sheet.name[:31])
         worksheet.freeze_panes(1, 0)
+        number_formats = {
+            column: workbook.add_format({"num_format": pattern})
+            for column, pattern in sheet.number_formats.items()
+        }
         for column, width in enumerate(sheet.widths):
             worksheet.set_column(column, column, width)
         for column, title in enumerate(sheet.header):
@@ -124,7 +148,9 @@ def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
                 if isinstance(value, bool):
                     worksheet.write_boolean(row_number, column, value)
                 elif isinstance(value, int | float):
-                    worksheet.write_number(row_number, column, value)
+                    worksheet.write_number(
+                        row_number, column, value, number_formats.get(column)
+                    )
                 elif isinstance(value, datetime):
                     worksheet.write_datetime(row_number, column, value, moment)
                 elif isinstance(value, date):
@@ -133,6 +159,13 @@ def write_xlsx(target, sheets: Iterable[Sheet]) -> None:
                     worksheet.write_string(row_number, column, str(value))
         worksheet.autofilter(0, 0, 0, max(0, len(sheet.header) - 1))
     workbook.close()
+
+
+def xlsx_bytes(sheets: Iterable[Sheet], *, created: datetime | None = None) -> bytes:
+    """A whole (small) workbook in memory."""
+    buffer = io.BytesIO()
+    write_xlsx(buffer, sheets, created=created)
+    return buffer.getvalue()
 
 
 def xlsx_response(filename: str, sheets: Iterable[Sheet]) -> FileResponse:

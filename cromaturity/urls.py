@@ -63,6 +63,7 @@ urlpatterns = [
         name="organisation-create",
     ),
     path("join/<str:token>/", members.join, name="join"),
+    path("share/", include("assessments.share_urls")),
     path("o/<slug:org_slug>/", include(organisation_patterns)),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/feedback/", include("backlog.feedback_urls")),

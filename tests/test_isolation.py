@@ -37,8 +37,10 @@ PUBLIC_URLS = {
     "join": "signed invitation token; forged tokens are 404",
 }
 # admin: staff only; api: authenticated by an organisation's API key and proven
-# isolated in tests/cromaturity/test_api.py and the apps' API tests.
-PUBLIC_PREFIXES = ("admin:", "api:", "login", "logout", "password_")
+# isolated in tests/cromaturity/test_api.py and the apps' API tests; share: one
+# scorecard behind a signed, expiring, revocable token, forged tokens are 404
+# (tests/assessments/test_share_links.py).
+PUBLIC_PREFIXES = ("admin:", "api:", "login", "logout", "password_", "share:")
 OUR_APPS = ("cromaturity", "assessments", "backlog")
 
 

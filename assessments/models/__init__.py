@@ -14,6 +14,7 @@ from assessments.models.maturity import (
     Point,
     PublishedModelError,
 )
+from assessments.models.sharing import ShareLink
 from assessments.scoring import AnswerKind, Level
 
 __all__ = [
@@ -30,5 +31,6 @@ __all__ = [
     "Point",
     "PublishedModelError",
     "Response",
+    "ShareLink",
     "Target",
 ]

@@ -12,10 +12,17 @@ from assessments.facilitation import (
     create_assessment,
     invite_to_assessment,
 )
-from assessments.forms import AdvanceForm, AssessmentForm, InviteForm, current_period
+from assessments.forms import (
+    AdvanceForm,
+    AssessmentForm,
+    InviteForm,
+    ShareLinkForm,
+    current_period,
+)
 from assessments.models import Assessment, AssessmentStatus, MaturityModel, Response
 from assessments.responding import AssessmentError
 from assessments.scorecards import build_scorecard, summarise, trend
+from assessments.sharing import share_links_of
 from backlog.improvements import items_by_point
 from cromaturity.invitations import revoke_invitation
 from cromaturity.models import Role
@@ -122,6 +129,8 @@ def assessment_detail(request, assessment_id):
             if can_edit and assessment.is_open
             else [],
             "invite_form": InviteForm(),
+            "share_links": share_links_of(assessment) if can_edit else [],
+            "share_form": ShareLinkForm(),
             "advance_form": AdvanceForm(initial={"from_status": assessment.status}),
             "next_status": assessment.next_status,
             "statuses": AssessmentStatus,

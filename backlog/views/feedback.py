@@ -5,7 +5,7 @@ from datetime import datetime, time, timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -15,6 +15,7 @@ from backlog.feedback_forms import FeedbackEditForm, FeedbackFilterForm, Feedbac
 from backlog.models import Evidence, FeedbackItem, Theme
 from backlog.privacy import masks_contacts, pseudonym_key
 from backlog.views.evidence import LinkForm
+from backlog.views.hypotheses import export_query
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
@@ -31,20 +32,33 @@ def _suggestions(organisation) -> dict:
     }
 
 
-@member_required()
-def item_list(request):
+def filtered_items(request) -> tuple[FeedbackFilterForm, QuerySet]:
+    """The list's filter form and the items it matches, newest first.
+
+    Filters that were not understood are left out (the page says which).
+    """
     organisation = request.organisation
     form = FeedbackFilterForm(request.GET or None, organisation=organisation)
     items = FeedbackItem.objects.for_org(organisation)
     if form.is_valid():
         items = items.matching(form.cleaned_data)
+    return form, items
+
+
+@member_required()
+def item_list(request):
+    form, items = filtered_items(request)
     page = Paginator(
         items.select_related("team").prefetch_related("themes"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     template = "backlog/feedbackitem_list.html"
     if request.htmx:
         template += "#results"
-    return render(request, template, {"form": form, "page": page})
+    return render(
+        request,
+        template,
+        {"form": form, "page": page, "export_query": export_query(request)},
+    )
 
 
 @member_required(Role.CONTRIBUTOR)

@@ -100,17 +100,29 @@ def _list_context(backlog_settings) -> dict:
     }
 
 
+def filtered_hypotheses(request, backlog_settings) -> HypothesisFilter:
+    """The list's filters bound to the query string; `.qs` is what the page lists."""
+    return HypothesisFilter(
+        request.GET,
+        queryset=Hypothesis.objects.for_org(request.organisation).for_list(),
+        request=request,
+        backlog_settings=backlog_settings,
+    )
+
+
+def export_query(request) -> str:
+    """The current filters as a query string, for the export links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()
+
+
 @member_required()
 def hypothesis_list(request):
     organisation = request.organisation
     backlog_settings = settings_for(organisation)
     primary = Framework(backlog_settings.primary_framework)
-    filters = HypothesisFilter(
-        request.GET,
-        queryset=Hypothesis.objects.for_org(organisation).for_list(),
-        request=request,
-        backlog_settings=backlog_settings,
-    )
+    filters = filtered_hypotheses(request, backlog_settings)
     style_filter_form(filters.form)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     hypotheses = list(page.object_list)
@@ -143,6 +155,7 @@ def hypothesis_list(request):
         "filters": filters,
         "page_obj": page,
         "rows": rows,
+        "export_query": export_query(request),
     }
     return render(request, "backlog/hypothesis_list.html", context)
 

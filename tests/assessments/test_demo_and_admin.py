@@ -16,6 +16,7 @@ from assessments.models import (
     Target,
 )
 from assessments.scorecards import build_scorecard
+from assessments.sharing import create_share_link
 from tests.assessments.factories import add_response, make_assessment
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +79,7 @@ def test_admin_lists_and_pages_of_every_assessments_model(
 ):
     assessment = make_assessment(org)
     response = add_response(assessment, make_member(org), default=4)
+    link = create_share_link(assessment, by=None, days=7)
     model = MaturityModel.objects.get()
     point = Point.objects.filter(pillar__maturity_model=model).first()
     pages = [
@@ -94,6 +96,8 @@ def test_admin_lists_and_pages_of_every_assessments_model(
         reverse("admin:assessments_answer_changelist"),
         reverse("admin:assessments_agreedlevel_changelist"),
         reverse("admin:assessments_target_changelist"),
+        reverse("admin:assessments_sharelink_changelist"),
+        reverse("admin:assessments_sharelink_change", args=[link.pk]),
     ]
     for page in pages:
         assert superuser_client.get(page).status_code == 200, page

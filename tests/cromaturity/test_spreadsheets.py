@@ -1,5 +1,6 @@
 """Every export cell is safe in a spreadsheet, and the original text survives."""
 
+import csv
 import io
 from datetime import UTC, date, datetime
 
@@ -12,11 +13,14 @@ from openpyxl import load_workbook
 from cromaturity.spreadsheets import (
     FORMULA_TRIGGERS,
     Sheet,
+    csv_bytes,
     csv_lines,
+    download_response,
     export_filename,
     neutralise_cell,
     restore_cell,
     write_xlsx,
+    xlsx_bytes,
 )
 
 
@@ -81,3 +85,36 @@ def test_export_filenames_are_chosen_by_the_server():
         export_filename("acme", "Backlog list", "csv", date(2026, 11, 2))
         == "acme-backlog-list-2026-11-02.csv"
     )
+
+
+@given(st.lists(st.text(), min_size=1, max_size=5))
+def test_any_text_survives_a_csv_export_and_never_starts_a_formula(texts):
+    content = csv_bytes(["text"], [[text] for text in texts])
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8").removeprefix("\ufeff"))))
+    cells = [row[0] for row in rows[1:]]
+    assert not [cell for cell in cells if cell.startswith(FORMULA_TRIGGERS)]
+    assert [restore_cell(cell) for cell in cells] == texts
+
+
+def test_xlsx_bytes_are_the_same_for_the_same_data_and_creation_time():
+    sheets = [
+        Sheet("Scores", ["point", "score"], [["S1", 2.5]], number_formats={1: "0.00"})
+    ]
+    created = datetime(2026, 5, 1, tzinfo=UTC)
+    first = xlsx_bytes(sheets, created=created)
+    second = xlsx_bytes(sheets, created=created)
+    assert first == second
+    sheet = load_workbook(io.BytesIO(first))["Scores"]
+    assert sheet["B2"].value == 2.5
+    assert sheet["B2"].number_format == "0.00"
+
+
+def test_a_download_response_is_an_attachment():
+    response = download_response(
+        "acme-scorecard-2026-05-01.pdf", "application/pdf", b"%PDF"
+    )
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"] == (
+        'attachment; filename="acme-scorecard-2026-05-01.pdf"'
+    )
+    assert response.content == b"%PDF"
