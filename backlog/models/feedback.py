@@ -29,6 +29,28 @@ class Sentiment(models.TextChoices):
     UNKNOWN = "", "Not known"
 
 
+class ThemeQuerySet(OrgQuerySet):
+    def with_feedback_counts(self):
+        """Themes with their feedback items (`total`) and active links to
+        hypotheses from those items (`linked`), leaving out unused themes."""
+        return (
+            self.annotate(
+                total=models.Count("items", distinct=True),
+                linked=models.Count(
+                    "items__evidence",
+                    filter=models.Q(items__evidence__unlinked_at__isnull=True),
+                ),
+            )
+            .filter(total__gt=0)
+            .order_by()
+        )
+
+    def unaddressed(self):
+        """Themes customers raise that no hypothesis addresses yet, most raised
+        first."""
+        return self.with_feedback_counts().filter(linked=0).order_by("-total", "name")
+
+
 class Theme(models.Model):
     """A topic customers raise (“checkout”, “sizing”), taken from help-desk tags."""
 
@@ -37,7 +59,7 @@ class Theme(models.Model):
     )
     name = models.CharField(max_length=50)
 
-    objects = OrgQuerySet.as_manager()
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

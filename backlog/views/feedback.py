@@ -5,7 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.db.models.functions import TruncWeek
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -186,18 +186,7 @@ def theme_list(request):
             table.setdefault(row["theme__name"], [0] * THEME_WEEKS)[position] += row[
                 "count"
             ]
-    themes = (
-        Theme.objects.for_org(organisation)
-        .annotate(
-            total=Count("items", distinct=True),
-            linked=Count(
-                "items__evidence",
-                filter=Q(items__evidence__unlinked_at__isnull=True),
-            ),
-        )
-        .filter(total__gt=0)
-        .order_by()
-    )
+    themes = Theme.objects.for_org(organisation).with_feedback_counts()
     totals = {theme.name: theme.total for theme in themes}
     unaddressed = sorted(
         (theme for theme in themes if not theme.linked), key=lambda t: -t.total

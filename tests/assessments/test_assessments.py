@@ -83,10 +83,10 @@ def test_list_query_count_does_not_grow_with_assessments_or_answers(
 
     admin_client.get(url_list)  # the first visit also records the organisation
     grow(2)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         admin_client.get(url_list)
     grow(13)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = admin_client.get(url_list)
     assert len(response.context["rows"]) == 10
 
@@ -222,7 +222,7 @@ def test_scorecard_query_count_does_not_grow_with_respondents(
     )
     Target.objects.create(organisation=org, point_key="S1", level=4)
     admin_client.get(reverse("assessments:assessment-list", args=[org.slug]))
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(18):
         response = admin_client.get(url("assessment-detail", current))
     assert response.context["scorecard"].submitted == respondents
 
