@@ -21,7 +21,7 @@ from collaboration.models import Activity, Comment, Watch
 register = template.Library()
 
 COMMENTS_SHOWN = 100
-TIMELINE_SHOWN = 20
+TIMELINE_SHOWN = 8
 
 
 def _linked(text: str) -> str:
@@ -103,6 +103,7 @@ def timeline(context, hypothesis):
     )
     return {
         "entries": entries,
+        "hypothesis": hypothesis,
         "organisation": context["request"].organisation,
         "shown": TIMELINE_SHOWN,
     }
@@ -142,6 +143,12 @@ def point_comment_counts(assessment) -> dict:
         .values_list("point__key", "n")
         .order_by()
     )
+
+
+@register.filter
+def about_it(summary: str, hypothesis) -> str:
+    """A feed entry as the hypothesis's own timeline says it: “it” for its title."""
+    return summary.replace(f"“{hypothesis.title}”", "it")
 
 
 @register.filter
