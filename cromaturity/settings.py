@@ -227,6 +227,9 @@ TASKS = {
     }
 }
 
+# Addresses typed without a scheme in comments link to https://.
+URLIZE_ASSUME_HTTPS = True
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
