@@ -180,6 +180,8 @@ def build_dashboard(organisation, membership) -> Dashboard:
         .concluded()
         .order_by("other_team", "-concluded_at", "-pk")[:PANEL_SIZE]
     )
+    for hypothesis in (*top, *running, *learnings):
+        hypothesis.organisation = organisation  # for their links, without a query
     themes = list(Theme.objects.for_org(organisation).unaddressed()[:PANEL_SIZE])
     activity = list(Activity.objects.for_org(organisation).for_feed()[: PANEL_SIZE + 1])
     return Dashboard(

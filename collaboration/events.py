@@ -150,7 +150,7 @@ def hypothesis_scored(score: Score, *, by) -> None:
         hypothesis.organisation,
         actor=by,
         kind=ActivityKind.SCORED,
-        summary=f"gave “{hypothesis.title}” a {score.get_framework_display()} score",
+        summary=f"scored “{hypothesis.title}” in {score.get_framework_display()}",
         url=f"{hypothesis.get_absolute_url()}#scores",
         hypothesis=hypothesis,
     )
