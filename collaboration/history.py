@@ -141,9 +141,21 @@ def _raw(record, name: str):
     return getattr(record, model_field.attname)
 
 
-def _who(record) -> str:
-    user = record.history_user
-    return user.display_name if user is not None else "the system"
+def _who(record, names: _Names, before=None) -> str:
+    """Who made the change: the signed-in user, or else the person the row
+    itself names (who unlinked, linked or scored), for changes made outside a
+    request such as the demo."""
+    if record.history_user is not None:
+        return record.history_user.display_name
+    user_model = get_user_model()
+    candidates = ["linked_by", "scorer"]
+    if before is not None and getattr(before, "unlinked_at", False) is None:
+        candidates.insert(0, "unlinked_by")
+    for name in candidates:
+        pk = getattr(record, f"{name}_id", None)
+        if pk is not None:
+            return names.of(user_model, pk)
+    return "the system"
 
 
 def _changes(records, field_names, describe, names) -> list[Change]:
@@ -154,37 +166,40 @@ def _changes(records, field_names, describe, names) -> list[Change]:
         before = previous.get(record.id)
         previous[record.id] = record
         what, action = describe(record, before)
+        who = _who(record, names, before)
         if record.history_type == "+":
-            change = Change(
-                record.history_date, _who(record), what, action or "created"
-            )
+            change = Change(record.history_date, who, what, action or "created")
         elif record.history_type == "-":
-            change = Change(record.history_date, _who(record), what, "deleted")
-        else:
-            diffs = []
-            if before is not None:
-                diffs = [
-                    FieldChange(
-                        _label(record, name),
-                        _shown(before, name, names),
-                        _shown(record, name, names),
-                    )
-                    for name in field_names
-                    if _raw(before, name) != _raw(record, name)
-                ]
-            if before is not None and not diffs and not action:
-                continue
+            change = Change(record.history_date, who, what, "deleted")
+        elif before is None:
+            # The row was written in bulk (an import, the demo): no earlier values.
             change = Change(
-                record.history_date, _who(record), what, action or "changed", diffs
+                record.history_date,
+                who,
+                what,
+                action or "changed; its earlier values were not recorded",
             )
+        else:
+            diffs = [
+                FieldChange(
+                    _label(record, name),
+                    _shown(before, name, names),
+                    _shown(record, name, names),
+                )
+                for name in field_names
+                if _raw(before, name) != _raw(record, name)
+            ]
+            if not diffs and not action:
+                continue
+            change = Change(record.history_date, who, what, action or "changed", diffs)
         changes.append(change)
     return changes
 
 
-def _read(manager, **condition) -> list:
+def _read(manager, *related, **condition) -> list:
     records = list(
         manager.filter(**condition)
-        .select_related("history_user")
+        .select_related("history_user", *related)
         .order_by("-history_date", "-history_id")[:READ]
     )
     return records[::-1]
@@ -202,18 +217,24 @@ def _evidence_action(record, before) -> str:
     return ""
 
 
+def _quote(text: str) -> str:
+    return Truncator(" ".join(text.split())).chars(70)
+
+
 def of_hypothesis(hypothesis: Hypothesis) -> list[Change]:
     own = _read(Hypothesis.history, id=hypothesis.pk)
     scores = _read(Score.history, hypothesis_id=hypothesis.pk)
-    links = _read(Evidence.history, hypothesis_id=hypothesis.pk)
+    links = _read(Evidence.history, "feedback_item", hypothesis_id=hypothesis.pk)
     names = _Names(own, HYPOTHESIS_FIELDS)
     score_names = _Names(scores, ["scorer"])
+    link_names = _Names(links, ["linked_by", "unlinked_by"])
+    user_model = get_user_model()
     changes = _changes(own, HYPOTHESIS_FIELDS, lambda r, b: ("Hypothesis", ""), names)
     changes += _changes(
         scores,
         SCORE_FIELDS,
         lambda r, b: (
-            f"{score_names.of(get_user_model(), r.scorer_id)}’s "
+            f"{score_names.of(user_model, r.scorer_id)}’s "
             f"{r.get_framework_display()} score",
             "",
         ),
@@ -223,32 +244,32 @@ def of_hypothesis(hypothesis: Hypothesis) -> list[Change]:
         links,
         EVIDENCE_FIELDS,
         lambda r, b: (
-            f"Evidence: feedback #{r.feedback_item_id}",
+            f"Evidence “{_quote(r.feedback_item.text)}”"
+            if r.feedback_item
+            else "Evidence from deleted feedback",
             _evidence_action(r, b),
         ),
-        names,
+        link_names,
     )
     return _newest(changes)
 
 
 def of_feedback_item(item: FeedbackItem) -> list[Change]:
     own = _read(FeedbackItem.history, id=item.pk)
-    links = _read(Evidence.history, feedback_item_id=item.pk)
+    links = _read(Evidence.history, "hypothesis", feedback_item_id=item.pk)
     names = _Names(own, ITEM_FIELDS)
-    titles = dict(
-        Hypothesis.objects.filter(pk__in={r.hypothesis_id for r in links}).values_list(
-            "pk", "title"
-        )
-    )
+    link_names = _Names(links, ["linked_by", "unlinked_by"])
     changes = _changes(own, ITEM_FIELDS, lambda r, b: ("Feedback", ""), names)
     changes += _changes(
         links,
         EVIDENCE_FIELDS,
         lambda r, b: (
-            f"Evidence for “{titles.get(r.hypothesis_id, 'a deleted hypothesis')}”",
+            f"Evidence for “{r.hypothesis.title}”"
+            if r.hypothesis
+            else "Evidence for a deleted hypothesis",
             _evidence_action(r, b),
         ),
-        names,
+        link_names,
     )
     feedback_import = item.feedback_import if item.feedback_import_id else None
     if feedback_import and not any(r.history_type == "+" for r in own):
