@@ -53,6 +53,10 @@ AGREED = [
 TARGETS = {"S4": 4, "T4": 3, "M3": 4, "M4": 4, "P1": 3}
 
 
+HISTORY_PER_SCALE = 0.4
+MAX_RESPONDENTS = 30
+
+
 def _quarter(date, back: int) -> str:
     index = date.year * 4 + (date.month - 1) // 3 - back
     return f"Q{index % 4 + 1} {index // 4}"
@@ -70,6 +74,16 @@ def _answer(rng, point_key: str, team: str, improvement: int):
     if roll < 0.05 and point_key.startswith("T"):
         return AnswerKind.NOT_APPLICABLE, None
     return AnswerKind.LEVEL, max(1, min(5, level))
+
+
+def _respondents(answering: list, rng) -> list:
+    """Everyone in a small demo; a sample of 30, named people first, in a large one."""
+    if len(answering) <= MAX_RESPONDENTS:
+        return answering
+    named = [m for m in answering if not m.user.username.startswith("member")]
+    others = [m for m in answering if m.user.username.startswith("member")]
+    chosen = named + rng.sample(others, MAX_RESPONDENTS - len(named))
+    return sorted(chosen, key=lambda m: (m.team.name != "CRO", m.user.username))
 
 
 def _fill(assessment, memberships, points, *, rng, improvement, complete_all):
@@ -130,9 +144,10 @@ def seed(workspace, scale: int = 1) -> str | None:
     facilitator = people["demo"].user
     total_responses = total_answers = 0
 
-    # Older closed assessments first (more of them at larger scales), so the
-    # trend has a line; then last quarter's closed one and this quarter's open one.
-    history = list(range(scale + 1, 0, -1))
+    # Older closed assessments first (more of them at larger scales: about 100
+    # at scale 250), so the trend has a line; then last quarter's closed one and
+    # this quarter's open one. Each is answered by at most 30 people.
+    history = list(range(max(2, round(scale * HISTORY_PER_SCALE)), 0, -1))
     for back in history:
         opened = now - timedelta(days=91 * back + 20)
         assessment = Assessment.objects.create(
@@ -148,7 +163,7 @@ def seed(workspace, scale: int = 1) -> str | None:
         )
         n, a = _fill(
             assessment,
-            answering,
+            _respondents(answering, rng),
             points,
             rng=rng,
             improvement=-1 if back > 1 else 0,
@@ -177,7 +192,14 @@ def seed(workspace, scale: int = 1) -> str | None:
         created_by=facilitator,
         opened_at=now - timedelta(days=5),
     )
-    n, a = _fill(current, answering, points, rng=rng, improvement=0, complete_all=False)
+    n, a = _fill(
+        current,
+        _respondents(answering, rng),
+        points,
+        rng=rng,
+        improvement=0,
+        complete_all=False,
+    )
     total_responses += n
     total_answers += a
     Target.objects.bulk_create(

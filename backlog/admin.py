@@ -94,6 +94,7 @@ class HypothesisAdmin(admin.ModelAdmin):
         "title",
         "organisation",
         "kind",
+        "point_key",
         "status",
         "result",
         "ice_score",
@@ -104,11 +105,25 @@ class HypothesisAdmin(admin.ModelAdmin):
         "updated_at",
     ]
     list_filter = ["status", "kind", "result", "organisation", "ice_disagreement"]
-    search_fields = ["title", "observation", "change", "metric", "learning"]
+    search_fields = [
+        "title",
+        "observation",
+        "change",
+        "metric",
+        "learning",
+        "point_key",
+    ]
     list_select_related = ["organisation", "team", "owner"]
     date_hierarchy = "created_at"
     filter_horizontal = ["tags"]
-    raw_id_fields = ["owner", "created_by", "status_changed_by", "page", "team"]
+    raw_id_fields = [
+        "owner",
+        "created_by",
+        "status_changed_by",
+        "page",
+        "team",
+        "source_assessment",
+    ]
     readonly_fields = [
         *AGGREGATES,
         "created_at",

@@ -1,15 +1,28 @@
 """API endpoints for help desks: push feedback in batches, read the backlog."""
 
+from collections import Counter
 from datetime import UTC, datetime
 
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
 
+from backlog.configuration import settings_for
 from backlog.feedback_import.rows import CleanRow, digest
 from backlog.feedback_import.saving import Summary, upsert_feedback
 from backlog.feedback_import.values import split_themes
-from backlog.models import FeedbackItem, FeedbackSource, Sentiment
+from backlog.models import (
+    Evidence,
+    FeedbackItem,
+    FeedbackSource,
+    Hypothesis,
+    Kind,
+    Sentiment,
+)
+from backlog.models import (
+    Status as HypothesisStatus,
+)
 from backlog.privacy import (
     mask_contact_details,
     masks_contacts,
@@ -17,7 +30,7 @@ from backlog.privacy import (
     pseudonymise,
 )
 
-router = Router(tags=["feedback"])
+router = Router()
 MAX_BATCH = 1000
 
 
@@ -109,6 +122,7 @@ def _row(item: FeedbackIn, mask: bool, key: bytes) -> CleanRow:
 
 @router.post(
     "/feedback/batch",
+    tags=["feedback"],
     response={200: FeedbackBatchOut, 400: ProblemOut},
     summary="Create or update feedback items",
     description=(
@@ -121,7 +135,7 @@ def _row(item: FeedbackIn, mask: bool, key: bytes) -> CleanRow:
 def push_feedback(request, batch: FeedbackBatchIn):
     organisation = request.auth.organisation
     ids = [item.external_id.strip() for item in batch.items]
-    duplicates = sorted({i for i in ids if ids.count(i) > 1})
+    duplicates = sorted(i for i, n in Counter(ids).items() if n > 1)
     if duplicates:
         return Status(
             400,
@@ -143,6 +157,7 @@ def push_feedback(request, batch: FeedbackBatchIn):
 
 @router.get(
     "/feedback",
+    tags=["feedback"],
     response=list[FeedbackOut],
     summary="The newest feedback items",
 )
@@ -168,3 +183,146 @@ def list_feedback(request, paging: Query[Paging]):
         }
         for item in items
     ]
+
+
+class EvidenceOut(Schema):
+    items: int = Field(description="Linked feedback items.")
+    customers: int = Field(description="Distinct customers among them.")
+    channels: int = Field(description="Distinct channels among them.")
+    latest: datetime | None = Field(description="When the newest arrived.")
+    suggested_confidence: int | None = Field(
+        description="Suggested ICE Confidence / PIE Potential (1–10) from them."
+    )
+
+
+class HypothesisOut(Schema):
+    id: int
+    title: str
+    kind: str
+    status: str
+    result: str
+    owner: str | None
+    team: str | None
+    page: str | None
+    ice_score: float | None
+    pie_score: float | None
+    pxl_score: float | None
+    evidence: EvidenceOut
+    created_at: datetime
+    updated_at: datetime
+    url: str
+
+
+class LinkedFeedbackOut(Schema):
+    id: int
+    source_system: str
+    external_id: str | None
+    importance: int
+    snippet: str
+
+
+class HypothesisDetailOut(HypothesisOut):
+    because_we_saw: str
+    we_expect_that: str
+    for_whom: str
+    will_cause: str
+    measured_by: str
+    learning: str
+    tags: list[str]
+    feedback: list[LinkedFeedbackOut]
+
+
+class HypothesisFilter(Schema):
+    status: HypothesisStatus | None = None
+    kind: Kind | None = None
+    limit: int = Field(50, ge=1, le=200)
+    offset: int = Field(0, ge=0)
+
+
+def _hypothesis(request, hypothesis: Hypothesis) -> dict:
+    return {
+        "id": hypothesis.pk,
+        "title": hypothesis.title,
+        "kind": hypothesis.kind,
+        "status": hypothesis.status,
+        "result": hypothesis.result,
+        "owner": hypothesis.owner.display_name if hypothesis.owner else None,
+        "team": hypothesis.team.name if hypothesis.team else None,
+        "page": hypothesis.page.name if hypothesis.page else None,
+        "ice_score": hypothesis.ice_score,
+        "pie_score": hypothesis.pie_score,
+        "pxl_score": hypothesis.pxl_score,
+        "evidence": {
+            "items": hypothesis.evidence_items,
+            "customers": hypothesis.evidence_customers,
+            "channels": hypothesis.evidence_channels,
+            "latest": hypothesis.evidence_latest,
+            "suggested_confidence": hypothesis.evidence_strength or None,
+        },
+        "created_at": hypothesis.created_at,
+        "updated_at": hypothesis.updated_at,
+        "url": request.build_absolute_uri(hypothesis.get_absolute_url()),
+    }
+
+
+def _hypotheses(request):
+    return Hypothesis.objects.for_org(request.auth.organisation).select_related(
+        "owner", "team", "page", "organisation"
+    )
+
+
+@router.get(
+    "/hypotheses",
+    response=list[HypothesisOut],
+    tags=["hypotheses"],
+    summary="The backlog, ranked",
+    description=(
+        "Ranked as the backlog list ranks them: by the organisation's primary "
+        "framework, then by evidence from customer feedback, then by age."
+    ),
+)
+def list_hypotheses(request, filters: Query[HypothesisFilter]):
+    framework = settings_for(request.auth.organisation).primary_framework
+    hypotheses = _hypotheses(request).ranked(framework)
+    if filters.status:
+        hypotheses = hypotheses.filter(status=filters.status)
+    if filters.kind:
+        hypotheses = hypotheses.filter(kind=filters.kind)
+    page = hypotheses[filters.offset : filters.offset + filters.limit]
+    return [_hypothesis(request, hypothesis) for hypothesis in page]
+
+
+@router.get(
+    "/hypotheses/{hypothesis_id}",
+    response=HypothesisDetailOut,
+    tags=["hypotheses"],
+    summary="One hypothesis with the feedback linked to it",
+)
+def hypothesis_detail(request, hypothesis_id: int):
+    hypothesis = get_object_or_404(_hypotheses(request), pk=hypothesis_id)
+    links = (
+        Evidence.objects.for_org(request.auth.organisation)
+        .active()
+        .filter(hypothesis=hypothesis)
+        .select_related("feedback_item")
+        .order_by("-importance", "-linked_at")
+    )
+    return _hypothesis(request, hypothesis) | {
+        "because_we_saw": hypothesis.observation,
+        "we_expect_that": hypothesis.change,
+        "for_whom": hypothesis.audience,
+        "will_cause": hypothesis.impact,
+        "measured_by": hypothesis.metric,
+        "learning": hypothesis.learning,
+        "tags": sorted(tag.name for tag in hypothesis.tags.all()),
+        "feedback": [
+            {
+                "id": link.feedback_item_id,
+                "source_system": link.feedback_item.source_system,
+                "external_id": link.feedback_item.external_id,
+                "importance": link.importance,
+                "snippet": link.snippet,
+            }
+            for link in links
+        ],
+    }

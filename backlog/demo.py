@@ -7,10 +7,12 @@ from decimal import Decimal
 from django.db import transaction
 from django.utils import timezone
 
+from assessments.models import Assessment, AssessmentStatus
 from backlog.configuration import settings_for
 from backlog.demo_content import (
     EXPERIMENTS,
     HYPOTHESES,
+    IMPROVEMENT_POINTS,
     LEANING,
     PAGES,
     SCORERS,
@@ -122,6 +124,13 @@ def seed(workspace, scale: int = 1) -> str | None:
         Hypothesis.objects.for_org(organisation).values_list("title", flat=True)
     )
     now = timezone.now()
+    # Improvement items come from the latest closed demo assessment's weak points.
+    source_assessment = (
+        Assessment.objects.for_org(organisation)
+        .filter(status=AssessmentStatus.CLOSED)
+        .order_by("-closed_at", "-pk")
+        .first()
+    )
     planned = []  # (hypothesis, scores, tag names, experiment spec)
     for copy in range(1, scale + 1):
         for index, spec in enumerate(HYPOTHESES):
@@ -158,6 +167,10 @@ def seed(workspace, scale: int = 1) -> str | None:
                 if "carla" in people
                 else membership.user,
                 concluded_at=changed_at if status == Status.CONCLUDED else None,
+                point_key=IMPROVEMENT_POINTS.get(spec[0], ""),
+                source_assessment=source_assessment
+                if spec[0] in IMPROVEMENT_POINTS
+                else None,
             )
             scores = _scores(rng, status, people)
             _aggregate(hypothesis, scores, ice_mode)

@@ -698,3 +698,10 @@ EXPERIMENTS = {
 # varies: customer service rates feedback-backed ideas higher, IT rates ease lower.
 SCORERS = ["demo", "carla", "sam", "lena", "marco", "ivan"]
 LEANING = {"demo": 0, "carla": 0, "sam": 1, "lena": 1, "marco": 1, "ivan": -1}
+
+# The maturity point each demo improvement item works on.
+IMPROVEMENT_POINTS = {
+    "Monthly learning review with customer service": "M5",
+    "Tag audit of checkout events": "T2",
+    "Test QA checklist before launch": "T3",
+}

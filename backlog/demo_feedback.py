@@ -8,7 +8,8 @@ from django.core.files import File
 from django.db import transaction
 from django.utils import timezone
 
-from backlog.evidence import hypotheses_like, link_feedback, refresh_evidence
+from backlog.demo_content import HYPOTHESES
+from backlog.evidence import hypothesis_text, link_feedback, refresh_evidence
 from backlog.feedback_capture import FeedbackInput, record_feedback
 from backlog.feedback_import.importing import prepare_import, run_import
 from backlog.feedback_import.rows import CleanRow, digest
@@ -19,8 +20,10 @@ from backlog.models import (
     FeedbackItem,
     Hypothesis,
     ImportStatus,
+    Status,
 )
 from backlog.privacy import pseudonym_key
+from backlog.similarity import rank
 
 DEMO_FILES = Path(__file__).resolve().parent / "data" / "demo"
 EXPORTS = [("zendesk_tickets.csv", "sam"), ("intercom_conversations.csv", "lena")]
@@ -175,13 +178,24 @@ def _links(organisation, people, scale: int) -> int:
         .exclude(source_system="demo")
         .order_by("-received_at")
     )
+    # The demo's own hypotheses (not their copies at larger scales), compared in
+    # memory with the same word statistics that suggest links in the app.
+    base = {
+        h.pk: h
+        for h in Hypothesis.objects.for_org(organisation).filter(
+            title__in=[spec[0] for spec in HYPOTHESES], status__in=Status.open()
+        )
+    }
+    candidates = [(pk, hypothesis_text(h)) for pk, h in base.items()]
     for item in items:
         if item.text not in best_for_text:
-            best_for_text[item.text] = (hypotheses_like(item, limit=1) or [None])[0]
+            best_for_text[item.text] = (rank(item.text, candidates, limit=1) or [None])[
+                0
+            ]
         best = best_for_text[item.text]
         if best is None or best[1] < SUGGESTED_LINK_MIN:
             continue
-        hypothesis = best[0]
+        hypothesis = base[best[0]]
         if per_hypothesis.get(hypothesis.pk, 0) >= MAX_LINKS_PER_HYPOTHESIS:
             continue
         per_hypothesis[hypothesis.pk] = per_hypothesis.get(hypothesis.pk, 0) + 1

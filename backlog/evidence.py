@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from backlog.authoring import save_hypothesis
 from backlog.configuration import settings_for
+from backlog.feedback_import.writing import update_objects
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, Theme
 from backlog.prioritization import EvidenceSummary, Framework, suggested_confidence
 from backlog.scoring import refresh_scores
@@ -130,7 +131,7 @@ def refresh_evidence(hypothesis_ids: Iterable[int]) -> None:
         hypothesis.evidence_channels = summary.channels
         hypothesis.evidence_latest = summary.latest
         hypothesis.evidence_strength = suggestion.value if suggestion else 0
-    Hypothesis.objects.bulk_update(
+    update_objects(
         hypotheses,
         [
             "evidence_items",

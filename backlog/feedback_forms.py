@@ -153,7 +153,10 @@ class FeedbackFilterForm(forms.Form):
         + [(v, label) for v, label in Sentiment.choices if v],
     )
     team = forms.ModelChoiceField(
-        queryset=Team.objects.none(), required=False, empty_label="Any team"
+        queryset=Team.objects.none(),
+        required=False,
+        empty_label="Any team",
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
     received_from = forms.DateField(
         label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})

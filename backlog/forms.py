@@ -4,6 +4,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from assessments.models import Assessment, Point
 from backlog.authoring import TAG_MAX_LENGTH, split_tag_names
 from backlog.models import (
     BacklogSettings,
@@ -58,8 +59,12 @@ class HypothesisForm(forms.ModelForm):
             "tags",
             "result",
             "learning",
+            "point_key",
+            "source_assessment",
         ]
         widgets = {
+            "point_key": forms.HiddenInput,
+            "source_assessment": forms.HiddenInput,
             "observation": forms.Textarea(attrs={"rows": 3}),
             "change": forms.Textarea(attrs={"rows": 3}),
             "impact": forms.Textarea(attrs={"rows": 2}),
@@ -84,6 +89,10 @@ class HypothesisForm(forms.ModelForm):
         self.fields["tags"].queryset = Tag.objects.for_org(organisation)
         self.fields["tags"].required = False
         self.fields["title"].help_text = "A short name people will recognise."
+        # An improvement item's assessment can only be one of this organisation's.
+        self.fields["source_assessment"].queryset = Assessment.objects.for_org(
+            organisation
+        )
         if not self.fields["tags"].queryset.exists():
             del self.fields["tags"]
             self.fields["new_tags"].label = "Tags"
@@ -114,6 +123,23 @@ class HypothesisForm(forms.ModelForm):
 
     def clean_title(self):
         return " ".join(self.cleaned_data["title"].split())
+
+    def clean(self):
+        cleaned = super().clean()
+        key = (cleaned.get("point_key") or "").strip().upper()
+        assessment = cleaned.get("source_assessment")
+        if key:
+            points = Point.objects.all()
+            if assessment is not None:
+                points = points.filter(pillar__maturity_model=assessment.maturity_model)
+            if not points.filter(key=key).exists():
+                raise forms.ValidationError(
+                    f"There is no maturity point “{key}” to improve."
+                )
+        elif assessment is not None:
+            raise forms.ValidationError("An improvement item needs its point.")
+        cleaned["point_key"] = key
+        return cleaned
 
 
 class ScoreForm(forms.Form):

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 
+from backlog.feedback_import.writing import update_objects
 from backlog.models import Hypothesis, Score
 from backlog.models.scores import FIELDS_BY_FRAMEWORK
 from backlog.prioritization import Framework, IceMode, summarise
@@ -60,7 +61,7 @@ def refresh_scores(
                 _apply(
                     hypothesis, framework, values[(hypothesis.pk, framework)], ice_mode
                 )
-        Hypothesis.objects.bulk_update(batch.values(), fields)
+        update_objects(list(batch.values()), fields)
     return len(items)
 
 

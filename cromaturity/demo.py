@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 
 from cromaturity.models import Membership, Organisation, Role, Team
@@ -47,6 +48,61 @@ def _user(username: str, first: str, last: str):
     return user
 
 
+def _extra_members(organisation, teams, count: int) -> dict:
+    """Colleagues for larger demos, written in bulk with one password hash."""
+    if count <= 0:
+        return {}
+    user_model = get_user_model()
+    wanted = [f"member{n}" for n in range(1, count + 1)]
+    existing = set(
+        user_model.objects.filter(username__in=wanted).values_list(
+            "username", flat=True
+        )
+    )
+    password = make_password(DEMO_PASSWORD)
+    user_model.objects.bulk_create(
+        [
+            user_model(
+                username=username,
+                first_name="Member",
+                last_name=username.removeprefix("member"),
+                email=f"{username}@demo.example",
+                password=password,
+            )
+            for username in wanted
+            if username not in existing
+        ],
+        batch_size=1000,
+    )
+    users = {
+        user.username: user for user in user_model.objects.filter(username__in=wanted)
+    }
+    members = set(
+        Membership.objects.for_org(organisation)
+        .filter(user__username__in=wanted)
+        .values_list("user__username", flat=True)
+    )
+    Membership.objects.bulk_create(
+        [
+            Membership(
+                user=users[username],
+                organisation=organisation,
+                team=teams.get(EXTRA_TEAMS[n % len(EXTRA_TEAMS)]),
+                role=Role.CONTRIBUTOR,
+            )
+            for n, username in enumerate(wanted, start=1)
+            if username not in members
+        ],
+        batch_size=1000,
+    )
+    return {
+        membership.user.username: membership
+        for membership in Membership.objects.for_org(organisation)
+        .filter(user__username__in=wanted)
+        .select_related("user", "team")
+    }
+
+
 @transaction.atomic
 def seed_workspace(scale: int = 1) -> DemoWorkspace:
     """Create (or find) the demo organisation, its teams and its people."""
@@ -67,13 +123,5 @@ def seed_workspace(scale: int = 1) -> DemoWorkspace:
             defaults={"team": teams.get(team_name), "role": role},
         )
         people[username] = membership
-    for n in range(1, (scale - 1) * len(DEMO_PEOPLE) + 1):
-        user = _user(f"member{n}", "Member", str(n))
-        team = teams.get(EXTRA_TEAMS[n % len(EXTRA_TEAMS)])
-        membership, _ = Membership.objects.get_or_create(
-            user=user,
-            organisation=organisation,
-            defaults={"team": team, "role": Role.CONTRIBUTOR},
-        )
-        people[user.username] = membership
+    people.update(_extra_members(organisation, teams, (scale - 1) * len(DEMO_PEOPLE)))
     return DemoWorkspace(organisation=organisation, people=people, created=created)

@@ -25,6 +25,7 @@ from django.apps import apps
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, resolve, reverse
 
+from cromaturity.api_keys import create_api_key
 from cromaturity.models import Membership, Role
 from tests.access import member_client
 
@@ -177,3 +178,37 @@ def test_outsider_anonymous_and_viewer_are_kept_out(name, params, world):
         )
 
     assert _state() == before, f"refused requests to {url_a} changed data"
+
+
+# The API's own documentation, readable by anyone who can reach the server.
+API_DOCS = {"api:api-root", "api:openapi-json", "api:openapi-view"}
+API_URLS = [(n, p) for n, p in all_urls() if n.startswith("api:") and n not in API_DOCS]
+
+
+@pytest.mark.parametrize(("name", "params"), API_URLS, ids=[n for n, _ in API_URLS])
+def test_api_keys_reach_their_own_organisation_only(name, params, world, admin_user):
+    """Every API endpoint: no key is 401; B's key never sees or changes A's data."""
+    _, key_a = create_api_key(world.org_a, name="A's desk", by=admin_user)
+    _, key_b = create_api_key(world.org_b, name="B's desk", by=admin_user)
+    url = _url(name, params, world, world.org_a.slug)
+    client = Client()
+    own = client.get(url, headers={"X-API-Key": key_a})
+    assert own.status_code in (200, 405), f"A's key GET {url}: {own.status_code}"
+    client.get("/api/v1/organisation", headers={"X-API-Key": key_b})  # marks it used
+    before = _state()
+
+    for method in ("get", "post"):
+        response = getattr(client, method)(url, {}, content_type="application/json")
+        assert response.status_code in (401, 405), f"no key {method} {url}"
+
+    as_b = {"headers": {"X-API-Key": key_b}, "content_type": "application/json"}
+    response = client.get(url, **as_b)
+    if own.status_code == 200 and params:
+        assert response.status_code == 404, f"B's key GET {url}: {response.status_code}"
+    elif response.status_code == 200:
+        body = response.content.decode()
+        assert world.org_a.slug not in body, f"B's key GET {url} shows A"
+        assert body in ("[]", '{"slug": "beta", "name": "Beta"}'), body
+    response = client.post(url, {"source_system": "x", "items": []}, **as_b)
+    assert response.status_code in (404, 405, 422), f"B's key POST {url}"
+    assert _state() == before, f"requests with B's key to {url} changed data"

@@ -16,6 +16,7 @@ from assessments.forms import AdvanceForm, AssessmentForm, InviteForm, current_p
 from assessments.models import Assessment, AssessmentStatus, MaturityModel, Response
 from assessments.responding import AssessmentError
 from assessments.scorecards import build_scorecard, summarise, trend
+from backlog.improvements import items_by_point
 from cromaturity.invitations import revoke_invitation
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
@@ -103,6 +104,9 @@ def assessment_create(request):
 def assessment_detail(request, assessment_id):
     assessment = assessment_for(request, assessment_id)
     scorecard = build_scorecard(assessment)
+    improvements = items_by_point(request.organisation)
+    for row in scorecard.points:
+        row.improvements = improvements.get(row.point.key, [])
     my_response = Response.objects.filter(
         assessment=assessment, respondent=request.user
     ).first()

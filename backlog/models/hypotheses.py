@@ -132,7 +132,7 @@ SCORE_FIELDS = {framework: f"{framework}_score" for framework in Framework.value
 
 class HypothesisQuerySet(OrgQuerySet):
     def ranked(self, framework: Framework = Framework.ICE):
-        """Best primary score first, unscored last, ties to the older hypothesis.
+        """Best primary score first, unscored last; ties to stronger evidence, then age.
 
         Mirrors `prioritization.rank_key`: after the score, stronger evidence from
         customer feedback first.
@@ -266,6 +266,21 @@ class Hypothesis(models.Model):
         editable=False,
         help_text="The suggested confidence from linked feedback, 0 without any.",
     )
+    # Improvement work from the maturity assessment: the point it improves (its
+    # stable key, so later assessments find it too) and the assessment it came from.
+    point_key = models.CharField(
+        "assessment point",
+        max_length=10,
+        blank=True,
+        help_text="The maturity point this improvement item works on, e.g. S3.",
+    )
+    source_assessment = models.ForeignKey(
+        "assessments.Assessment",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="improvement_items",
+    )
 
     objects = HypothesisQuerySet.as_manager()
 
@@ -278,6 +293,11 @@ class Hypothesis(models.Model):
             models.Index(fields=["organisation", "pie_score"]),
             models.Index(fields=["organisation", "pxl_score"]),
             models.Index(fields=["organisation", "created_at"]),
+            models.Index(
+                fields=["organisation", "point_key"],
+                condition=~Q(point_key=""),
+                name="hypothesis_point_key",
+            ),
         ]
         constraints = [
             models.CheckConstraint(

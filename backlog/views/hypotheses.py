@@ -13,6 +13,7 @@ from backlog.configuration import settings_for
 from backlog.evidence import summary_of
 from backlog.filters import HypothesisFilter, style_filter_form
 from backlog.forms import HypothesisForm, score_form
+from backlog.improvements import prefill
 from backlog.models import Evidence, Hypothesis, Kind, Score, Status
 from backlog.pipeline import allowed_moves, check_move
 from backlog.prioritization import (
@@ -157,6 +158,18 @@ def hypothesis_create(request):
     initial = {name: request.GET[name] for name in PREFILLED if name in request.GET}
     if request.GET.get("kind") in Kind.values:
         initial["kind"] = request.GET["kind"]
+    improving = None
+    if "point" in request.GET:
+        improving = prefill(
+            organisation, request.GET.get("assessment"), request.GET["point"]
+        )
+        if improving is None:
+            messages.warning(
+                request,
+                "That assessment point was not found; the item is not linked to it.",
+            )
+        else:
+            initial.update(improving)
     initial.setdefault("owner", request.user.pk)
     initial.setdefault("team", membership.team_id)
     form = HypothesisForm(
@@ -179,7 +192,7 @@ def hypothesis_create(request):
     return render(
         request,
         "backlog/hypothesis_form.html",
-        {"form": form, "creating": True},
+        {"form": form, "creating": True, "improving": improving},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -306,7 +319,9 @@ def hypothesis_detail(request, hypothesis_id):
     hypothesis = hypothesis_for(
         request,
         hypothesis_id,
-        Hypothesis.objects.for_list().select_related("created_by", "status_changed_by"),
+        Hypothesis.objects.for_list().select_related(
+            "created_by", "status_changed_by", "source_assessment__organisation"
+        ),
     )
     return render(
         request, "backlog/hypothesis_detail.html", detail_context(request, hypothesis)

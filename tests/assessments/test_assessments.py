@@ -222,7 +222,7 @@ def test_scorecard_query_count_does_not_grow_with_respondents(
     )
     Target.objects.create(organisation=org, point_key="S1", level=4)
     admin_client.get(reverse("assessments:assessment-list", args=[org.slug]))
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(19):
         response = admin_client.get(url("assessment-detail", current))
     assert response.context["scorecard"].submitted == respondents
 

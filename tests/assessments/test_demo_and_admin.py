@@ -55,10 +55,14 @@ def test_demo_has_a_closed_and_an_open_assessment_with_a_visible_disagreement():
     )
 
 
-def test_demo_scale_multiplies_assessments_and_respondents():
-    call_command("seed_demo", scale=3, stdout=None)
+def test_demo_scale_adds_assessments_each_answered_by_at_most_30_people():
+    call_command("seed_demo", scale=10, stdout=None)
+    # 0.4 closed assessments per unit of scale: 100 at --scale 250.
     assert Assessment.objects.filter(status=AssessmentStatus.CLOSED).count() == 4
-    assert Response.objects.filter(assessment__status="open").count() > 10
+    counts = [a.responses.count() for a in Assessment.objects.all()]
+    assert counts == [30] * 5
+    named = Response.objects.filter(respondent__username="carla").count()
+    assert named == 5
 
 
 @pytest.fixture
