@@ -13,6 +13,7 @@ from assessments.models import (
     Target,
 )
 from assessments.responding import AssessmentError
+from collaboration import events
 from cromaturity.invitations import create_invitation_link
 from cromaturity.models import Invitation, Organisation, Role
 
@@ -33,17 +34,19 @@ def create_assessment(
             "There is no published maturity model to assess against. An "
             "administrator can load one with `manage.py load_maturity_model`."
         )
-    return Assessment.objects.create(
+    assessment = Assessment.objects.create(
         organisation=organisation,
         maturity_model=maturity_model,
         title=title.strip(),
         period=period.strip(),
         created_by=created_by,
     )
+    events.assessment_status_changed(assessment, by=created_by)
+    return assessment
 
 
 @transaction.atomic
-def advance_status(assessment: Assessment, *, from_status: str) -> Assessment:
+def advance_status(assessment: Assessment, *, from_status: str, by=None) -> Assessment:
     """Move open → consensus → closed.
 
     `from_status` is the status the person saw, so a repeated click does not
@@ -65,6 +68,7 @@ def advance_status(assessment: Assessment, *, from_status: str) -> Assessment:
     else:
         assessment.closed_at = now
     assessment.save(update_fields=["status", "consensus_at", "closed_at"])
+    events.assessment_status_changed(assessment, by=by)
     return assessment
 
 

@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 
 from backlog.models import Hypothesis, Page, Tag
+from collaboration import events
 from cromaturity.models import Organisation
 
 TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
@@ -46,14 +47,25 @@ def save_hypothesis(
     new_tag_names: Iterable[str] = (),
 ) -> Hypothesis:
     """Create or update a hypothesis (unsaved changes already set) with its tags."""
-    if hypothesis.pk is None:
+    created = hypothesis.pk is None
+    if created:
         hypothesis.created_by = by
         hypothesis.status_changed_by = by
+        previous_owner_id = None
+    else:
+        previous_owner_id = (
+            Hypothesis.objects.filter(pk=hypothesis.pk)
+            .values_list("owner_id", flat=True)
+            .first()
+        )
     hypothesis.save()
     chosen = {tag.pk: tag for tag in tags}
     for tag in tags_named(hypothesis.organisation, new_tag_names):
         chosen[tag.pk] = tag
     hypothesis.tags.set(chosen.values())
+    events.hypothesis_saved(
+        hypothesis, by=by, created=created, previous_owner_id=previous_owner_id
+    )
     return hypothesis
 
 

@@ -14,6 +14,7 @@ from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, The
 from backlog.prioritization import EvidenceSummary, Framework, suggested_confidence
 from backlog.scoring import refresh_scores
 from backlog.similarity import keywords, rank
+from collaboration import events
 
 TITLE_LENGTH = 120
 
@@ -65,6 +66,7 @@ def link_feedback(
             importance=importance,
             linked_by=by,
         )
+        events.feedback_linked(evidence, by=by)
     else:
         evidence.snippet = snippet or evidence.snippet
         evidence.importance = importance
@@ -81,6 +83,7 @@ def unlink_feedback(evidence: Evidence, *, by) -> Evidence:
         evidence.unlinked_by = by
         evidence.save(update_fields=["unlinked_at", "unlinked_by"])
         refresh_evidence([evidence.hypothesis_id])
+        events.feedback_unlinked(evidence, by=by)
     return evidence
 
 

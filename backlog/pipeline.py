@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.text import get_text_list
 
 from backlog.models import Hypothesis, Result, Status
+from collaboration import events
 
 S = Status
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
@@ -130,4 +131,5 @@ def move_hypothesis(
         hypothesis.concluded_at = None
         fields += ["result", "concluded_at"]
     hypothesis.save(update_fields=fields)
+    events.hypothesis_moved(hypothesis, from_status=current.status, by=by)
     return hypothesis

@@ -9,6 +9,7 @@ from backlog.feedback_import.writing import update_objects
 from backlog.models import Hypothesis, Score
 from backlog.models.scores import FIELDS_BY_FRAMEWORK
 from backlog.prioritization import Framework, IceMode, summarise
+from collaboration import events
 
 _BATCH = 2000
 
@@ -94,4 +95,5 @@ def score_hypothesis(
         defaults={**blank, **values, "note": note},
     )
     refresh_scores([hypothesis], [framework], ice_mode=ice_mode)
+    events.hypothesis_scored(score, by=scorer)
     return score

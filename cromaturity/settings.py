@@ -58,9 +58,11 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "axes",
     "ninja",
+    "simple_history",
     "cromaturity",
     "assessments",
     "backlog",
+    "collaboration",
 ]
 
 MIDDLEWARE = [
@@ -73,6 +75,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -95,6 +98,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "cromaturity.context_processors.workspace",
+                "collaboration.context_processors.notifications",
             ],
         },
     },
@@ -210,6 +214,9 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "cromaturity <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The address people reach the app at, for links in emails sent from background
+# tasks (notifications, digests), where no request says it.
+SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # Background work runs through django.tasks, stored in the database and executed by
 # `manage.py db_worker`.
@@ -219,6 +226,9 @@ TASKS = {
         "QUEUES": ["default"],
     }
 }
+
+# Addresses typed without a scheme in comments link to https://.
+URLIZE_ASSUME_HTTPS = True
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

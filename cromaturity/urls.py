@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from collaboration.views import dashboard
 from cromaturity.api import api
 from cromaturity.views import accounts, members, workspace
 
 organisation_patterns = [
-    path("", workspace.home, name="home"),
+    path("", dashboard.home, name="home"),
     path("members/", members.members, name="members"),
     path("members/<int:membership_id>/", members.member_update, name="member-update"),
     path(
@@ -67,6 +68,7 @@ urlpatterns = [
     path("o/<slug:org_slug>/", include(organisation_patterns)),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/feedback/", include("backlog.feedback_urls")),
+    path("o/<slug:org_slug>/", include("collaboration.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -148,7 +148,7 @@ def assessment_advance(request, assessment_id):
         return redirect(assessment)
     try:
         assessment = advance_status(
-            assessment, from_status=form.cleaned_data["from_status"]
+            assessment, from_status=form.cleaned_data["from_status"], by=request.user
         )
     except AssessmentError as error:
         messages.error(request, str(error))

@@ -44,6 +44,7 @@ from backlog.models import (
     ImportMapping,
     ImportStatus,
 )
+from collaboration import events
 from cromaturity.models import Organisation
 
 # Below this many rows a second process costs more than it saves.
@@ -342,3 +343,4 @@ def _finish(feedback_import: FeedbackImport, summary: Summary, rejects) -> None:
             "error",
         ]
     )
+    events.feedback_imported(feedback_import)

@@ -5,7 +5,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Coalesce, Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,6 +29,41 @@ class Sentiment(models.TextChoices):
     UNKNOWN = "", "Not known"
 
 
+class ThemeQuerySet(OrgQuerySet):
+    def with_feedback_counts(self):
+        """Themes with their feedback items (`total`) and whether any of those
+        is evidence for a hypothesis (`linked`), leaving out unused themes.
+
+        Counted per theme from the link table's index, and checked against the
+        (far fewer) active evidence links: never a join of every item with
+        every link, which grows with the whole feedback history.
+        """
+        from backlog.models.evidence import Evidence
+
+        links = FeedbackTheme.objects.filter(theme_id=models.OuterRef("pk"))
+        total = (
+            links.order_by().values("theme_id").annotate(n=models.Count("pk"))
+        ).values("n")
+        evidence = Evidence.objects.filter(unlinked_at__isnull=True).values(
+            "feedback_item_id"
+        )
+        return (
+            self.annotate(
+                total=Coalesce(models.Subquery(total), 0),
+                linked=models.Exists(links.filter(item_id__in=evidence)),
+            )
+            .filter(total__gt=0)
+            .order_by()
+        )
+
+    def unaddressed(self):
+        """Themes customers raise that no hypothesis addresses yet, most raised
+        first."""
+        return (
+            self.with_feedback_counts().filter(linked=False).order_by("-total", "name")
+        )
+
+
 class Theme(models.Model):
     """A topic customers raise (“checkout”, “sizing”), taken from help-desk tags."""
 
@@ -37,7 +72,7 @@ class Theme(models.Model):
     )
     name = models.CharField(max_length=50)
 
-    objects = OrgQuerySet.as_manager()
+    objects = ThemeQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]

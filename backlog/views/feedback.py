@@ -212,31 +212,10 @@ def theme_list(request):
         row["theme__name"]: [row[f"week{n}"] for n in range(THEME_WEEKS)]
         for row in counts
     }
-    # Totals per theme from the link table alone, and the themes with evidence
-    # found from the (far fewer) evidence links: no join of every item with
-    # every link.
-    links = FeedbackItem.themes.through.objects.filter(theme__organisation=organisation)
-    totals_by_id = dict(
-        links.values("theme_id").annotate(n=Count("pk")).values_list("theme_id", "n")
-    )
-    linked_items = (
-        Evidence.objects.for_org(organisation)
-        .active()
-        .order_by()
-        .values("feedback_item_id")
-    )
-    with_evidence = set(
-        links.filter(item_id__in=linked_items)
-        .order_by()
-        .values_list("theme_id", flat=True)
-        .distinct()
-    )
-    themes = list(Theme.objects.for_org(organisation).filter(pk__in=totals_by_id))
-    for theme in themes:
-        theme.total = totals_by_id[theme.pk]
+    themes = list(Theme.objects.for_org(organisation).with_feedback_counts())
     totals = {theme.name: theme.total for theme in themes}
     unaddressed = sorted(
-        (theme for theme in themes if theme.pk not in with_evidence),
+        (theme for theme in themes if not theme.linked),
         key=lambda t: (-t.total, t.name),
     )
     rows = sorted(

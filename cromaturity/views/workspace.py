@@ -101,8 +101,8 @@ def organisation_create(request):
     return render(request, "cromaturity/organisation_form.html", {"form": form})
 
 
-@member_required()
-def home(request):
+def people_overview(request) -> dict:
+    """Teams and their members, for the organisation's home page."""
     organisation = request.organisation
     teams = (
         Team.objects.for_org(organisation)
@@ -126,15 +126,11 @@ def home(request):
         if request.membership.is_admin
         else None
     )
-    return render(
-        request,
-        "cromaturity/home.html",
-        {
-            "teams": teams,
-            "without_team": without_team,
-            "open_invitations": open_invitations,
-        },
-    )
+    return {
+        "teams": teams,
+        "without_team": without_team,
+        "open_invitations": open_invitations,
+    }
 
 
 @member_required(Role.ADMIN)

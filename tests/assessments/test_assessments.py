@@ -84,10 +84,10 @@ def test_list_query_count_does_not_grow_with_assessments_or_answers(
 
     admin_client.get(url_list)  # the first visit also records the organisation
     grow(2)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         admin_client.get(url_list)
     grow(13)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         response = admin_client.get(url_list)
     assert len(response.context["rows"]) == 10
 
@@ -226,7 +226,7 @@ def test_scorecard_query_count_does_not_grow_with_respondents(
         create_share_link(current, by=None, days=days)
     admin_client.get(reverse("assessments:assessment-list", args=[org.slug]))
     # One of them lists the share links, however many there are.
-    with django_assert_num_queries(18):
+    with django_assert_num_queries(20):
         response = admin_client.get(url("assessment-detail", current))
     assert response.context["scorecard"].submitted == respondents
 

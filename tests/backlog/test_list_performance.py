@@ -10,7 +10,7 @@ from tests.backlog.conftest import give_ice
 
 pytestmark = pytest.mark.django_db
 
-LIST_QUERIES = 13
+LIST_QUERIES = 14
 
 
 def _fill(organisation, scorer, count, start=0):
@@ -117,7 +117,7 @@ def test_detail_page_queries_do_not_grow_with_scorers(
     url = reverse("backlog:hypothesis-detail", args=["acme", hypothesis.pk])
     give_ice(hypothesis, make_member(org), 5)
     admin_client.get(url)
-    with django_assert_num_queries(10) as first:
+    with django_assert_num_queries(18) as first:
         admin_client.get(url)
     for n in range(8):
         give_ice(hypothesis, make_member(org), 7)

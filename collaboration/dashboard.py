@@ -1,0 +1,197 @@
+"""What the organisation's home page shows, in a fixed number of queries.
+
+Every panel reads at most a few rows, so the page costs the same whether the
+organisation has ten hypotheses or ten thousand. Items of the member's own team
+come first in each list of hypotheses.
+"""
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+
+from assessments import scoring
+from assessments.models import Assessment, AssessmentStatus, Response
+from assessments.scorecards import Summary, trend
+from backlog.configuration import settings_for
+from backlog.models import Hypothesis, Status, Theme
+from backlog.models.hypotheses import SCORE_FIELDS
+from backlog.prioritization import Framework
+from collaboration.models import Activity
+from cromaturity.models import Membership, Role
+
+PANEL_SIZE = 5
+OPEN_ASSESSMENTS = 3
+ANSWERING_ROLES = [Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN]
+
+
+@dataclass
+class Maturity:
+    current: Summary
+    previous: Summary | None
+    trend_svg: str | None
+
+    @property
+    def score(self) -> Fraction | None:
+        return self.current.overall
+
+    @property
+    def level(self) -> int | None:
+        return scoring.level_of(self.current.overall)
+
+    @property
+    def level_name(self) -> str:
+        return scoring.level_name(self.current.overall)
+
+    @property
+    def index(self) -> float | None:
+        return scoring.index_of(self.current.overall)
+
+    @property
+    def index_change(self) -> float | None:
+        if self.previous is None:
+            return None
+        now, before = self.index, scoring.index_of(self.previous.overall)
+        if now is None or before is None:
+            return None
+        return now - before
+
+
+def maturity(organisation) -> Maturity | None:
+    """The latest closed assessment's level and index, and the trend."""
+    history, svg = trend(organisation)
+    if not history:
+        return None
+    return Maturity(
+        current=history[-1],
+        previous=history[-2] if len(history) > 1 else None,
+        trend_svg=svg,
+    )
+
+
+@dataclass
+class OpenAssessment:
+    assessment: Assessment
+    submitted: int
+    started: int
+    invited: int
+    mine: str  # "", "started" or "submitted"
+
+    @property
+    def in_progress(self) -> int:
+        return self.started - self.submitted
+
+    @property
+    def percent(self) -> int:
+        if not self.invited:
+            return 0
+        return min(100, round(100 * self.submitted / self.invited))
+
+
+def open_assessments(organisation, user_id: int) -> list[OpenAssessment]:
+    assessments = list(
+        Assessment.objects.for_org(organisation)
+        .filter(status=AssessmentStatus.OPEN)
+        .select_related("organisation")
+        .annotate(
+            submitted=Count(
+                "responses", filter=Q(responses__submitted_at__isnull=False)
+            ),
+            started=Count("responses"),
+        )
+        .order_by("-opened_at", "-pk")[:OPEN_ASSESSMENTS]
+    )
+    if not assessments:
+        return []
+    invited = (
+        Membership.objects.for_org(organisation)
+        .filter(role__in=ANSWERING_ROLES)
+        .count()
+    )
+    mine = {
+        assessment_id: "submitted" if submitted else "started"
+        for assessment_id, submitted in Response.objects.filter(
+            assessment__in=assessments, respondent_id=user_id
+        ).values_list("assessment_id", "submitted_at")
+    }
+    return [
+        OpenAssessment(
+            assessment=a,
+            submitted=a.submitted,
+            started=a.started,
+            invited=max(invited, a.started),
+            mine=mine.get(a.pk, ""),
+        )
+        for a in assessments
+    ]
+
+
+def _team_first(team_id):
+    """0 for the member's team, 1 for the rest: sorts their team's items first."""
+    if team_id is None:
+        return Value(1, output_field=IntegerField())
+    return Case(When(team_id=team_id, then=0), default=1, output_field=IntegerField())
+
+
+def _hypotheses(organisation, team_id):
+    return (
+        Hypothesis.objects.for_org(organisation)
+        .select_related("owner", "team", "page")
+        .annotate(other_team=_team_first(team_id))
+    )
+
+
+@dataclass
+class Dashboard:
+    maturity: Maturity | None
+    open_assessments: list[OpenAssessment]
+    primary: Framework
+    top: list[Hypothesis]
+    running: list[Hypothesis]
+    learnings: list[Hypothesis]
+    themes: list[Theme]
+    activity: list[Activity]
+    team_id: int | None
+
+
+def build_dashboard(organisation, membership) -> Dashboard:
+    team_id = membership.team_id
+    primary = Framework(settings_for(organisation).primary_framework)
+    score = SCORE_FIELDS[primary]
+    top = list(
+        _hypotheses(organisation, team_id)
+        .filter(status__in=[Status.IDEA, Status.BACKLOG, Status.READY])
+        .order_by(
+            "other_team",
+            F(score).desc(nulls_last=True),
+            "-evidence_strength",
+            "-evidence_items",
+            "created_at",
+            "pk",
+        )[:PANEL_SIZE]
+    )
+    running = list(
+        _hypotheses(organisation, team_id)
+        .filter(status=Status.RUNNING)
+        .order_by("other_team", "-status_changed_at", "-pk")[:PANEL_SIZE]
+    )
+    learnings = list(
+        _hypotheses(organisation, team_id)
+        .concluded()
+        .order_by("other_team", "-concluded_at", "-pk")[:PANEL_SIZE]
+    )
+    for hypothesis in (*top, *running, *learnings):
+        hypothesis.organisation = organisation  # for their links, without a query
+    themes = list(Theme.objects.for_org(organisation).unaddressed()[:PANEL_SIZE])
+    activity = list(Activity.objects.for_org(organisation).for_feed()[: PANEL_SIZE + 1])
+    return Dashboard(
+        maturity=maturity(organisation),
+        open_assessments=open_assessments(organisation, membership.user_id),
+        primary=primary,
+        top=top,
+        running=running,
+        learnings=learnings,
+        themes=themes,
+        activity=activity,
+        team_id=team_id,
+    )
