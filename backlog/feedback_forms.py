@@ -2,6 +2,7 @@ from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from backlog.conflicts import version_field
 from backlog.feedback_capture import FeedbackInput
 from backlog.feedback_import.mapping import FIELDS
 from backlog.feedback_import.values import DATE_FORMATS
@@ -67,6 +68,7 @@ class FeedbackEditForm(FeedbackForm):
         "keep the current one.",
     )
     received_at = forms.DateTimeField(label="Received", required=False)
+    version = version_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -102,6 +102,16 @@ def test_a_changed_row_updates_its_item_and_its_themes(org):
     item = FeedbackItem.objects.get(external_id="1")
     assert item.text == "Very slow checkout"
     assert list(item.themes.values_list("name", flat=True)) == ["speed"]
+    # A changed item gets a new version, so an edit form opened before the
+    # import cannot overwrite the new text; an unchanged one keeps its version.
+    assert item.version == 2
+    run(
+        upload(
+            org, "c.csv", (header + "1,Very slow checkout,2026-08-01,speed\n").encode()
+        )
+    )
+    item.refresh_from_db()
+    assert item.version == 2
 
 
 def test_the_same_ids_from_another_tool_are_other_items(org):

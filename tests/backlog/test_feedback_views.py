@@ -182,6 +182,7 @@ def test_edit_access_matrix_and_result(org, item):
             "source": "email",
             "themes": "delivery, pricing",
             "received_at": "2026-08-01 10:00",
+            "version": item.version,
         },
         ok=302,
         unchanged=lambda: FeedbackItem.objects.values_list("text", flat=True)[0],
