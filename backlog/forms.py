@@ -36,6 +36,20 @@ def members_of(organisation):
     )
 
 
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            # SQLite refuses an id beyond 64 bits in IN (...) instead of finding
+            # nothing; it is simply not one of the tags.
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"],
+                code="invalid_pk_value",
+                params={"pk": max(value, key=len)},
+            ) from None
+
+
 class HypothesisForm(forms.ModelForm):
     new_tags = forms.CharField(
         label="New tags",
@@ -74,6 +88,7 @@ class HypothesisForm(forms.ModelForm):
             "tags": forms.CheckboxSelectMultiple,
             "kind": forms.RadioSelect,
         }
+        field_classes = {"tags": TagChoiceField}
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)

@@ -338,3 +338,17 @@ def test_an_api_payload_cannot_choose_the_organisation_or_the_author(
     rival["item"].refresh_from_db()
     assert rival["item"].text == "Their customer"
     assert FeedbackItem.objects.for_org(other_org).count() == 1
+
+
+@pytest.mark.parametrize("field", ["tags", "team", "page", "owner"])
+def test_an_id_too_large_for_the_database_is_an_unknown_choice(
+    org, admin_client, field
+):
+    Tag.objects.create(organisation=org, name="ours")
+    response = admin_client.post(
+        backlog("hypothesis-create"),
+        {"title": "Huge ids", "kind": "test", field: str(2**64)},
+    )
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert not Hypothesis.objects.exists()

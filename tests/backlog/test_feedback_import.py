@@ -196,6 +196,36 @@ def test_unreadable_uploads_are_refused_and_not_kept(org, content, message, sett
     assert not any(p.is_file() for p in media.rglob("*")) if media.exists() else True
 
 
+def test_nul_characters_anywhere_in_a_file_are_dropped(org):
+    # A few stray NULs in an otherwise ordinary export (many would be binary).
+    words = "The checkout page takes far too long to load on my phone. " * 3
+    content = (
+        "Id,Descrip\x00tion,Product area,Tags\n"
+        f"1,Slow\x00 checkout. {words},Pay\x00ment,check\x00out\n"
+    ).encode()
+    feedback_import = upload(org, "nul.csv", content)
+    assert feedback_import.header == ["Id", "Description", "Product area", "Tags"]
+    assert run(feedback_import).line() == "created=1 updated=0 unchanged=0 rejected=0"
+    item = FeedbackItem.objects.get()
+    assert (item.text, item.product_area) == (
+        f"Slow checkout. {words}".strip(),
+        "Payment",
+    )
+    assert list(item.themes.values_list("name", flat=True)) == ["checkout"]
+
+
+def test_an_upload_that_fails_unexpectedly_keeps_no_file(org, settings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "estimate_rows", broken)
+    with pytest.raises(RuntimeError):
+        upload(org, "x.csv", b"Id,Description\n1,Hello\n")
+    assert not FeedbackImport.objects.exists()
+    media = Path(settings.MEDIA_ROOT) / "imports"
+    assert not any(p.is_file() for p in media.rglob("*"))
+
+
 def test_confirming_checks_the_mapping_and_saves_it_for_next_time(
     org, admin_user, django_capture_on_commit_callbacks
 ):

@@ -371,3 +371,24 @@ def test_retry_access_matrix(org, admin_user, django_capture_on_commit_callbacks
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.SUCCEEDED
     assert feedback_import.created == 250
+
+
+@pytest.mark.parametrize(
+    "received_at", ["0001-01-01T00:00:00+14:00", "1850-05-01 10:00", "2300-01-01"]
+)
+def test_an_impossible_received_date_is_refused_clearly(
+    admin_client, item, received_at
+):
+    response = admin_client.post(
+        url("item-update", item.pk),
+        {
+            "text": "Delivery costs shown too late",
+            "source": "chat",
+            "received_at": received_at,
+            "version": item.version,
+        },
+    )
+    assert response.status_code == 400
+    assert "Enter a date between 1900 and 2200." in response.text
+    item.refresh_from_db()
+    assert item.version == 1
