@@ -91,3 +91,8 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
         )
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def run_module(module: str, *args: str) -> None:
+    """Run a benchmark module as its own process, its output shown as it comes."""
+    subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, check=True)  # noqa: S603
