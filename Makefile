@@ -9,7 +9,7 @@ export DEBUG ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint check pytest chromium bench clean
+.PHONY: help install install-dev run serve test lint check deploy-check pytest chromium bench clean
 
 help:
 	@echo "make run   install everything, migrate, load demo data and serve on http://$(HOST):$(PORT)"
@@ -56,10 +56,17 @@ check: install-dev
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Django's deployment checklist with production settings: DEBUG off, a fresh
+# random secret key, a real host name and mail server. Any warning fails.
+deploy-check: install
+	DEBUG=0 SECRET_KEY="$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))')" \
+	ALLOWED_HOSTS=cro.example.com EMAIL_HOST=smtp.example.com \
+	$(PY) manage.py check --deploy --fail-level WARNING
+
 pytest: install-dev chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test: lint check pytest
+test: lint check deploy-check pytest
 
 bench: install-dev
 	@bin/ensure-debian-package wrk

@@ -156,6 +156,12 @@ class HypothesisAdmin(admin.ModelAdmin):
         ),
     ]
 
+    def save_model(self, request, obj, form, change):
+        if change:
+            # A form opened in the app before this edit must not overwrite it.
+            obj.version += 1
+        super().save_model(request, obj, form, change)
+
 
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Field, Query, Router, Schema, Status
+from pydantic import field_validator
 
 from backlog.configuration import settings_for
 from backlog.feedback_import.rows import CleanRow, digest
@@ -52,6 +53,39 @@ class FeedbackIn(Schema):
     )
     sentiment: Sentiment = Sentiment.UNKNOWN
     themes: list[str] = Field(default_factory=list, max_length=30)
+
+    @field_validator(
+        "external_id", "text", "page", "product_area", "customer", mode="before"
+    )
+    @classmethod
+    def _plain(cls, value):
+        # Before the length checks, so that an id or a text of spaces is refused.
+        return _plain_text(value)
+
+    @field_validator("themes", mode="before")
+    @classmethod
+    def _plain_themes(cls, value):
+        if isinstance(value, list):
+            return [_plain_text(theme) for theme in value]
+        return value
+
+    @field_validator("received_at")
+    @classmethod
+    def _in_utc(cls, value: datetime) -> datetime:
+        if timezone.is_naive(value):
+            value = value.replace(tzinfo=UTC)
+        try:
+            return value.astimezone(UTC)
+        except OverflowError:
+            raise ValueError("is outside the range of dates") from None
+
+
+def _plain_text(value):
+    """Text without surrounding spaces or NUL characters, which databases refuse
+    and which carry no meaning; anything else is left to the type checks."""
+    if isinstance(value, str):
+        return value.replace("\x00", "").strip()
+    return value
 
 
 class FeedbackBatchIn(Schema):
@@ -99,20 +133,16 @@ class FeedbackOut(Schema):
 
 
 def _row(item: FeedbackIn, mask: bool, key: bytes) -> CleanRow:
-    received_at = item.received_at
-    if timezone.is_naive(received_at):
-        received_at = received_at.replace(tzinfo=UTC)
-    text = item.text.strip().replace("\x00", "")
-    page = item.page.strip()
+    text, page = item.text, item.page
     row = CleanRow(
         line=0,
-        external_id=item.external_id.strip(),
-        received_at=received_at.astimezone(UTC),
+        external_id=item.external_id,
+        received_at=item.received_at,
         text=mask_contact_details(text) if mask else text,
         source=item.source,
         customer=pseudonymise(item.customer, key),
         page=mask_contact_details(page) if mask else page,
-        product_area=item.product_area.strip(),
+        product_area=item.product_area,
         themes=split_themes(",".join(item.themes)),
         sentiment=item.sentiment,
     )

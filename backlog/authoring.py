@@ -4,6 +4,7 @@ from collections.abc import Iterable
 
 from django.db import IntegrityError, transaction
 
+from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.models import Hypothesis, Page, Tag
 from collaboration import events
 from cromaturity.models import Organisation
@@ -38,6 +39,38 @@ def tags_named(organisation: Organisation, names: Iterable[str]) -> list[Tag]:
     return tags
 
 
+# What people edit on a hypothesis's form; an update writes these and no other
+# column, so that it never puts back aggregates read a moment earlier.
+EDITED_FIELDS = [
+    "title",
+    "kind",
+    "observation",
+    "change",
+    "audience",
+    "impact",
+    "metric",
+    "page",
+    "owner",
+    "team",
+    "result",
+    "learning",
+    "point_key",
+    "source_assessment",
+]
+
+
+def _edit_differences(
+    stored: Hypothesis, submitted: Hypothesis, tag_names: set[str]
+) -> list[Difference]:
+    stored_tags = {tag.name for tag in stored.tags.all()}
+    return differences(
+        [
+            *field_rows(stored, submitted, EDITED_FIELDS),
+            ("Tags", sorted(stored_tags), sorted(tag_names)),
+        ]
+    )
+
+
 @transaction.atomic
 def save_hypothesis(
     hypothesis: Hypothesis,
@@ -45,20 +78,39 @@ def save_hypothesis(
     by,
     tags: Iterable[Tag] = (),
     new_tag_names: Iterable[str] = (),
+    expected_version: int | None = None,
 ) -> Hypothesis:
-    """Create or update a hypothesis (unsaved changes already set) with its tags."""
+    """Create or update a hypothesis (unsaved changes already set) with its tags.
+
+    An update given the `expected_version` its form was opened at raises
+    EditConflict when someone saved another version since; when the stored
+    version already says what was submitted, it returns that and writes nothing.
+    """
     created = hypothesis.pk is None
+    tags = list(tags)
+    new_tag_names = list(new_tag_names)
     if created:
         hypothesis.created_by = by
         hypothesis.status_changed_by = by
         previous_owner_id = None
+        hypothesis.save()
     else:
-        previous_owner_id = (
-            Hypothesis.objects.filter(pk=hypothesis.pk)
-            .values_list("owner_id", flat=True)
-            .first()
+        stored = (
+            Hypothesis.objects.select_for_update()
+            .select_related("organisation")
+            .get(pk=hypothesis.pk)
         )
-    hypothesis.save()
+        previous_owner_id = stored.owner_id
+        if expected_version is not None and stored.version != expected_version:
+            names = {tag.name for tag in tags}
+            known = {name.lower() for name in names}
+            names |= {name for name in new_tag_names if name.lower() not in known}
+            found = _edit_differences(stored, hypothesis, names)
+            if found:
+                raise EditConflict(stored, found)
+            return stored
+        hypothesis.version = stored.version + 1
+        hypothesis.save(update_fields=[*EDITED_FIELDS, "version", "updated_at"])
     chosen = {tag.pk: tag for tag in tags}
     for tag in tags_named(hypothesis.organisation, new_tag_names):
         chosen[tag.pk] = tag

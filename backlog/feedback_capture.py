@@ -6,6 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.evidence import refresh_evidence, refresh_evidence_of_items
 from backlog.feedback_import.values import split_themes
 from backlog.models import FeedbackItem, FeedbackTheme, Theme
@@ -91,6 +92,29 @@ def record_feedback(
     return item
 
 
+EDITED_FIELDS = [
+    "text",
+    "source",
+    "page",
+    "product_area",
+    "customer_ref",
+    "sentiment",
+    "received_at",
+]
+
+
+def _edit_differences(
+    stored: FeedbackItem, submitted: FeedbackItem, themes: list[str]
+) -> list[Difference]:
+    stored_themes = sorted(stored.themes.values_list("name", flat=True))
+    return differences(
+        [
+            *field_rows(stored, submitted, EDITED_FIELDS),
+            ("Themes", stored_themes, sorted(themes)),
+        ]
+    )
+
+
 @transaction.atomic
 def update_feedback(
     item: FeedbackItem,
@@ -98,28 +122,29 @@ def update_feedback(
     *,
     mask_contacts: bool,
     pseudonym_key: bytes,
+    expected_version: int | None = None,
 ) -> FeedbackItem:
+    """Save an edited item; see save_hypothesis for `expected_version`."""
+    stored = FeedbackItem.objects.select_for_update().get(pk=item.pk)
     item.source = data.source
-    item.received_at = data.received_at or item.received_at
+    item.received_at = data.received_at or stored.received_at
     item.text = _clean_text(data.text, mask_contacts)
     item.page = data.page.strip()
     item.product_area = data.product_area.strip()
-    if data.customer.strip():
-        item.customer_ref = pseudonymise(data.customer, pseudonym_key)
-    item.sentiment = data.sentiment
-    item.updated_at = timezone.now()
-    item.save(
-        update_fields=[
-            "source",
-            "received_at",
-            "text",
-            "page",
-            "product_area",
-            "customer_ref",
-            "sentiment",
-            "updated_at",
-        ]
+    item.customer_ref = (
+        pseudonymise(data.customer, pseudonym_key)
+        if data.customer.strip()
+        else stored.customer_ref
     )
+    item.sentiment = data.sentiment
+    if expected_version is not None and stored.version != expected_version:
+        found = _edit_differences(stored, item, split_themes(data.themes))
+        if found:
+            raise EditConflict(stored, found)
+        return stored
+    item.version = stored.version + 1
+    item.updated_at = timezone.now()
+    item.save(update_fields=[*EDITED_FIELDS, "version", "updated_at"])
     _set_themes(item, data.themes)
     refresh_evidence_of_items([item.pk])
     return item

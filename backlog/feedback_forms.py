@@ -1,10 +1,13 @@
+from datetime import UTC
+
 from django import forms
 from django.conf import settings
 from django.template.defaultfilters import filesizeformat
 
+from backlog.conflicts import version_field
 from backlog.feedback_capture import FeedbackInput
 from backlog.feedback_import.mapping import FIELDS
-from backlog.feedback_import.values import DATE_FORMATS
+from backlog.feedback_import.values import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
 from backlog.models import FeedbackSource, Sentiment
 from cromaturity.models import Team
 
@@ -67,11 +70,28 @@ class FeedbackEditForm(FeedbackForm):
         "keep the current one.",
     )
     received_at = forms.DateTimeField(label="Received", required=False)
+    version = version_field()
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["text"].widget.attrs.pop("autofocus", None)
         self.fields["text"].widget.attrs["rows"] = 6
+
+    def clean_received_at(self):
+        received_at = self.cleaned_data["received_at"]
+        if received_at is None:
+            return None
+        try:
+            year = received_at.astimezone(UTC).year
+        except OverflowError:
+            year = 0
+        # The years an import accepts too; outside them lies a typing slip (and,
+        # near year 1, dates the database cannot store).
+        if not FIRST_YEAR <= year <= LAST_YEAR:
+            raise forms.ValidationError(
+                f"Enter a date between {FIRST_YEAR} and {LAST_YEAR}."
+            )
+        return received_at
 
 
 class UploadForm(forms.Form):

@@ -6,6 +6,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from assessments.models import Assessment, Point
 from backlog.authoring import TAG_MAX_LENGTH, split_tag_names
+from backlog.conflicts import version_field
 from backlog.models import (
     BacklogSettings,
     Experiment,
@@ -35,6 +36,20 @@ def members_of(organisation):
     )
 
 
+class TagChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        try:
+            return super()._check_values(value)
+        except OverflowError:
+            # SQLite refuses an id beyond 64 bits in IN (...) instead of finding
+            # nothing; it is simply not one of the tags.
+            raise forms.ValidationError(
+                self.error_messages["invalid_pk_value"],
+                code="invalid_pk_value",
+                params={"pk": max(value, key=len)},
+            ) from None
+
+
 class HypothesisForm(forms.ModelForm):
     new_tags = forms.CharField(
         label="New tags",
@@ -42,6 +57,7 @@ class HypothesisForm(forms.ModelForm):
         max_length=300,
         help_text="Comma-separated, e.g. mobile, trust.",
     )
+    version = version_field()
 
     class Meta:
         model = Hypothesis
@@ -72,6 +88,7 @@ class HypothesisForm(forms.ModelForm):
             "tags": forms.CheckboxSelectMultiple,
             "kind": forms.RadioSelect,
         }
+        field_classes = {"tags": TagChoiceField}
 
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
@@ -89,6 +106,7 @@ class HypothesisForm(forms.ModelForm):
         self.fields["tags"].queryset = Tag.objects.for_org(organisation)
         self.fields["tags"].required = False
         self.fields["title"].help_text = "A short name people will recognise."
+        self.fields["version"].initial = self.instance.version
         # An improvement item's assessment can only be one of this organisation's.
         self.fields["source_assessment"].queryset = Assessment.objects.for_org(
             organisation
@@ -149,12 +167,15 @@ class ScoreForm(forms.Form):
         required=False,
         max_length=300,
     )
+    # The version of your score the form shows; 0 when you had none.
+    version = version_field()
+    conflict = None
 
     def values(self) -> dict:
         return {
             name: self.cleaned_data[name]
             for name in self.fields
-            if name not in ("note", "framework")
+            if name not in ("note", "framework", "version")
         }
 
 
@@ -217,10 +238,12 @@ SCORE_FORMS = {
 def score_form(framework, *args, score=None, **kwargs) -> ScoreForm:
     """The score form of `framework`, filled with an earlier score if any."""
     form_class = SCORE_FORMS[Framework(framework)]
-    if score is not None and "initial" not in kwargs:
-        kwargs["initial"] = {
-            name: getattr(score, name) for name in form_class.base_fields
-        }
+    if "initial" not in kwargs:
+        kwargs["initial"] = (
+            {name: getattr(score, name) for name in form_class.base_fields}
+            if score is not None
+            else {"version": 0}
+        )
     kwargs.setdefault("prefix", str(Framework(framework)))
     return form_class(*args, **kwargs)
 

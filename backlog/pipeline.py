@@ -120,7 +120,14 @@ def move_hypothesis(
     hypothesis.status = to_status
     hypothesis.status_changed_at = now
     hypothesis.status_changed_by = by
-    fields = ["status", "status_changed_at", "status_changed_by", "updated_at"]
+    hypothesis.version = current.version + 1
+    fields = [
+        "status",
+        "status_changed_at",
+        "status_changed_by",
+        "version",
+        "updated_at",
+    ]
     if to_status == Status.CONCLUDED:
         hypothesis.result = result
         hypothesis.learning = learning

@@ -5,6 +5,7 @@ from collections.abc import Iterable, Mapping
 
 from django.db import transaction
 
+from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.feedback_import.writing import update_objects
 from backlog.models import Hypothesis, Score
 from backlog.models.scores import FIELDS_BY_FRAMEWORK
@@ -65,6 +66,11 @@ def refresh_scores(
     return len(items)
 
 
+def _score_differences(stored: Score, wanted: Score) -> list[Difference]:
+    fields = [*FIELDS_BY_FRAMEWORK[Framework(stored.framework)], "note"]
+    return differences(field_rows(stored, wanted, fields))
+
+
 @transaction.atomic
 def score_hypothesis(
     hypothesis: Hypothesis,
@@ -74,11 +80,14 @@ def score_hypothesis(
     values: Mapping[str, object],
     note: str = "",
     ice_mode: IceMode = IceMode.MEAN,
+    expected_version: int | None = None,
 ) -> Score:
     """Record `scorer`'s score, replacing their earlier one in that framework.
 
     The hypothesis row is locked first, so two people scoring at once both end
-    up in the mean.
+    up in the mean. Given the `expected_version` of the score its form showed
+    (0 for none), it raises EditConflict when the scorer saved another version
+    since (in another window); the same values sent twice are saved once.
     """
     framework = Framework(framework)
     expected = set(FIELDS_BY_FRAMEWORK[framework])
@@ -88,12 +97,26 @@ def score_hypothesis(
         )
     Hypothesis.objects.select_for_update().filter(pk=hypothesis.pk).first()
     blank = {field: None for fields in FIELDS_BY_FRAMEWORK.values() for field in fields}
-    score, _ = Score.objects.update_or_create(
-        hypothesis=hypothesis,
-        scorer=scorer,
-        framework=framework,
-        defaults={**blank, **values, "note": note},
+    wanted = {**blank, **values, "note": note}
+    score = (
+        Score.objects.select_for_update()
+        .filter(hypothesis=hypothesis, scorer=scorer, framework=framework)
+        .first()
     )
+    if score is None:
+        score = Score.objects.create(
+            hypothesis=hypothesis, scorer=scorer, framework=framework, **wanted
+        )
+    else:
+        if expected_version is not None and score.version != expected_version:
+            found = _score_differences(score, Score(framework=framework, **wanted))
+            if found:
+                raise EditConflict(score, found)
+            return score
+        for field, value in wanted.items():
+            setattr(score, field, value)
+        score.version += 1
+        score.save(update_fields=[*wanted, "version", "updated_at"])
     refresh_scores([hypothesis], [framework], ice_mode=ice_mode)
     events.hypothesis_scored(score, by=scorer)
     return score

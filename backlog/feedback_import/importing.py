@@ -117,14 +117,22 @@ def prepare_import(
         time_zone=settings.TIME_ZONE,
     )
     feedback_import.file.save(original_name, uploaded, save=False)
-    path = Path(feedback_import.file.path)
     try:
-        layout = detect_layout(path)
-        table = open_table(path, layout, preview=SAMPLE_ROWS)
-        feedback_import.rows_total = estimate_rows(path, layout, table.preview)
-    except FileProblem:
+        with transaction.atomic():
+            _detect_and_save(feedback_import)
+    except BaseException:
+        # A file that cannot be imported is not kept, whatever went wrong.
         feedback_import.file.delete(save=False)
         raise
+    return feedback_import
+
+
+def _detect_and_save(feedback_import: FeedbackImport) -> None:
+    organisation = feedback_import.organisation
+    path = Path(feedback_import.file.path)
+    layout = detect_layout(path)
+    table = open_table(path, layout, preview=SAMPLE_ROWS)
+    feedback_import.rows_total = estimate_rows(path, layout, table.preview)
     signature = header_signature(table.header)
     saved = (
         ImportMapping.objects.for_org(organisation)
@@ -147,7 +155,6 @@ def prepare_import(
             table.header, [cells for _, cells in table.preview], feedback_import
         )
     feedback_import.save()
-    return feedback_import
 
 
 def _detect_dates(header, rows, feedback_import) -> str:

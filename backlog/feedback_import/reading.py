@@ -234,8 +234,19 @@ def _decode_sample(head: bytes, encoding: str) -> str:
 
 def _records(path: Path, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     if layout.kind == "xlsx":
-        return _xlsx_records(path, layout.sheet)
-    return _csv_records(path, layout.encoding, layout.delimiter)
+        return _without_nul(_xlsx_records(path, layout.sheet))
+    return _without_nul(_csv_records(path, layout.encoding, layout.delimiter))
+
+
+def _without_nul(
+    records: Iterator[tuple[int, list[str]]],
+) -> Iterator[tuple[int, list[str]]]:
+    # Databases refuse NUL characters in text (PostgreSQL even inside JSON, where
+    # the header is kept), and they carry no meaning in an export.
+    for line, cells in records:
+        if any("\x00" in cell for cell in cells):
+            cells = [cell.replace("\x00", "") for cell in cells]
+        yield line, cells
 
 
 def open_table(path: Path, layout: Layout | None = None, preview: int = 0) -> Table:

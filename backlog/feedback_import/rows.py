@@ -123,10 +123,6 @@ def clean_records(
         if reason:
             rejected.append(RejectedRow(line, cells, reason))
             continue
-        if "\x00" in text or "\x00" in page or "\x00" in external_id:
-            # Databases refuse NUL characters in text; they carry no meaning here.
-            text, page = text.replace("\x00", ""), page.replace("\x00", "")
-            external_id = external_id.replace("\x00", "")
         if options.mask_contacts:
             text = mask_contact_details(text)
             page = mask_contact_details(page)

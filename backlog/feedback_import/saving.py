@@ -48,6 +48,9 @@ ITEM_FIELDS = [
     "updated_at",
 ]
 CHANGING_FIELDS = ITEM_FIELDS[3:4] + ITEM_FIELDS[5:]
+# New items start at version 1; a changed item's version grows, so that an edit
+# form opened before the import is refused instead of overwriting the new text.
+INSERTED_FIELDS = [*ITEM_FIELDS, "version"]
 
 
 def upsert_feedback(
@@ -94,10 +97,11 @@ def upsert_feedback(
                 ids[row.external_id] = match[0]
         new_ids = insert_returning_ids(
             FeedbackItem,
-            ITEM_FIELDS,
+            INSERTED_FIELDS,
             [
                 (organisation_id, system, row.external_id, feedback_import_id, now)
                 + _values(row, now)
+                + (1,)
                 for row in new
             ],
         )
@@ -105,6 +109,7 @@ def upsert_feedback(
             FeedbackItem,
             CHANGING_FIELDS,
             [(feedback_import_id, *_values(row, now), pk) for pk, row in changed],
+            increment=["version"],
         )
         if changed:
             FeedbackTheme.objects.filter(item_id__in=[pk for pk, _ in changed]).delete()

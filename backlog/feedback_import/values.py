@@ -7,6 +7,9 @@ from functools import lru_cache
 
 import pandas as pd
 
+# Years feedback can be dated in; others are misread dates ("/1" reads as year 0).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+
 
 @dataclass(frozen=True)
 class DateFormat:
@@ -71,12 +74,12 @@ def _parse_pattern(values: pd.Series, pattern: str, tz: tzinfo) -> pd.Series:
         # A column mixing values with and without a time zone: one by one.
         parsed = values.map(lambda v: _parse_one(v, pattern, tz))
         parsed = pd.to_datetime(parsed, utc=True, errors="coerce")
-        return parsed.where(parsed.dt.year.between(1900, 2200)).astype(
+        return parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR)).astype(
             "datetime64[ns, UTC]"
         )
     # Years a pattern can read but no real feedback has ("/1" reads as year 0)
     # would overflow the nanosecond timestamps below; they become missing dates.
-    parsed = parsed.where(parsed.dt.year.between(1900, 2200))
+    parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
     if getattr(parsed.dt, "tz", None) is None:
         parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
     return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
@@ -84,7 +87,7 @@ def _parse_pattern(values: pd.Series, pattern: str, tz: tzinfo) -> pd.Series:
 
 def _parse_one(value: str, pattern: str, tz: tzinfo):
     stamp = pd.to_datetime(value, format=pattern, errors="coerce")
-    if pd.isna(stamp) or not 1900 <= stamp.year <= 2200:
+    if pd.isna(stamp) or not FIRST_YEAR <= stamp.year <= LAST_YEAR:
         return pd.NaT
     if stamp.tzinfo is None:
         stamp = stamp.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")

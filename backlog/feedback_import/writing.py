@@ -68,16 +68,26 @@ def bulk_insert(
 
 
 def bulk_update(
-    model: type[Model], fields: Sequence[str], rows: list[Sequence]
+    model: type[Model],
+    fields: Sequence[str],
+    rows: list[Sequence],
+    *,
+    increment: Sequence[str] = (),
 ) -> None:
-    """Update `fields` of the rows whose primary key is the LAST value of each row."""
+    """Update `fields` of the rows whose primary key is the LAST value of each row.
+
+    Each column of `increment` (a counter such as `version`) grows by one.
+    """
     if not rows:
         return
     connection.ensure_connection()
     table = connection.ops.quote_name(model._meta.db_table)
     pk = connection.ops.quote_name(model._meta.pk.column)
     mark = "%s" if connection.vendor == "postgresql" else "?"
-    assignments = ", ".join(f"{c} = {mark}" for c in _columns(model, fields))
+    assignments = ", ".join(
+        [f"{c} = {mark}" for c in _columns(model, fields)]
+        + [f"{c} = {c} + 1" for c in _columns(model, increment)]
+    )
     sql = f"UPDATE {table} SET {assignments} WHERE {pk} = {mark}"  # noqa: S608
     cursor = connection.connection.cursor()
     try:

@@ -187,6 +187,9 @@ class FeedbackItem(models.Model):
     digest = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(default=timezone.now)
+    # Counts the changes, by hand or by a re-import, so that an edit form opened
+    # on an older version is refused instead of overwriting (backlog/conflicts.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = FeedbackItemQuerySet.as_manager()
 

@@ -244,6 +244,10 @@ class Hypothesis(models.Model):
         related_name="+",
     )
     concluded_at = models.DateTimeField(null=True, blank=True)
+    # Counts the saves people make (edits, moves), so that a form opened on an
+    # older version is refused instead of overwriting it (backlog/conflicts.py).
+    # The derived aggregates below do not count: no form edits them.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     # Aggregates of the scores, kept by scoring.score_hypothesis in the same
     # transaction as the score, so that the list sorts and filters in the database.

@@ -97,6 +97,9 @@ class Score(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
+    # Counts the saves, so that a score form opened on an older version (in
+    # another window) is refused instead of overwriting (backlog/conflicts.py).
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = OrgQuerySet.as_manager()
 

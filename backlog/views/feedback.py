@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backlog.conflicts import EditConflict
 from backlog.feedback_capture import delete_feedback, record_feedback, update_feedback
 from backlog.feedback_forms import FeedbackEditForm, FeedbackFilterForm, FeedbackForm
 from backlog.models import Evidence, FeedbackItem, Theme
 from backlog.privacy import masks_contacts, pseudonym_key
 from backlog.views.evidence import LinkForm
-from backlog.views.hypotheses import export_query
+from backlog.views.hypotheses import export_query, with_version
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
@@ -142,22 +143,43 @@ def item_update(request, feedback_item_id):
         "sentiment": item.sentiment,
         "product_area": item.product_area,
         "received_at": item.received_at,
+        "version": item.version,
     }
     form = FeedbackEditForm(request.POST or None, initial=initial)
+    conflict = None
     if form.is_valid():
-        update_feedback(
-            item,
-            form.to_input(),
-            mask_contacts=masks_contacts(organisation),
-            pseudonym_key=pseudonym_key(organisation),
-        )
-        messages.success(request, "Feedback updated.")
-        return redirect("feedback:item-detail", organisation.slug, item.pk)
+        try:
+            update_feedback(
+                item,
+                form.to_input(),
+                mask_contacts=masks_contacts(organisation),
+                pseudonym_key=pseudonym_key(organisation),
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except EditConflict as error:
+            # The form keeps what was typed and now carries the stored version:
+            # saving again deliberately keeps it.
+            conflict = error
+            item = _item(request, feedback_item_id)
+            form = FeedbackEditForm(
+                with_version(request.POST, "version", conflict.version)
+            )
+        else:
+            messages.success(request, "Feedback updated.")
+            return redirect("feedback:item-detail", organisation.slug, item.pk)
+    status = 200
+    if form.is_bound:
+        status = 409 if conflict else 400
     return render(
         request,
         "backlog/feedbackitem_form.html",
-        {"form": form, "item": item, **_suggestions(organisation)},
-        status=400 if form.is_bound else 200,
+        {
+            "form": form,
+            "item": item,
+            "conflict": conflict,
+            **_suggestions(organisation),
+        },
+        status=status,
     )
 
 

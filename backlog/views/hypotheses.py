@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from backlog.authoring import delete_hypothesis, save_hypothesis
 from backlog.configuration import settings_for
+from backlog.conflicts import EditConflict
 from backlog.evidence import summary_of
 from backlog.filters import HypothesisFilter, style_filter_form
 from backlog.forms import HypothesisForm, score_form
@@ -41,6 +42,13 @@ def hypothesis_for(request, hypothesis_id: int, queryset=None) -> Hypothesis:
     )
     hypothesis.organisation = request.organisation
     return hypothesis
+
+
+def with_version(data, name: str, version: int):
+    """A copy of posted form data carrying another version."""
+    data = data.copy()
+    data[name] = str(version)
+    return data
 
 
 def safe_next(request, fallback: str) -> str:
@@ -221,20 +229,42 @@ def hypothesis_update(request, hypothesis_id):
     form = HypothesisForm(
         request.POST or None, instance=hypothesis, organisation=request.organisation
     )
+    conflict = None
     if request.method == "POST" and form.is_valid():
-        save_hypothesis(
-            form.save(commit=False),
-            by=request.user,
-            tags=form.cleaned_data.get("tags") or [],
-            new_tag_names=form.cleaned_data["new_tags"],
-        )
-        messages.success(request, "Hypothesis saved.")
-        return redirect(hypothesis)
+        try:
+            save_hypothesis(
+                form.save(commit=False),
+                by=request.user,
+                tags=form.cleaned_data.get("tags") or [],
+                new_tag_names=form.cleaned_data["new_tags"],
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except EditConflict as error:
+            # Show the stored version beside yours; the form keeps yours and now
+            # carries the stored version, so saving again deliberately keeps it.
+            conflict = error
+            hypothesis = hypothesis_for(request, hypothesis_id)
+            form = HypothesisForm(
+                with_version(request.POST, "version", conflict.version),
+                instance=hypothesis,
+                organisation=request.organisation,
+            )
+        else:
+            messages.success(request, "Hypothesis saved.")
+            return redirect(hypothesis)
+    status = 200
+    if request.method == "POST":
+        status = 409 if conflict else 400
     return render(
         request,
         "backlog/hypothesis_form.html",
-        {"form": form, "hypothesis": hypothesis, "creating": False},
-        status=400 if request.method == "POST" else 200,
+        {
+            "form": form,
+            "hypothesis": hypothesis,
+            "creating": False,
+            "conflict": conflict,
+        },
+        status=status,
     )
 
 
@@ -355,15 +385,35 @@ def hypothesis_score(request, hypothesis_id):
     backlog_settings = settings_for(request.organisation)
     valid = form.is_valid()
     if valid:
-        score_hypothesis(
-            hypothesis,
-            scorer=request.user,
-            framework=framework,
-            values=form.values(),
-            note=form.cleaned_data["note"],
-            ice_mode=backlog_settings.ice_mode,
-        )
-        hypothesis.refresh_from_db()
+        try:
+            score_hypothesis(
+                hypothesis,
+                scorer=request.user,
+                framework=framework,
+                values=form.values(),
+                note=form.cleaned_data["note"],
+                ice_mode=backlog_settings.ice_mode,
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except EditConflict as conflict:
+            valid = False
+            form = score_form(
+                framework,
+                with_version(
+                    request.POST, form.add_prefix("version"), conflict.version
+                ),
+                prefix=prefix,
+            )
+            form.is_valid()
+            form.conflict = conflict
+            form.add_error(
+                None,
+                f"You changed your {framework.label} score in another window since "
+                "this form was opened. Compare the two below: saving again keeps "
+                "the values in this form.",
+            )
+        else:
+            hypothesis.refresh_from_db()
     if in_row and request.htmx:
         try:
             position = int(request.POST.get("position", "0"))
@@ -392,6 +442,17 @@ def hypothesis_score(request, hypothesis_id):
             messages.success(
                 request, f"Your {framework.label} score of “{hypothesis}” is saved."
             )
+        elif form.conflict:
+            compared = "; ".join(
+                f"{d.label}: saved {d.theirs}, yours {d.yours}"
+                for d in form.conflict.differences
+            )
+            messages.error(
+                request,
+                f"Your {framework.label} score of “{hypothesis}” was not saved: you "
+                f"changed it in another window since ({compared}). The list now "
+                "shows the saved score.",
+            )
         else:
             messages.error(
                 request,
@@ -403,4 +464,9 @@ def hypothesis_score(request, hypothesis_id):
         messages.success(request, f"Your {framework.label} score is saved.")
         return redirect(f"{hypothesis.get_absolute_url()}#scores")
     context = detail_context(request, hypothesis, forms={framework: form})
-    return render(request, "backlog/hypothesis_detail.html", context, status=400)
+    return render(
+        request,
+        "backlog/hypothesis_detail.html",
+        context,
+        status=409 if form.conflict else 400,
+    )

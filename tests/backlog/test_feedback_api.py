@@ -138,3 +138,50 @@ def test_list_is_paged(client, key):
     assert len(response.json()) == 2
     bad = client.get("/api/v1/feedback", {"limit": 0}, headers={"X-API-Key": key})
     assert bad.status_code == 422
+
+
+@pytest.mark.parametrize(
+    ("fields", "where"),
+    [
+        ({"external_id": "   "}, "external_id"),
+        ({"external_id": "\x00"}, "external_id"),
+        ({"text": " \n "}, "text"),
+        ({"received_at": "0001-01-01T00:00:00+14:00"}, "received_at"),
+        ({"received_at": "9999-12-31T23:59:59-12:00"}, "received_at"),
+    ],
+)
+def test_blank_ids_and_texts_and_dates_out_of_range_are_refused(
+    client, key, fields, where
+):
+    payload = {"source_system": "zendesk", "items": [item(1, **fields)]}
+    response = push(client, key, payload)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"][-1] == where
+    assert not FeedbackItem.objects.exists()
+
+
+def test_nul_characters_are_dropped_from_every_field(client, key):
+    payload = {
+        "source_system": "zendesk",
+        "items": [
+            item(
+                1,
+                external_id="Z-\x001",
+                text="Slow\x00 checkout",
+                page="/check\x00out",
+                product_area="Pay\x00ment",
+                customer="ann\x00@example.com",
+                themes=["check\x00out"],
+            )
+        ],
+    }
+    response = push(client, key, payload)
+    assert response.status_code == 200, response.text
+    stored = FeedbackItem.objects.get()
+    assert (stored.external_id, stored.text, stored.page, stored.product_area) == (
+        "Z-1",
+        "Slow checkout",
+        "/checkout",
+        "Payment",
+    )
+    assert list(stored.themes.values_list("name", flat=True)) == ["checkout"]

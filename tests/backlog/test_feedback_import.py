@@ -102,6 +102,16 @@ def test_a_changed_row_updates_its_item_and_its_themes(org):
     item = FeedbackItem.objects.get(external_id="1")
     assert item.text == "Very slow checkout"
     assert list(item.themes.values_list("name", flat=True)) == ["speed"]
+    # A changed item gets a new version, so an edit form opened before the
+    # import cannot overwrite the new text; an unchanged one keeps its version.
+    assert item.version == 2
+    run(
+        upload(
+            org, "c.csv", (header + "1,Very slow checkout,2026-08-01,speed\n").encode()
+        )
+    )
+    item.refresh_from_db()
+    assert item.version == 2
 
 
 def test_the_same_ids_from_another_tool_are_other_items(org):
@@ -184,6 +194,36 @@ def test_unreadable_uploads_are_refused_and_not_kept(org, content, message, sett
     assert not FeedbackImport.objects.exists()
     media = Path(settings.MEDIA_ROOT) / "imports"
     assert not any(p.is_file() for p in media.rglob("*")) if media.exists() else True
+
+
+def test_nul_characters_anywhere_in_a_file_are_dropped(org):
+    # A few stray NULs in an otherwise ordinary export (many would be binary).
+    words = "The checkout page takes far too long to load on my phone. " * 3
+    content = (
+        "Id,Descrip\x00tion,Product area,Tags\n"
+        f"1,Slow\x00 checkout. {words},Pay\x00ment,check\x00out\n"
+    ).encode()
+    feedback_import = upload(org, "nul.csv", content)
+    assert feedback_import.header == ["Id", "Description", "Product area", "Tags"]
+    assert run(feedback_import).line() == "created=1 updated=0 unchanged=0 rejected=0"
+    item = FeedbackItem.objects.get()
+    assert (item.text, item.product_area) == (
+        f"Slow checkout. {words}".strip(),
+        "Payment",
+    )
+    assert list(item.themes.values_list("name", flat=True)) == ["checkout"]
+
+
+def test_an_upload_that_fails_unexpectedly_keeps_no_file(org, settings, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(importing, "estimate_rows", broken)
+    with pytest.raises(RuntimeError):
+        upload(org, "x.csv", b"Id,Description\n1,Hello\n")
+    assert not FeedbackImport.objects.exists()
+    media = Path(settings.MEDIA_ROOT) / "imports"
+    assert not any(p.is_file() for p in media.rglob("*"))
 
 
 def test_confirming_checks_the_mapping_and_saves_it_for_next_time(

@@ -182,6 +182,7 @@ def test_edit_access_matrix_and_result(org, item):
             "source": "email",
             "themes": "delivery, pricing",
             "received_at": "2026-08-01 10:00",
+            "version": item.version,
         },
         ok=302,
         unchanged=lambda: FeedbackItem.objects.values_list("text", flat=True)[0],
@@ -399,3 +400,24 @@ def test_themes_query_count_does_not_grow_with_feedback_or_themes(
         response = admin_client.get(url("theme-list"))
     assert len(large.captured_queries) == len(small.captured_queries)
     assert len(response.context["rows"]) == 6
+
+
+@pytest.mark.parametrize(
+    "received_at", ["0001-01-01T00:00:00+14:00", "1850-05-01 10:00", "2300-01-01"]
+)
+def test_an_impossible_received_date_is_refused_clearly(
+    admin_client, item, received_at
+):
+    response = admin_client.post(
+        url("item-update", item.pk),
+        {
+            "text": "Delivery costs shown too late",
+            "source": "chat",
+            "received_at": received_at,
+            "version": item.version,
+        },
+    )
+    assert response.status_code == 400
+    assert "Enter a date between 1900 and 2200." in response.text
+    item.refresh_from_db()
+    assert item.version == 1

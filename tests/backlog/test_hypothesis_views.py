@@ -213,7 +213,11 @@ def test_update_access_matrix_for_editors(org, make_hypothesis):
         organisation=org,
         role=Role.EDITOR,
         method="post",
-        data={"title": "Delivery dates above the fold", "kind": "test"},
+        data={
+            "title": "Delivery dates above the fold",
+            "kind": "test",
+            "version": hypothesis.version,
+        },
         ok=302,
         unchanged=_hypotheses,
     )
@@ -225,7 +229,7 @@ def test_contributors_edit_their_own_ideas_only(org, make_hypothesis):
     author = member_client(org, Role.CONTRIBUTOR)
     own = make_hypothesis("Mine", by=author.user)
     theirs = make_hypothesis("Theirs")
-    data = {"title": "Changed", "kind": "test"}
+    data = {"title": "Changed", "kind": "test", "version": 1}
     assert author.post(url("hypothesis-update", theirs.pk), data).status_code == 403
     assert author.post(url("hypothesis-update", own.pk), data).status_code == 302
     own.refresh_from_db()
@@ -272,6 +276,7 @@ def test_editing_a_concluded_hypothesis_needs_result_and_learning(
             "metric": "Orders",
             "result": "lost",
             "learning": "Corrected.",
+            "version": hypothesis.version,
         },
     )
     assert response.status_code == 302
@@ -321,7 +326,7 @@ def test_scoring_twice_through_the_page_updates_the_score(
     make_hypothesis, admin_client
 ):
     hypothesis = make_hypothesis()
-    for impact in (3, 9):
+    for version, impact in enumerate((3, 9)):
         admin_client.post(
             url("hypothesis-score", hypothesis.pk),
             {
@@ -329,6 +334,7 @@ def test_scoring_twice_through_the_page_updates_the_score(
                 "pie-potential": impact,
                 "pie-importance": 5,
                 "pie-ease": 5,
+                "pie-version": version,
             },
         )
     assert Score.objects.count() == 1

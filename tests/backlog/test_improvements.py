@@ -99,6 +99,7 @@ def test_saving_links_the_item_to_the_point_and_the_scorecard_lists_it(
             title="Sponsorship plan v2",
             point_key="S3",
             source_assessment=assessment.pk,
+            version=item.version,
         ),
     )
     item.refresh_from_db()

@@ -7,6 +7,7 @@ error, which includes every Content-Security-Policy violation.
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -22,6 +23,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 ROOT = Path(__file__).resolve().parents[2]
 AXE_SOURCE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+FORM_ANSWER = re.compile(
+    r"Failed to load resource: the server responded with a status of "
+    r"(400 \(Bad Request\)|409 \(Conflict\))"
+)
 SKIP_MESSAGE = (
     "BROWSER TESTS SKIPPED: the system Chromium is not installed "
     "(Debian package 'chromium')."
@@ -73,8 +78,18 @@ class PageChecks:
         page.on("framenavigated", self._on_navigated)
 
     def _on_console(self, message):
-        if message.type == "error":
+        if message.type == "error" and not self._is_form_answer(message):
             self.errors.append(f"console error on {self.page.url}: {message.text}")
+
+    def _is_form_answer(self, message) -> bool:
+        """Chromium logs the status of the page itself when a form it posted is
+        answered with the form again: 400 (invalid input) or 409 (an edit
+        conflict). That is the page working, not an error of it; a resource the
+        page loads (script, style, fragment) failing is still reported."""
+        return (
+            message.location.get("url") == self.page.url
+            and FORM_ANSWER.fullmatch(message.text) is not None
+        )
 
     def _on_navigated(self, frame):
         if frame == self.page.main_frame:

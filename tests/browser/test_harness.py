@@ -1,6 +1,7 @@
 """The browser checks themselves must be able to fail."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -30,3 +31,29 @@ def test_inline_script_is_blocked_and_reported(page, live_server):
     errors = page._checks.errors
     assert any("Content Security Policy" in e for e in errors), errors
     errors.clear()
+
+
+def test_a_missing_resource_is_reported_but_a_form_answered_again_is_not(
+    page, live_server, sign_in, admin_user
+):
+    sign_in(page, admin_user.username)
+    page.evaluate(
+        """() => {
+            const img = document.createElement('img');
+            img.alt = '';
+            img.src = '/static/missing-image.png';
+            document.body.appendChild(img);
+        }"""
+    )
+    page.wait_for_timeout(300)
+    errors = page._checks.errors
+    assert any("status of 404" in e for e in errors), errors
+    errors.clear()
+    # A form answered again with its errors (status 400) is the page working:
+    # the check ignores the page's own status, never a resource's.
+    page.goto(f"{live_server.url}/o/acme/backlog/new/")
+    assert_accessible(page)
+    page.get_by_role("button", name="Add to the backlog").click()
+    expect(page.get_by_text("This field is required.")).to_be_visible()
+    assert_accessible(page)
+    assert not errors, errors

@@ -290,6 +290,7 @@ def test_the_hypothesis_page_shows_timeline_and_readable_history(
         "metric": "Orders",
         "kind": "test",
         "owner": people["sam"].pk,
+        "version": hypothesis.version,
     }
     response = client.post(
         reverse("backlog:hypothesis-update", args=["acme", hypothesis.pk]), form

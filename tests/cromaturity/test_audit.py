@@ -188,3 +188,21 @@ def test_changing_the_password_ends_other_sessions(client, make_user):
     assert client.get(reverse("organisation-list")).status_code == 200
     assert other_device.get(reverse("organisation-list")).status_code == 302
     assert AuditEvent.objects.filter(action=AuditAction.PASSWORD_CHANGED).count() == 1
+
+
+def test_a_password_reset_ends_every_session(client, make_user):
+    from django.test import Client
+
+    user = make_user("ada", email="ada@example.test")
+    signed_in = Client()
+    signed_in.force_login(user)
+    assert signed_in.get(reverse("organisation-list")).status_code == 200
+    client.post(reverse("password_reset"), {"email": "ada@example.test"})
+    link = next(line for line in mail.outbox[0].body.splitlines() if "/reset/" in line)
+    path = "/" + link.split("://", 1)[1].split("/", 1)[1]
+    form_page = client.get(path, follow=True)
+    client.post(
+        form_page.request["PATH_INFO"],
+        {"new_password1": "brand-new-pass-77", "new_password2": "brand-new-pass-77"},
+    )
+    assert signed_in.get(reverse("organisation-list")).status_code == 302

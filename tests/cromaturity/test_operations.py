@@ -1,5 +1,6 @@
 import os
 import re
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -93,20 +94,49 @@ def _run_manage(*args, env_extra):
     )
 
 
+PRODUCTION = {
+    "DEBUG": "0",
+    "SECRET_KEY": secrets.token_urlsafe(64),
+    "ALLOWED_HOSTS": "cro.example.com",
+    "EMAIL_HOST": "smtp.example.com",
+}
+
+
 def test_production_settings_pass_the_deploy_check():
+    result = _run_manage(
+        "check", "--deploy", "--fail-level", "WARNING", env_extra=PRODUCTION
+    )
+    output = result.stdout + result.stderr
+    assert result.returncode == 0, output
+    assert re.findall(r"\(([a-z_]+\.[EW]\d+)\)", output) == [], output
+    # Only the reminder about HSTS preloading is silenced, by its id.
+    assert "(1 silenced)" in output
+
+
+def test_the_deploy_check_fails_on_a_weak_secret_key():
     result = _run_manage(
         "check",
         "--deploy",
-        env_extra={
-            "DEBUG": "0",
-            "SECRET_KEY": "k" * 20 + "production-like-secret-value-0123456789",
-            "ALLOWED_HOSTS": "cro.example.com",
-            "EMAIL_HOST": "smtp.example.com",
-        },
+        "--fail-level",
+        "WARNING",
+        env_extra={**PRODUCTION, "SECRET_KEY": "short-and-guessable"},
     )
-    output = result.stdout + result.stderr
-    reported = re.findall(r"\(([a-z_]+\.[EW]\d+)\)", output)
-    assert reported == ["security.W021"], output
+    assert result.returncode != 0
+    assert "security.W009" in result.stderr
+
+
+def test_production_cookies_are_secure_and_out_of_reach_of_scripts():
+    result = _run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_SECURE, "
+        "s.SESSION_COOKIE_HTTPONLY, s.CSRF_COOKIE_SECURE, s.CSRF_COOKIE_HTTPONLY, "
+        "s.SECURE_SSL_REDIRECT, s.SECURE_HSTS_SECONDS >= 31536000, "
+        "s.SESSION_COOKIE_SAMESITE)",
+        env_extra=PRODUCTION,
+    )
+    assert result.stdout.split() == ["True"] * 6 + ["Lax"], result.stderr
 
 
 def test_missing_secret_key_without_debug_is_a_clear_error():
@@ -131,3 +161,14 @@ def test_find_python_picks_312_or_newer():
         check=True,
     )
     assert version.stdout.strip() == "True"
+
+
+def test_the_session_and_csrf_cookies_are_out_of_reach_of_scripts(client, make_user):
+    make_user("ada")
+    page = client.get("/accounts/login/")
+    assert page.cookies["csrftoken"]["httponly"] is True
+    response = client.post(
+        "/accounts/login/", {"username": "ada", "password": "correct-horse-battery"}
+    )
+    session = response.cookies["sessionid"]
+    assert (session["httponly"], session["samesite"]) == (True, "Lax")

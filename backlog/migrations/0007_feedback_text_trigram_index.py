@@ -32,6 +32,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("backlog", "0005_improvement_point")]
+    dependencies = [("backlog", "0006_edit_versions")]
 
     operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
