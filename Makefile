@@ -9,12 +9,13 @@ export DEBUG ?= 1
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint check deploy-check pytest chromium clean
+.PHONY: help install install-dev run serve test lint check deploy-check pytest chromium bench clean
 
 help:
 	@echo "make run   install everything, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test  install everything and run the linters and the whole test suite"
 	@echo "make serve production-like run: gunicorn, whitenoise and the task worker, DEBUG off"
+	@echo "make bench benchmarks: import, pages, exports and load; figures in bench/results.json"
 
 $(PY):
 	@python=$$(bin/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -66,6 +67,10 @@ pytest: install-dev chromium
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test: lint check deploy-check pytest
+
+bench: install-dev
+	@bin/ensure-debian-package wrk
+	DEBUG=0 $(PY) -m bench.run
 
 clean:
 	rm -rf $(VENV) node_modules staticfiles var

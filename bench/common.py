@@ -35,7 +35,7 @@ def ensure_postgres_database(name: str) -> None:
             conn.execute(f'CREATE DATABASE "{name}"')
 
 
-def setup_django(database: str, name: str, **env: str) -> None:
+def setup_django(database: str, name: str, *, pages: bool = False, **env: str) -> None:
     """Point Django at the benchmark database, set it up and migrate it."""
     if database == "postgres":
         ensure_postgres_database(name)
@@ -55,8 +55,9 @@ def setup_django(database: str, name: str, **env: str) -> None:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
-    # Pages are rendered as in production, with hashed static file names.
-    call_command("collectstatic", verbosity=0, interactive=False)
+    if pages:
+        # Pages are rendered as in production, with hashed static file names.
+        call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def run_phase(module: str, *args: str) -> dict:
@@ -91,3 +92,8 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
         )
         if n == 0:
             print("  ".join("-" * w for w in widths))
+
+
+def run_module(module: str, *args: str) -> None:
+    """Run a benchmark module as its own process, its output shown as it comes."""
+    subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, check=True)  # noqa: S603

@@ -132,7 +132,7 @@ def pages() -> list[tuple[str, str]]:
 
 
 def measure(database: str, scale: int, repeat: int) -> dict:
-    setup_django(database, database_name(scale))
+    setup_django(database, database_name(scale), pages=True)
     from django.contrib.auth import get_user_model
     from django.db import connection
     from django.test import Client

@@ -1,6 +1,10 @@
 """Demo discussions for `manage.py seed_demo`: comments with mentions, a closed
 loop, watches and the notifications and activity they bring."""
 
+import random
+from copy import copy
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Q
 
@@ -9,7 +13,9 @@ from backlog.evidence import link_feedback
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Status
 from collaboration import events
 from collaboration.discussion import post_comment
-from collaboration.models import Comment, Watch
+from collaboration.models import Activity, ActivityKind, Comment, Watch
+
+BATCH = 2000
 
 PEOPLE = ("demo", "carla", "sam", "lena", "marco", "ivan")
 
@@ -110,8 +116,116 @@ def seed(workspace, scale: int = 1) -> str | None:
             assessment=assessment,
             point=point,
         )
+    scaled = _scaled(organisation, workspace.people, scale)
     return (
         f"Collaboration: added {comments} comments, closed the loop on "
         f"{looped} linked feedback items, and the notifications and activity "
-        "they bring."
+        f"they bring.{scaled}"
+    )
+
+
+SCALED_COMMENTS = [
+    "Customer service sees this every week; happy to pull more examples.",
+    "Could we size the effect on mobile first? Most of this traffic is there.",
+    "Tracking for this is in place since the last release.",
+    "Design has a first mock-up; feedback welcome before Friday.",
+    "Similar to what we tested last year, but the audience is different now.",
+    "Legal needs to approve the wording before it goes live.",
+]
+# Comments on one hypothesis in this many (about 10 000 at --scale 250).
+COMMENTED_EVERY = 2
+
+
+def _scaled(organisation, people, scale: int) -> str:
+    """For large demos: comments, activity and change history written in bulk,
+    spread over each hypothesis's life as if people had worked on it."""
+    if scale <= 1:
+        return ""
+    rng = random.Random(f"collaboration-{scale}")  # noqa: S311 - demo data
+    members = list(people.values())
+    team_of = {m.user_id: m.team for m in members}
+    hypotheses = list(
+        Hypothesis.objects.for_org(organisation)
+        .select_related("organisation", "created_by", "status_changed_by")
+        .order_by("pk")
+    )
+    comments, activities, created, changed = [], [], [], []
+    for n, hypothesis in enumerate(hypotheses):
+        url = hypothesis.get_absolute_url()
+        author = hypothesis.created_by
+        activities.append(
+            Activity(
+                organisation=organisation,
+                actor=author,
+                team=team_of.get(hypothesis.created_by_id),
+                kind=ActivityKind.PROPOSED,
+                summary=f"proposed “{hypothesis.title}”"[:300],
+                url=url,
+                hypothesis=hypothesis,
+                created_at=hypothesis.created_at,
+            )
+        )
+        first = copy(hypothesis)
+        first.status, first.result, first.learning = Status.IDEA, "", ""
+        first.concluded_at = None
+        first._history_date = hypothesis.created_at
+        first._history_user = author
+        created.append(first)
+        if hypothesis.status != Status.IDEA:
+            concluded = hypothesis.status == Status.CONCLUDED
+            activities.append(
+                Activity(
+                    organisation=organisation,
+                    actor=hypothesis.status_changed_by,
+                    team=team_of.get(hypothesis.status_changed_by_id),
+                    kind=ActivityKind.CONCLUDED if concluded else ActivityKind.MOVED,
+                    summary=(
+                        f"concluded “{hypothesis.title}”: "
+                        f"{hypothesis.get_result_display()}"
+                        if concluded
+                        else f"moved “{hypothesis.title}” from Idea to "
+                        f"{hypothesis.get_status_display()}"
+                    )[:300],
+                    detail=hypothesis.learning if concluded else "",
+                    url=url,
+                    hypothesis=hypothesis,
+                    created_at=hypothesis.status_changed_at,
+                )
+            )
+            hypothesis._history_date = hypothesis.status_changed_at
+            hypothesis._history_user = hypothesis.status_changed_by
+            changed.append(hypothesis)
+        if n % COMMENTED_EVERY == 0:
+            for k in range(rng.randint(1, 2)):
+                commenter = rng.choice(members)
+                when = hypothesis.created_at + timedelta(days=1 + k, hours=n % 9)
+                comments.append(
+                    Comment(
+                        organisation=organisation,
+                        author=commenter.user,
+                        hypothesis=hypothesis,
+                        body=rng.choice(SCALED_COMMENTS),
+                        created_at=when,
+                    )
+                )
+                activities.append(
+                    Activity(
+                        organisation=organisation,
+                        actor=commenter.user,
+                        team=commenter.team,
+                        kind=ActivityKind.COMMENTED,
+                        summary=f"commented on “{hypothesis.title}”"[:300],
+                        url=url,
+                        hypothesis=hypothesis,
+                        created_at=when,
+                    )
+                )
+    Comment.objects.bulk_create(comments, batch_size=BATCH)
+    Activity.objects.bulk_create(activities, batch_size=BATCH)
+    history = Hypothesis.history
+    history.bulk_history_create(created, batch_size=BATCH)
+    history.bulk_history_create(changed, batch_size=BATCH, update=True)
+    return (
+        f" For the larger workspace: {len(comments)} comments, {len(activities)} "
+        f"activity entries and {len(created) + len(changed)} history records."
     )

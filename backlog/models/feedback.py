@@ -5,7 +5,7 @@ from pathlib import PurePosixPath
 
 from django.conf import settings
 from django.db import models
-from django.db.models.functions import Coalesce, Lower
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -30,38 +30,50 @@ class Sentiment(models.TextChoices):
 
 
 class ThemeQuerySet(OrgQuerySet):
-    def with_feedback_counts(self):
-        """Themes with their feedback items (`total`) and whether any of those
-        is evidence for a hypothesis (`linked`), leaving out unused themes.
+    def with_feedback_counts(self) -> list["Theme"]:
+        """These themes with their feedback items (`total`) and whether any of
+        those is evidence for a hypothesis (`linked`), leaving out unused themes.
 
-        Counted per theme from the link table's index, and checked against the
-        (far fewer) active evidence links: never a join of every item with
-        every link, which grows with the whole feedback history.
+        Two grouped reads of the link table's indexes, instead of a join of
+        every item with every evidence link (which grows with the whole
+        feedback history).
         """
         from backlog.models.evidence import Evidence
 
-        links = FeedbackTheme.objects.filter(theme_id=models.OuterRef("pk"))
-        total = (
-            links.order_by().values("theme_id").annotate(n=models.Count("pk"))
-        ).values("n")
-        evidence = Evidence.objects.filter(unlinked_at__isnull=True).values(
-            "feedback_item_id"
+        candidates = list(self.order_by())
+        if not candidates:
+            return []
+        links = FeedbackTheme.objects.order_by()
+        totals = dict(
+            links.filter(theme__in=[theme.pk for theme in candidates])
+            .values("theme_id")
+            .annotate(n=models.Count("pk"))
+            .values_list("theme_id", "n")
         )
-        return (
-            self.annotate(
-                total=Coalesce(models.Subquery(total), 0),
-                linked=models.Exists(links.filter(item_id__in=evidence)),
-            )
-            .filter(total__gt=0)
-            .order_by()
+        # From the evidence side: the linked items' themes, read through the
+        # (item, theme) index.
+        evidence = Evidence.objects.filter(
+            unlinked_at__isnull=True,
+            hypothesis__organisation__in={t.organisation_id for t in candidates},
+        ).values("feedback_item_id")
+        linked = set(
+            links.filter(item_id__in=evidence)
+            .values_list("theme_id", flat=True)
+            .distinct()
         )
+        themes = []
+        for theme in candidates:
+            if totals.get(theme.pk):
+                theme.total = totals[theme.pk]
+                theme.linked = theme.pk in linked
+                themes.append(theme)
+        return themes
 
-    def unaddressed(self):
+    def unaddressed(self) -> list["Theme"]:
         """Themes customers raise that no hypothesis addresses yet, most raised
         first."""
-        return (
-            self.with_feedback_counts().filter(linked=False).order_by("-total", "name")
-        )
+        themes = [theme for theme in self.with_feedback_counts() if not theme.linked]
+        return sorted(themes, key=lambda theme: (-theme.total, theme.name))
 
 
 class Theme(models.Model):

@@ -101,25 +101,33 @@ def organisation_create(request):
     return render(request, "cromaturity/organisation_form.html", {"form": form})
 
 
+PEOPLE_PER_TEAM = 8
+
+
 def people_overview(request) -> dict:
     """Teams and their members, for the organisation's home page."""
     organisation = request.organisation
-    teams = (
+    by_name = ("user__first_name", "user__last_name", "user__username")
+    teams = list(
         Team.objects.for_org(organisation)
         .annotate(member_count=Count("members"))
         .prefetch_related(
+            # A few names per team: a large organisation lists everyone on the
+            # members page, not on every visit to its home.
             Prefetch(
                 "members",
-                queryset=Membership.objects.select_related("user").order_by(
-                    "user__first_name", "user__username"
-                ),
+                queryset=Membership.objects.select_related("user").order_by(*by_name)[
+                    :PEOPLE_PER_TEAM
+                ],
+                to_attr="shown_members",
             )
         )
     )
-    without_team = (
-        Membership.objects.for_org(organisation)
-        .filter(team__isnull=True)
-        .select_related("user")
+    for team in teams:
+        team.more_members = team.member_count - len(team.shown_members)
+    teamless = Membership.objects.for_org(organisation).filter(team__isnull=True)
+    without_team = list(
+        teamless.select_related("user").order_by(*by_name)[:PEOPLE_PER_TEAM]
     )
     open_invitations = (
         Invitation.objects.for_org(organisation).usable().count()
@@ -129,6 +137,9 @@ def people_overview(request) -> dict:
     return {
         "teams": teams,
         "without_team": without_team,
+        "more_without_team": teamless.count() - len(without_team)
+        if len(without_team) == PEOPLE_PER_TEAM
+        else 0,
         "open_invitations": open_invitations,
     }
 

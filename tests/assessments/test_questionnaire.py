@@ -350,3 +350,25 @@ def test_answers_are_read_only_once_the_assessment_leaves_open(
     assert _answers(own) == before
     own.refresh_from_db()
     assert own.submitted_at is None
+
+
+def test_step_query_count_does_not_grow_with_answers_or_respondents(
+    assessment, org, respondent, respondent_client, make_member
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    add_response(assessment, respondent, submitted=False, only={"S1"}, default=2)
+    step = url("questionnaire-step", assessment, "S")
+    respondent_client.get(step)
+    with CaptureQueriesContext(connection) as small:
+        respondent_client.get(step)
+    for n in range(12):
+        add_response(assessment, make_member(org), default=n % 5 + 1)
+    Answer.objects.filter(response__respondent=respondent).delete()
+    add_response(assessment, make_member(org), default=3)
+    Response.objects.filter(respondent=respondent).delete()
+    add_response(assessment, respondent, submitted=False, default=4)
+    with CaptureQueriesContext(connection) as large:
+        respondent_client.get(step)
+    assert len(large.captured_queries) == len(small.captured_queries)

@@ -373,6 +373,35 @@ def test_retry_access_matrix(org, admin_user, django_capture_on_commit_callbacks
     assert feedback_import.created == 250
 
 
+def test_themes_query_count_does_not_grow_with_feedback_or_themes(
+    admin_client, org, admin_user
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def add(n, themes):
+        for k in range(n):
+            record_feedback(
+                org,
+                FeedbackInput(text=f"Item {themes} {k}", source="chat", themes=themes),
+                by=admin_user,
+                team=None,
+                mask_contacts=False,
+                pseudonym_key=b"k",
+            )
+
+    add(5, "a, b")
+    admin_client.get(url("theme-list"))
+    with CaptureQueriesContext(connection) as small:
+        admin_client.get(url("theme-list"))
+    add(20, "c, d, e")
+    add(10, "f")
+    with CaptureQueriesContext(connection) as large:
+        response = admin_client.get(url("theme-list"))
+    assert len(large.captured_queries) == len(small.captured_queries)
+    assert len(response.context["rows"]) == 6
+
+
 @pytest.mark.parametrize(
     "received_at", ["0001-01-01T00:00:00+14:00", "1850-05-01 10:00", "2300-01-01"]
 )

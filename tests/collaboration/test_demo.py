@@ -31,3 +31,26 @@ def test_seed_demo_adds_discussions_notifications_and_activity_once(
     call_command("seed_demo", stdout=out)
     assert "the demo discussions exist; kept them" in out.getvalue()
     assert _counts() == first
+
+
+def test_a_larger_demo_has_comments_activity_and_readable_history_in_bulk(
+    client,
+):
+    from backlog.models import Hypothesis, Status
+    from collaboration.history import of_hypothesis
+
+    call_command("seed_demo", "--scale", "3", stdout=io.StringIO())
+    hypotheses = Hypothesis.objects.count()
+    assert Comment.objects.count() >= hypotheses // 2
+    assert Activity.objects.filter(kind="proposed").count() == hypotheses
+    moved = Hypothesis.objects.exclude(status=Status.IDEA)
+    assert Hypothesis.history.filter(history_type="~").count() == moved.count()
+
+    concluded = moved.filter(status=Status.CONCLUDED).first()
+    assert any(
+        field.label.lower() == "status" and field.new == "Concluded"
+        for change in of_hypothesis(concluded)
+        for field in change.fields
+    )
+    client.force_login(concluded.created_by)
+    assert client.get(concluded.get_absolute_url()).status_code == 200

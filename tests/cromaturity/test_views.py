@@ -29,6 +29,17 @@ def test_home_lists_teams_and_people(org, admin_client, make_member):
     assert "Marta Ng" in response.text
 
 
+def test_home_names_a_few_people_per_team_and_counts_the_rest(
+    org, admin_client, make_member
+):
+    for n in range(10):
+        make_member(org, team="Marketing", first_name=f"Person{n:02d}", last_name="X")
+    page = admin_client.get(reverse("home", args=["acme"])).text
+    assert "Person07 X" in page
+    assert "Person08 X" not in page
+    assert "and 2 more" in page
+
+
 def test_home_query_count_does_not_grow_with_members(
     org, admin_client, make_member, django_assert_num_queries
 ):

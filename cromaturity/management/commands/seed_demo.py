@@ -2,6 +2,7 @@ import importlib
 
 from django.apps import apps
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 
 from cromaturity.demo import DEMO_PASSWORD, DEMO_PEOPLE, seed_workspace
 
@@ -44,6 +45,11 @@ class Command(BaseCommand):
             summary = module.seed(workspace, scale=scale)
             if summary:
                 self.stdout.write(summary)
+        if scale > 1:
+            # Tens of thousands of rows arrived at once: refresh the planner's
+            # statistics now rather than whenever autovacuum gets to them.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         others = ", ".join(username for username, *_ in DEMO_PEOPLE[1:])
         self.stdout.write(
             self.style.SUCCESS(
