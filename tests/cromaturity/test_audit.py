@@ -206,3 +206,44 @@ def test_a_password_reset_ends_every_session(client, make_user):
         {"new_password1": "brand-new-pass-77", "new_password2": "brand-new-pass-77"},
     )
     assert signed_in.get(reverse("organisation-list")).status_code == 302
+
+
+def test_an_admin_sees_every_kind_of_security_event_on_the_audit_page(
+    client, org, admin_user, make_member
+):
+    """Sign-ins, failures, role changes, API keys, exports and share links, each
+    done through the app, all appear on the organisation's audit page."""
+    from django.test import Client
+
+    from tests.assessments.factories import make_assessment
+
+    member = make_member(org, role=Role.CONTRIBUTOR)
+    _sign_in(Client(), member.username, ip="203.0.113.5")
+    _sign_in(Client(), member.username, "wrong", ip="203.0.113.6")
+    assert _sign_in(client, admin_user.username).status_code == 302
+    membership = Membership.objects.get(user=member, organisation=org)
+    client.post(
+        reverse("member-update", args=["acme", membership.pk]),
+        {f"m{membership.pk}-role": "editor", f"m{membership.pk}-team": ""},
+    )
+    client.post(reverse("api-key-create", args=["acme"]), {"key-name": "Zendesk"})
+    key = org.api_keys.get()
+    client.post(reverse("api-key-revoke", args=["acme", key.pk]))
+    client.get(reverse("backlog:hypothesis-export-csv", args=["acme"]))
+    assessment = make_assessment(org)
+    client.post(
+        reverse("assessments:share-link-create", args=["acme", assessment.pk]),
+        {"share-days": 7},
+    )
+    page = client.get(reverse("audit-log", args=["acme"])).text
+    for label, detail in [
+        ("Signed in", "203.0.113.5"),
+        ("Failed sign-in", f"Failed sign-in as “{member.username}”"),
+        ("Changed a role or team", f"{member.username}: Contributor"),
+        ("Created an API key", "API key “Zendesk”"),
+        ("Revoked an API key", "API key “Zendesk”"),
+        ("Exported data", "Backlog as CSV"),
+        ("Created a share link", "valid 7 days"),
+    ]:
+        assert f'<td data-label="What">{label}</td>' in page, label
+        assert detail in page, detail
