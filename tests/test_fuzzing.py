@@ -16,6 +16,7 @@ import csv
 import io
 import json
 import string
+import zipfile
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
@@ -29,6 +30,8 @@ from django.test import Client
 from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import Workbook
+from openpyxl.utils.exceptions import IllegalCharacterError
 
 from backlog.authoring import save_hypothesis
 from backlog.feedback_capture import FeedbackInput, record_feedback
@@ -422,8 +425,53 @@ help_desk_like = st.builds(
     st.sampled_from(["utf-8", "utf-16"]),
 )
 zip_like = st.binary(max_size=200).map(lambda tail: b"PK\x03\x04" + tail)
+
+
+def workbook_bytes(rows: list[list]) -> bytes:
+    workbook = Workbook()
+    for row in rows:
+        try:
+            workbook.active.append(row)
+        except (ValueError, IllegalCharacterError):
+            continue  # a cell openpyxl itself refuses to write
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def zip_bytes(members: dict[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for name, content in members.items():
+            archive.writestr(name, content)
+    return buffer.getvalue()
+
+
+workbook_like = st.builds(
+    workbook_bytes,
+    st.lists(
+        st.lists(st.one_of(cell, st.integers(), st.floats(), st.none()), max_size=5),
+        min_size=1,
+        max_size=8,
+    ),
+)
+damaged_workbook = st.builds(
+    zip_bytes,
+    st.fixed_dictionaries(
+        {
+            "[Content_Types].xml": st.binary(max_size=100),
+            "xl/workbook.xml": st.binary(max_size=200),
+        },
+        optional={"xl/worksheets/sheet1.xml": st.binary(max_size=200)},
+    ),
+)
 file_content = st.one_of(
-    st.binary(max_size=2000), spreadsheet_like, help_desk_like, zip_like
+    st.binary(max_size=2000),
+    spreadsheet_like,
+    help_desk_like,
+    zip_like,
+    workbook_like,
+    damaged_workbook,
 )
 file_name = st.sampled_from(
     ["export.csv", "export.xlsx", "export.tsv", "export.txt", "export.exe", "noext"]
@@ -464,7 +512,7 @@ def test_uploading_arbitrary_files(org, settings):
 
 def test_importing_arbitrary_rows_saves_all_or_nothing(org, settings):
     @FUZZ
-    @given(content=st.one_of(help_desk_like, spreadsheet_like))
+    @given(content=st.one_of(help_desk_like, spreadsheet_like, workbook_like))
     def check(content):
         with rolled_back():
             try:

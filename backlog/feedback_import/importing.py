@@ -29,6 +29,7 @@ from backlog.feedback_import.progress import (
     write_progress,
 )
 from backlog.feedback_import.reading import (
+    XLSX_MAGIC,
     FileProblem,
     Layout,
     detect_layout,
@@ -67,12 +68,15 @@ def estimate_rows(path: Path, layout: Layout, sample: list[tuple[int, list]]) ->
     if layout.kind == "xlsx":
         from openpyxl import load_workbook
 
-        workbook = load_workbook(path, read_only=True)
-        try:
-            sheet = workbook[layout.sheet] if layout.sheet else workbook.worksheets[0]
-            return max(0, (sheet.max_row or 1) - 1)
-        finally:
-            workbook.close()
+        with path.open("rb") as handle:
+            workbook = load_workbook(handle, read_only=True)
+            try:
+                sheet = (
+                    workbook[layout.sheet] if layout.sheet else workbook.worksheets[0]
+                )
+                return max(0, (sheet.max_row or 1) - 1)
+            finally:
+                workbook.close()
     newline = "\n".encode(layout.encoding.replace("-sig", ""))
     newline = newline.lstrip(b"\xff\xfe\xfe\xff")
     count = 0
@@ -116,7 +120,12 @@ def prepare_import(
         mask_contacts=mask_contacts,
         time_zone=settings.TIME_ZONE,
     )
-    feedback_import.file.save(original_name, uploaded, save=False)
+    # The stored name is the server's, its extension from the content: what
+    # the file was called says nothing about what it is.
+    head = uploaded.read(len(XLSX_MAGIC))
+    uploaded.seek(0)
+    stored_as = "upload.xlsx" if head == XLSX_MAGIC else "upload.csv"
+    feedback_import.file.save(stored_as, uploaded, save=False)
     try:
         with transaction.atomic():
             _detect_and_save(feedback_import)

@@ -184,17 +184,30 @@ def _xlsx_records(path: Path, sheet: str | None) -> Iterator[tuple[int, list[str
     from backlog.feedback_import.xlsx_guard import check_xlsx
 
     check_xlsx(path)
-    workbook = load_workbook(path, read_only=True, data_only=True)
-    try:
-        worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
-        for number, values in enumerate(worksheet.iter_rows(values_only=True), 1):
-            record = ["" if v is None else _cell_text(v) for v in values]
-            while record and not record[-1].strip():
-                record.pop()
-            if any(cell.strip() for cell in record):
-                yield number, record
-    finally:
-        workbook.close()
+    # Opened from a file object: openpyxl judges a path by its extension, and
+    # a workbook is a workbook whatever its name.
+    with path.open("rb") as handle:
+        try:
+            workbook = load_workbook(handle, read_only=True, data_only=True)
+            try:
+                worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
+                rows = worksheet.iter_rows(values_only=True)
+                for number, values in enumerate(rows, 1):
+                    record = ["" if v is None else _cell_text(v) for v in values]
+                    while record and not record[-1].strip():
+                        record.pop()
+                    if any(cell.strip() for cell in record):
+                        yield number, record
+            finally:
+                workbook.close()
+        except FileProblem:
+            raise
+        except Exception as error:  # noqa: BLE001 - any parser failure on a damaged file
+            raise FileProblem(
+                "The XLSX file is damaged and cannot be read "
+                f"({type(error).__name__}). Open it in Excel, save it again and "
+                "retry."
+            ) from None
 
 
 def _cell_text(value) -> str:

@@ -196,6 +196,53 @@ def test_unreadable_uploads_are_refused_and_not_kept(org, content, message, sett
     assert not any(p.is_file() for p in media.rglob("*")) if media.exists() else True
 
 
+def _workbook(rows) -> bytes:
+    from openpyxl import Workbook
+
+    workbook = Workbook()
+    for row in rows:
+        workbook.active.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "suffix"),
+    [
+        ("tickets.csv", "workbook", ".xlsx"),
+        ("tickets", "workbook", ".xlsx"),
+        ("tickets.xlsx", "csv", ".csv"),
+        ("tickets.html", "csv", ".csv"),
+    ],
+)
+def test_the_content_not_the_name_says_what_a_file_is(org, name, content, suffix):
+    rows = [["Id", "Description"], ["1", "Parcel late"], ["2", "Size too small"]]
+    data = (
+        _workbook(rows)
+        if content == "workbook"
+        else "\n".join(",".join(r) for r in rows).encode()
+    )
+    feedback_import = upload(org, name, data)
+    assert feedback_import.file.name.endswith(suffix)
+    assert feedback_import.original_name == name
+    assert run(feedback_import).line() == "created=2 updated=0 unchanged=0 rejected=0"
+
+
+def test_a_damaged_workbook_is_refused_clearly_and_not_kept(org, settings):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types>")
+        archive.writestr("xl/workbook.xml", "<not-quite-xml")
+    with pytest.raises(FileProblem, match="The XLSX file is damaged"):
+        upload(org, "broken.xlsx", buffer.getvalue())
+    assert not FeedbackImport.objects.exists()
+    media = Path(settings.MEDIA_ROOT) / "imports"
+    assert not any(p.is_file() for p in media.rglob("*"))
+
+
 def test_nul_characters_anywhere_in_a_file_are_dropped(org):
     # A few stray NULs in an otherwise ordinary export (many would be binary).
     words = "The checkout page takes far too long to load on my phone. " * 3
