@@ -62,7 +62,7 @@ def test_the_second_of_two_editors_gets_a_conflict_showing_both_versions(
     assert response.status_code == 409
     text = response.text
     assert "This hypothesis was changed since you opened it" in text
-    assert f"{ana.user.display_name} saved another version" in text
+    assert f"(by {ana.user.display_name}, " in text
     conflict = response.context["conflict"]
     assert [(d.label, d.theirs, d.yours) for d in conflict.differences] == [
         ("Title", "Delivery dates above the fold", "Delivery dates in the basket"),

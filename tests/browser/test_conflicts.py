@@ -42,7 +42,7 @@ def test_the_second_editor_sees_both_versions_and_chooses(
     page.get_by_role("button", name="Save").click()
     conflict = page.get_by_role("alert").filter(has_text="was changed since")
     expect(conflict).to_contain_text(
-        "This hypothesis was changed since you opened it — Carla saved another version"
+        "This hypothesis was changed since you opened it (by Carla, "
     )
     title_row = conflict.get_by_role("row", name="Title")
     expect(title_row).to_contain_text("Delivery dates above the fold")
