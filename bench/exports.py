@@ -14,7 +14,7 @@ import statistics
 import sys
 import time
 
-from bench.common import print_table, run_phase, save_results, setup_django
+from bench.harness import print_table, run_phase, save_results, setup_django
 from bench.pages import database_name, seed
 
 TARGETS_S = {"scorecard PDF": 1.5, "backlog XLSX, all hypotheses": 5.0}

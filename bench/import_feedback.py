@@ -21,7 +21,7 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.common import (
+from bench.harness import (
     ROOT,
     WORK,
     print_table,
@@ -75,7 +75,7 @@ def reset_database(database: str) -> None:
         return
     import psycopg
 
-    from bench.common import POSTGRES_SERVER
+    from bench.harness import POSTGRES_SERVER
 
     with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')

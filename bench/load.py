@@ -22,7 +22,7 @@ import time
 import urllib.parse
 import urllib.request
 
-from bench.common import ROOT, WORK, database_url, print_table, save_results
+from bench.harness import ROOT, WORK, database_url, print_table, save_results
 from bench.pages import database_name, seed
 
 PORT = 8765

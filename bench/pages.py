@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from bench.common import (
+from bench.harness import (
     ROOT,
     WORK,
     database_url,

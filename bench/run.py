@@ -8,7 +8,7 @@ PostgreSQL); `make run`'s database is never touched.
 import sys
 import time
 
-from bench.common import RESULTS, run_module
+from bench.harness import RESULTS, run_module
 
 
 def main() -> None:

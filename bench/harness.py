@@ -1,4 +1,5 @@
-"""What every benchmark shares: its own database, Django set up, the results file."""
+"""The benchmarks' harness: their own databases, Django set up, phases in fresh
+processes, the results file and the printed tables."""
 
 import json
 import os
