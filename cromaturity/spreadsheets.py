@@ -25,19 +25,21 @@ FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "\n", "\0")
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+def _needs_quote(value) -> bool:
+    # Text that already starts with quotes before a trigger gets one more, so that
+    # restoring it cannot mistake the text's own quote for the one added here.
+    return isinstance(value, str) and value.lstrip("'").startswith(FORMULA_TRIGGERS)
+
+
 def neutralise_cell(value):
-    if isinstance(value, str) and value.startswith(FORMULA_TRIGGERS):
+    if _needs_quote(value):
         return "'" + value
     return value
 
 
 def restore_cell(value):
     """Undo :func:`neutralise_cell` (for reading our own exports back)."""
-    if (
-        isinstance(value, str)
-        and value.startswith("'")
-        and value[1:].startswith(FORMULA_TRIGGERS)
-    ):
+    if isinstance(value, str) and value.startswith("'") and _needs_quote(value[1:]):
         return value[1:]
     return value
 

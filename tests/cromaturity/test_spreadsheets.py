@@ -118,3 +118,10 @@ def test_a_download_response_is_an_attachment():
         'attachment; filename="acme-scorecard-2026-05-01.pdf"'
     )
     assert response.content == b"%PDF"
+
+
+@pytest.mark.parametrize("text", ["'=", "''+1", "'hello", "=SUM(A1)", "'"])
+def test_text_starting_with_quotes_comes_back_as_it_was(text):
+    cell = neutralise_cell(text)
+    assert not cell.startswith(FORMULA_TRIGGERS)
+    assert restore_cell(cell) == text
