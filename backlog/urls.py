@@ -59,6 +59,11 @@ urlpatterns = [
         hypotheses.hypothesis_score,
         name="hypothesis-score",
     ),
+    path(
+        "<int:hypothesis_id>/score/form/",
+        hypotheses.hypothesis_score_form,
+        name="hypothesis-score-form",
+    ),
     path("<int:hypothesis_id>/move/", board.hypothesis_move, name="hypothesis-move"),
     path(
         "<int:hypothesis_id>/conclude/",

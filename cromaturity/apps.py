@@ -6,6 +6,9 @@ class CromaturityConfig(AppConfig):
     verbose_name = "Workspaces"
 
     def ready(self) -> None:
-        from cromaturity.audit import connect_receivers
+        from cromaturity import audit, freshness
+        from cromaturity.models import Membership, Organisation, Team, User
 
-        connect_receivers()
+        audit.connect_receivers()
+        for model in (Organisation, Team, Membership, User):
+            freshness.watch(model)

@@ -36,6 +36,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.db.migrations.recorder import MigrationRecorder
 from django.utils import timezone
 
+from cromaturity import freshness
 from cromaturity.models import Organisation, User
 
 FORMAT = 1
@@ -358,6 +359,8 @@ class _Restore:
                 self._restore_files()
                 if self.keep_ids:
                     self._reset_sequences()
+                # Rows were written in bulk, without model signals.
+                freshness.touch(*Organisation.objects.values_list("pk", flat=True))
         except BaseException:
             for path in self.written:
                 path.unlink(missing_ok=True)

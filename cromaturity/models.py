@@ -1,3 +1,5 @@
+import secrets
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.core import signing
@@ -78,10 +80,19 @@ class Role(models.TextChoices):
         }[self]
 
 
+def new_content_stamp() -> str:
+    return secrets.token_hex(8)
+
+
 class Organisation(models.Model):
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # Changes after every committed write to the organisation's content; pages
+    # cached under it are never served stale (see cromaturity.freshness).
+    content_stamp = models.CharField(
+        max_length=16, default=new_content_stamp, editable=False
+    )
 
     class Meta:
         ordering = ["name"]

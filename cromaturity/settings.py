@@ -104,6 +104,17 @@ TEMPLATES = [
     },
 ]
 
+# Rendered fragments (the backlog list) are cached in each process's memory. Their
+# keys carry the organisation's content stamp, so no process ever serves one after
+# a change, whatever the other processes or machines did (cromaturity.freshness).
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "cromaturity",
+        "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("CACHE_MAX_ENTRIES", "300"))},
+    }
+}
+
 # Database: SQLite by default, PostgreSQL (or any dj-database-url URL) via DATABASE_URL.
 DATABASES = {
     "default": dj_database_url.config(

@@ -3,7 +3,9 @@ import os
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 
+from assessments.models import MaturityModel
 from cromaturity.models import Membership, Role, Team
 from cromaturity.workspaces import create_organisation
 
@@ -19,6 +21,43 @@ def _test_settings(settings):
         "default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def commits(request) -> bool:
+    """Whether the test commits its writes (transactional and browser tests)."""
+    marker = request.node.get_closest_marker("django_db")
+    return (marker is not None and bool(marker.kwargs.get("transaction"))) or bool(
+        {"transactional_db", "live_server"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _cache(request, settings):
+    """Cached pages are keyed by a content stamp renewed when a write commits.
+    Tests that run inside one rolled-back transaction never commit, so they render
+    every page afresh; tests that commit use the real cache, empty at the start."""
+    if commits(request):
+        settings.CACHES = {
+            "default": {
+                "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+                "LOCATION": request.node.nodeid,
+            }
+        }
+    else:
+        settings.CACHES = {
+            "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+        }
+
+
+@pytest.fixture(autouse=True)
+def _default_maturity_model(request):
+    """Migrations load the default maturity model, and a test that commits empties
+    every table when it ends: the tests that commit after it load the model again."""
+    if not commits(request):
+        return
+    request.getfixturevalue("transactional_db")
+    if not MaturityModel.objects.exists():
+        call_command("load_maturity_model", verbosity=0)
 
 
 @pytest.fixture

@@ -12,12 +12,11 @@ import threading
 from collections.abc import Callable
 
 import pytest
-from django.core.management import call_command
 from django.db import connection
 from django.test import Client
 from django.urls import reverse
 
-from assessments.models import Answer, MaturityModel
+from assessments.models import Answer
 from backlog.authoring import save_hypothesis
 from backlog.models import Hypothesis
 from cromaturity.models import Membership, Role, Team
@@ -143,9 +142,6 @@ def test_people_scoring_at_once_all_count_in_the_mean(make_org, make_member):
 def test_an_autosave_sent_several_times_at_once_stores_one_answer(
     make_org, make_member
 ):
-    if not MaturityModel.objects.exists():
-        # An earlier test of this module emptied the tables it filled.
-        call_command("load_maturity_model", verbosity=0)
     org = make_org(slug="answers")
     respondent = make_member(org, role=Role.CONTRIBUTOR)
     assessment = make_assessment(org)

@@ -13,6 +13,8 @@ from itertools import chain
 from django.db import connection
 from django.db.models import Model
 
+from cromaturity import freshness
+
 
 def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
     quote = connection.ops.quote_name
@@ -111,6 +113,10 @@ def update_objects(objects: Sequence[Model], fields: Sequence[str]) -> None:
         model,
         fields,
         [(*(getattr(obj, c) for c in columns), obj.pk) for obj in objects],
+    )
+    # No model signals fire here: say that these organisations' content changed.
+    freshness.touch(
+        *{obj.organisation_id for obj in objects if hasattr(obj, "organisation_id")}
     )
 
 

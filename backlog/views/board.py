@@ -56,23 +56,24 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
         .annotate(n=Count("pk"))
         .values_list("status", "n")
     )
-    place = Window(
-        RowNumber(),
-        partition_by=[F("status")],
-        order_by=[
-            F(SCORE_FIELDS[primary]).desc(nulls_last=True),
-            F("created_at").asc(),
-            F("pk").asc(),
-        ],
-    )
+    ranking = [
+        F(SCORE_FIELDS[primary]).desc(nulls_last=True),
+        F("created_at").asc(),
+        F("pk").asc(),
+    ]
+    place = Window(RowNumber(), partition_by=[F("status")], order_by=ranking)
+    # The window ranks only keys; the cards are then read whole, a few per column
+    # (the slice tells the database how few).
+    best = matching.annotate(place=place).filter(place__lte=CARDS_PER_COLUMN)
+    shown = best.values("pk")[: CARDS_PER_COLUMN * len(Status)]
     cards = (
-        matching.select_related("owner", "page")
+        Hypothesis.objects.filter(pk__in=shown)
+        .select_related("owner", "page")
         .prefetch_related("tags")
-        .annotate(place=place)
-        .filter(place__lte=CARDS_PER_COLUMN)
+        .order_by(*ranking)
     )
     by_status = {status: [] for status in Status}
-    for card in sorted(cards, key=lambda h: h.place):
+    for card in cards:
         card.moves = allowed_moves(card.status)
         card.refusal = (refused or {}).get(card.pk)
         card.just_moved = card.pk == moved

@@ -1,8 +1,10 @@
 from django.contrib import messages
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,10 +30,14 @@ from backlog.prioritization import (
     summarise,
 )
 from backlog.scoring import score_hypothesis
+from cromaturity import freshness
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
 PAGE_SIZE = 25
+# A cached list is never stale (its key changes with the content); the expiry only
+# frees memory held by lists nobody asks for again.
+LISTING_CACHE_SECONDS = 15 * 60
 PREFILLED = ["title", "observation", "change", "audience", "impact", "metric"]
 
 
@@ -79,23 +85,41 @@ class Row:
         self.saved = saved
 
 
-def _row(request, hypothesis, *, position, backlog_settings, form=None, saved=False):
+def _row(
+    request,
+    hypothesis,
+    *,
+    position,
+    backlog_settings,
+    form=None,
+    open_form=False,
+    saved=False,
+):
+    """One row; its score form is rendered only when given or asked for (the
+    list loads a row's form when its "Score it" is opened)."""
     primary = Framework(backlog_settings.primary_framework)
     my_score = Score.objects.filter(
         hypothesis=hypothesis, scorer=request.user, framework=primary
     ).first()
-    row = Row(
+    if form is None and open_form:
+        form = score_form(primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}")
+    return Row(
         hypothesis,
         position=position,
-        form=form
-        or score_form(primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}"),
+        form=form,
         my_score=my_score,
         too_long=hypothesis.awaits_test
         and backlog_settings.too_long_for(hypothesis.page),
         ice_mode=backlog_settings.ice_mode,
         saved=saved,
     )
-    return row
+
+
+def _position(data) -> int:
+    try:
+        return int(data.get("position", "0"))
+    except ValueError:
+        return 0
 
 
 def _list_context(backlog_settings) -> dict:
@@ -127,6 +151,20 @@ def export_query(request) -> str:
 
 @member_required()
 def hypothesis_list(request):
+    """The ranked list. Its content is rendered once per member, query string and
+    state of the organisation's content, then served from the cache until
+    something in the organisation changes."""
+    key = freshness.cache_key(request, "backlog-list")
+    listing = cache.get(key)
+    if listing is None:
+        listing = render_to_string(
+            "backlog/_hypothesis_listing.html", _listing_context(request), request
+        )
+        cache.set(key, listing, LISTING_CACHE_SECONDS)
+    return render(request, "backlog/hypothesis_list.html", {"listing": listing})
+
+
+def _listing_context(request) -> dict:
     organisation = request.organisation
     backlog_settings = settings_for(organisation)
     primary = Framework(backlog_settings.primary_framework)
@@ -145,27 +183,23 @@ def hypothesis_list(request):
     for offset, hypothesis in enumerate(hypotheses):
         if hypothesis.page_id not in plans:
             plans[hypothesis.page_id] = backlog_settings.too_long_for(hypothesis.page)
-        my_score = mine.get(hypothesis.pk)
         rows.append(
             Row(
                 hypothesis,
                 position=page.start_index() + offset,
-                form=score_form(
-                    primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}"
-                ),
-                my_score=my_score,
+                form=None,
+                my_score=mine.get(hypothesis.pk),
                 too_long=hypothesis.awaits_test and plans[hypothesis.page_id],
                 ice_mode=backlog_settings.ice_mode,
             )
         )
-    context = {
+    return {
         **_list_context(backlog_settings),
         "filters": filters,
         "page_obj": page,
         "rows": rows,
         "export_query": export_query(request),
     }
-    return render(request, "backlog/hypothesis_list.html", context)
 
 
 @member_required()
@@ -371,6 +405,38 @@ def hypothesis_detail(request, hypothesis_id):
     )
 
 
+@member_required(Role.CONTRIBUTOR)
+def hypothesis_score_form(request, hypothesis_id):
+    """A list row's score form, fetched when its "Score it" is opened."""
+    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+    backlog_settings = settings_for(request.organisation)
+    if not request.htmx:
+        primary = backlog_settings.primary_framework
+        return redirect(
+            reverse(
+                "backlog:hypothesis-detail",
+                args=[request.organisation.slug, hypothesis.pk],
+            )
+            + f"#score-{primary}"
+        )
+    row = _row(
+        request,
+        hypothesis,
+        position=_position(request.GET),
+        backlog_settings=backlog_settings,
+        open_form=True,
+    )
+    return render(
+        request,
+        "backlog/_hypothesis_listing.html#score-form",
+        {
+            **_list_context(backlog_settings),
+            "row": row,
+            "list_url": safe_next(request, ""),
+        },
+    )
+
+
 @member_required()
 @require_POST
 def hypothesis_score(request, hypothesis_id):
@@ -415,21 +481,17 @@ def hypothesis_score(request, hypothesis_id):
         else:
             hypothesis.refresh_from_db()
     if in_row and request.htmx:
-        try:
-            position = int(request.POST.get("position", "0"))
-        except ValueError:
-            position = 0
         row = _row(
             request,
             hypothesis,
-            position=position,
+            position=_position(request.POST),
             backlog_settings=backlog_settings,
             form=None if valid else form,
             saved=valid,
         )
         return render(
             request,
-            "backlog/hypothesis_list.html#row",
+            "backlog/_hypothesis_listing.html#row",
             {
                 **_list_context(backlog_settings),
                 "row": row,

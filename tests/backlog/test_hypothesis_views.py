@@ -377,6 +377,49 @@ def test_unknown_framework_is_a_bad_request(make_hypothesis, admin_client):
     assert response.status_code == 400
 
 
+def test_a_rows_score_form_is_fetched_only_when_opened(
+    make_hypothesis, admin_client, admin_user
+):
+    hypothesis = make_hypothesis()
+    give_ice(hypothesis, admin_user, 7)
+    form_url = url("hypothesis-score-form", hypothesis.pk)
+    listed = admin_client.get(url("hypothesis-list") + "?sort=title").text
+    assert f'name="h{hypothesis.pk}-ice-impact"' not in listed
+    assert f'hx-get="{form_url}?position=1&amp;next=' in listed
+    assert "Yours: 7.0 · change" in listed
+
+    back = url("hypothesis-list") + "?sort=title&page=2"
+    response = admin_client.get(
+        form_url, {"position": "3", "next": back}, HTTP_HX_REQUEST="true"
+    )
+    text = response.text
+    assert "<html" not in text
+    assert text.lstrip().startswith('<form method="post"')
+    assert '<option value="7" selected>' in text
+    assert 'name="position" value="3"' in text
+    assert f'name="next" value="{back}"'.replace("&", "&amp;") in text
+
+
+def test_without_javascript_a_rows_score_form_opens_the_hypothesis(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    response = admin_client.get(url("hypothesis-score-form", hypothesis.pk))
+    assert response["Location"] == url("hypothesis-detail", hypothesis.pk) + (
+        "#score-ice"
+    )
+
+
+def test_viewers_get_no_score_form(org, make_hypothesis):
+    hypothesis = make_hypothesis()
+    assert_access(
+        url("hypothesis-score-form", hypothesis.pk),
+        organisation=org,
+        role=Role.CONTRIBUTOR,
+        htmx=True,
+    )
+
+
 def test_inline_score_from_the_list_swaps_the_row(make_hypothesis, admin_client):
     hypothesis = make_hypothesis()
     prefix = f"h{hypothesis.pk}-ice"
