@@ -49,7 +49,11 @@ class Command(BaseCommand):
             # Tens of thousands of rows arrived at once: refresh the planner's
             # statistics now rather than whenever autovacuum gets to them (on
             # PostgreSQL, VACUUM also lets counts be answered from indexes alone).
-            vacuum = "VACUUM " if connection.vendor == "postgresql" else ""
+            vacuum = (
+                "VACUUM "
+                if connection.vendor == "postgresql" and not connection.in_atomic_block
+                else ""
+            )
             with connection.cursor() as cursor:
                 cursor.execute(f"{vacuum}ANALYZE")
         others = ", ".join(username for username, *_ in DEMO_PEOPLE[1:])
