@@ -5,9 +5,12 @@
 Starts `bin/serve-prod` (gunicorn with 2 workers, whitenoise, the task worker,
 DEBUG off) on a benchmark database, signs in as the demo admin over HTTP, then
 runs wrk from a second process with 8 concurrent connections for a bounded time
-against a trivial view (/healthz: one database round-trip), the backlog list and a
-30-respondent scorecard. Prints throughput, p50/p95 latency and errors, and the
-ratio of each page's throughput to the trivial view's in the same run.
+against two trivial views (/healthz: one database round-trip and no session; / for
+the signed-in admin: the session, the user and a redirect), the backlog list (as
+served from its cache, and rendered afresh with a new query string on every
+request) and a 30-respondent scorecard. Prints throughput, p50/p95 latency and
+errors, and the ratio of each page's throughput to each trivial view's in the
+same run.
 """
 
 import argparse
@@ -26,9 +29,30 @@ from bench.harness import ROOT, WORK, database_url, print_table, save_results
 from bench.pages import database_name, seed
 
 PORT = 8765
+HEALTHZ = "trivial view (/healthz)"
+SIGNED_IN = "trivial signed-in view (/)"
+LIST = "backlog list"
+LIST_AFRESH = "backlog list, rendered afresh"
+UNIQUE_SUFFIX = "?fresh="
 CONNECTIONS = 8
 TARGET_RATIO = 0.35
 REPORT = """
+local made = 0
+function setup(thread)
+  made = made + 1
+  thread:set("tid", made)
+end
+
+counter = 0
+if os.getenv("UNIQUE") == "1" then
+  -- Every request gets a query string of its own, so nothing is served from the
+  -- cache: the page is rendered afresh each time.
+  request = function()
+    counter = counter + 1
+    return wrk.format(nil, wrk.path .. tid .. "-" .. counter)
+  end
+end
+
 done = function(summary, latency, requests)
   io.write(string.format("RESULT %d %d %.1f %.1f %d %d\\n",
     summary.requests, summary.duration,
@@ -71,7 +95,7 @@ def start_server(database: str, scale: int) -> subprocess.Popen:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    for _ in range(120):
+    for _ in range(360):  # collectstatic compresses every file on a first start
         try:
             with urllib.request.urlopen(  # noqa: S310 - loopback only
                 f"http://127.0.0.1:{PORT}/healthz", timeout=2
@@ -133,8 +157,10 @@ def paths(database: str, scale: int) -> list[tuple[str, str]]:
     )
     scorecard = done.stdout.strip().splitlines()[-1]
     return [
-        ("trivial view (/healthz)", "/healthz"),
-        ("backlog list", "/o/demo/backlog/"),
+        (HEALTHZ, "/healthz"),
+        (SIGNED_IN, "/"),
+        (LIST, "/o/demo/backlog/"),
+        (LIST_AFRESH, "/o/demo/backlog/" + UNIQUE_SUFFIX),
         ("scorecard, 30 respondents", f"/o/demo/assessments/{scorecard}/"),
     ]
 
@@ -142,6 +168,7 @@ def paths(database: str, scale: int) -> list[tuple[str, str]]:
 def hammer(wrk: str, path: str, cookie: str, seconds: int) -> dict:
     script = WORK / "wrk-report.lua"
     script.write_text(REPORT)
+    unique = path.endswith(UNIQUE_SUFFIX)
     done = subprocess.run(  # noqa: S603 - wrk on the loopback
         [
             wrk,
@@ -159,6 +186,7 @@ def hammer(wrk: str, path: str, cookie: str, seconds: int) -> dict:
         capture_output=True,
         text=True,
         check=True,
+        env={**os.environ, "UNIQUE": "1" if unique else "0"},
     )
     line = next(x for x in done.stdout.splitlines() if x.startswith("RESULT"))
     requests, duration_us, p50, p95, bad_status, socket_errors = line.split()[1:]
@@ -192,17 +220,18 @@ def main() -> None:
                 }
             finally:
                 stop_server(server)
-            trivial = results["trivial view (/healthz)"]["requests_per_second"]
+            healthz = results[HEALTHZ]["requests_per_second"]
+            signed_in = results[SIGNED_IN]["requests_per_second"]
             for figures in results.values():
-                figures["ratio_to_trivial"] = round(
-                    figures["requests_per_second"] / trivial, 3
-                )
+                rate = figures["requests_per_second"]
+                figures["ratio_to_healthz"] = round(rate / healthz, 3)
+                figures["ratio_to_signed_in"] = round(rate / signed_in, 3)
             save_results("load", f"{database} scale {scale}", results)
             for label, figures in results.items():
                 verdict = ""
-                if label == "backlog list":
+                if label == LIST:
                     ok = (
-                        figures["ratio_to_trivial"] >= TARGET_RATIO
+                        figures["ratio_to_signed_in"] >= TARGET_RATIO
                         and not figures["errors"]
                     )
                     verdict = "ok" if ok else "MISSED"
@@ -215,7 +244,8 @@ def main() -> None:
                         figures["p50_ms"],
                         figures["p95_ms"],
                         figures["errors"],
-                        f"{figures['ratio_to_trivial']:.0%}",
+                        f"{figures['ratio_to_healthz']:.0%}",
+                        f"{figures['ratio_to_signed_in']:.0%}",
                         verdict,
                     ]
                 )
@@ -230,8 +260,9 @@ def main() -> None:
             "p50 ms",
             "p95 ms",
             "errors",
-            "of trivial",
-            f"target ≥ {TARGET_RATIO:.0%}",
+            "of /healthz",
+            "of signed-in",
+            f"≥ {TARGET_RATIO:.0%} of signed-in",
         ],
         rows,
     )
