@@ -34,9 +34,9 @@ class ThemeQuerySet(OrgQuerySet):
         """These themes with their feedback items (`total`) and whether any of
         those is evidence for a hypothesis (`linked`), leaving out unused themes.
 
-        Two grouped reads of the link table's indexes, instead of a join of
-        every item with every evidence link (which grows with the whole
-        feedback history).
+        One grouped read of the link table's index for the totals, and one
+        EXISTS per theme for the evidence, instead of a join of every item with
+        every evidence link (which grows with the whole feedback history).
         """
         from backlog.models.evidence import Evidence
 
@@ -50,16 +50,18 @@ class ThemeQuerySet(OrgQuerySet):
             .annotate(n=models.Count("pk"))
             .values_list("theme_id", "n")
         )
-        # From the evidence side: the linked items' themes, read through the
-        # (item, theme) index.
-        evidence = Evidence.objects.filter(
-            unlinked_at__isnull=True,
-            hypothesis__organisation__in={t.organisation_id for t in candidates},
-        ).values("feedback_item_id")
+        # A theme is linked as soon as one of its items is active evidence: one
+        # EXISTS per theme, which stops at the first such item.
+        active = Evidence.objects.filter(
+            unlinked_at__isnull=True, feedback_item=models.OuterRef("item_id")
+        )
+        with_evidence = links.filter(theme=models.OuterRef("pk")).filter(
+            models.Exists(active)
+        )
         linked = set(
-            links.filter(item_id__in=evidence)
-            .values_list("theme_id", flat=True)
-            .distinct()
+            Theme.objects.filter(pk__in=[theme.pk for theme in candidates])
+            .filter(models.Exists(with_evidence))
+            .values_list("pk", flat=True)
         )
         themes = []
         for theme in candidates:
