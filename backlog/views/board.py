@@ -4,6 +4,7 @@ from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.html import format_html_join
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -20,6 +21,19 @@ from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
 CARDS_PER_COLUMN = 20
+
+
+def move_options(status: Status) -> str:
+    """The "Move to" menu's options for a card in `status` (the same for every
+    card of a column, so built once per column rather than once per card)."""
+    return format_html_join(
+        "",
+        '<option value="{}">{}{}</option>',
+        (
+            (to.value, to.label, "…" if to == Status.CONCLUDED else "")
+            for to in allowed_moves(status)
+        ),
+    )
 
 
 class Column:
@@ -73,8 +87,9 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
         .order_by(*ranking)
     )
     by_status = {status: [] for status in Status}
+    options = {status: move_options(status) for status in Status}
     for card in cards:
-        card.moves = allowed_moves(card.status)
+        card.move_options = options[card.status]
         card.refusal = (refused or {}).get(card.pk)
         card.just_moved = card.pk == moved
         by_status[Status(card.status)].append(card)
