@@ -29,6 +29,7 @@ from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
 PAGE_SIZE = 10
+IMPROVEMENTS_SHOWN = 5
 
 
 def assessment_for(request, assessment_id: int) -> Assessment:
@@ -113,7 +114,10 @@ def assessment_detail(request, assessment_id):
     scorecard = build_scorecard(assessment)
     improvements = items_by_point(request.organisation)
     for row in scorecard.points:
-        row.improvements = improvements.get(row.point.key, [])
+        # The newest few per point; years of work would otherwise bury the card.
+        work = improvements.get(row.point.key, [])
+        row.improvements = work[:IMPROVEMENTS_SHOWN]
+        row.more_improvements = len(work) - len(row.improvements)
     my_response = Response.objects.filter(
         assessment=assessment, respondent=request.user
     ).first()

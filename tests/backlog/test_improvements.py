@@ -1,7 +1,10 @@
 """From weakness to work: improvement items created from scorecard points."""
 
+from datetime import timedelta
+
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from assessments.models import LevelDescriptor
 from backlog.models import Hypothesis, Kind, Status
@@ -139,3 +142,26 @@ def test_viewers_see_the_work_but_are_not_offered_to_create_it(org, assessment):
     contributor = member_client(org, Role.CONTRIBUTOR)
     page = contributor.get(assessment.get_absolute_url()).content.decode()
     assert f"?assessment={assessment.pk}&amp;point=S3" in page
+
+
+def test_a_point_shows_its_newest_work_and_counts_the_rest(
+    admin_client, assessment, org
+):
+    for n in range(7):
+        Hypothesis.objects.create(
+            organisation=org,
+            title=f"Step {n}",
+            kind=Kind.IMPROVEMENT,
+            point_key="S3",
+            source_assessment=assessment,
+            created_at=timezone.now() + timedelta(minutes=n),
+        )
+    scorecard = admin_client.get(assessment.get_absolute_url())
+    row = next(r for r in scorecard.context["scorecard"].points if r.point.key == "S3")
+    assert [item.title for item in row.improvements] == [
+        f"Step {n}" for n in (6, 5, 4, 3, 2)
+    ]
+    assert row.more_improvements == 2
+    text = scorecard.content.decode()
+    assert "Step 1" not in text
+    assert "and 2 older improvement items" in text
