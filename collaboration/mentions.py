@@ -67,9 +67,20 @@ def _names(person: Person) -> list[str]:
     return names
 
 
-def _candidates(people: Iterable[Person]):
-    """(name, person) pairs, longest name first, so the longest match wins."""
-    pairs = [(name, person) for person in people for name in _names(person) if name]
+def _candidates(people: Iterable[Person], text: str):
+    """(name, person) pairs that could follow an "@" in `text`, longest name
+    first, so the longest match wins."""
+    # Only names starting with a letter that follows an "@" can match: this keeps
+    # a comment in a workspace of thousands from comparing against everyone.
+    starts = {
+        fold(text[at + 1 : at + 2]) for at in range(len(text) - 1) if text[at] == "@"
+    }
+    pairs = [
+        (name, person)
+        for person in people
+        for name in _names(person)
+        if name and fold(name[:1]) in starts
+    ]
     return sorted(pairs, key=lambda pair: -len(pair[0]))
 
 
@@ -107,7 +118,9 @@ def find_mentions(text: str, people: Iterable[Person]) -> Mentions:
     `text` should be in Unicode normal form C (comments are stored so), so that
     an accented letter is one character both in the text and in the names.
     """
-    candidates = _candidates(people)
+    if "@" not in text:
+        return Mentions(found=[], unknown=[])
+    candidates = _candidates(people, text)
     found: list[Mention] = []
     unknown: list[str] = []
     position = 0
