@@ -115,6 +115,19 @@ def _row(
     )
 
 
+def _row_fragment(request, part: str, row: Row, backlog_settings):
+    """One part of a list row (the row, or its score form) for htmx to swap in."""
+    return render(
+        request,
+        f"backlog/_hypothesis_listing.html#{part}",
+        {
+            **_list_context(backlog_settings),
+            "row": row,
+            "list_url": safe_next(request, ""),
+        },
+    )
+
+
 def _position(data) -> int:
     try:
         return int(data.get("position", "0"))
@@ -426,15 +439,7 @@ def hypothesis_score_form(request, hypothesis_id):
         backlog_settings=backlog_settings,
         open_form=True,
     )
-    return render(
-        request,
-        "backlog/_hypothesis_listing.html#score-form",
-        {
-            **_list_context(backlog_settings),
-            "row": row,
-            "list_url": safe_next(request, ""),
-        },
-    )
+    return _row_fragment(request, "score-form", row, backlog_settings)
 
 
 @member_required()
@@ -489,15 +494,7 @@ def hypothesis_score(request, hypothesis_id):
             form=None if valid else form,
             saved=valid,
         )
-        return render(
-            request,
-            "backlog/_hypothesis_listing.html#row",
-            {
-                **_list_context(backlog_settings),
-                "row": row,
-                "list_url": safe_next(request, ""),
-            },
-        )
+        return _row_fragment(request, "row", row, backlog_settings)
     if in_row:
         fallback = reverse("backlog:hypothesis-list", args=[request.organisation.slug])
         if valid:
