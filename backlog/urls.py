@@ -66,6 +66,11 @@ urlpatterns = [
     ),
     path("<int:hypothesis_id>/move/", board.hypothesis_move, name="hypothesis-move"),
     path(
+        "<int:hypothesis_id>/move/form/",
+        board.hypothesis_move_form,
+        name="hypothesis-move-form",
+    ),
+    path(
         "<int:hypothesis_id>/conclude/",
         board.hypothesis_conclude,
         name="hypothesis-conclude",

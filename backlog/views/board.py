@@ -47,6 +47,11 @@ class Column:
         return self.total - len(self.cards)
 
 
+def _board_url(organisation, query_string: str) -> str:
+    url = reverse("backlog:board", args=[organisation.slug])
+    return url + (f"?{query_string}" if query_string else "")
+
+
 def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dict:
     """The board's columns for the filters in `query`, in a fixed number of queries.
 
@@ -104,8 +109,7 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
         "filters": filters,
         "primary": primary,
         "board_query": query_string,
-        "board_url": reverse("backlog:board", args=[organisation.slug])
-        + (f"?{query_string}" if query_string else ""),
+        "board_url": _board_url(organisation, query_string),
         "can_move": request.membership.can_edit,
         "statuses": list(Status),
     }
@@ -114,6 +118,25 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
 @member_required()
 def board(request):
     return render(request, "backlog/board.html", board_context(request, request.GET))
+
+
+@member_required(Role.EDITOR)
+def hypothesis_move_form(request, hypothesis_id):
+    """A card's "Move to" form, fetched when its menu is opened on the board."""
+    card = hypothesis_for(request, hypothesis_id)
+    if not request.htmx:
+        return redirect(f"{card.get_absolute_url()}#pipeline-heading")
+    card.move_options = move_options(Status(card.status))
+    query_string = QueryDict(request.GET.get("board_query", "")).urlencode()
+    return render(
+        request,
+        "backlog/board.html#move-form",
+        {
+            "card": card,
+            "board_query": query_string,
+            "board_url": _board_url(request.organisation, query_string),
+        },
+    )
 
 
 @member_required(Role.VIEWER, write_role=Role.EDITOR)

@@ -1,6 +1,7 @@
-// Drag and drop on the board. Each card also has a "Move to" form that works
-// without JavaScript; a drop submits the same form with the column's status, so
-// the server applies the same rules and answers with the re-rendered board.
+// Drag and drop on the board. Each card also has a "Move to" menu (and, without
+// JavaScript, a link to the hypothesis page's move form); a drop posts the
+// board's shared form to the card's move URL with the column's status, so the
+// server applies the same rules and answers with the re-rendered board.
 (function () {
   "use strict";
 
@@ -27,13 +28,14 @@
   }
 
   function move(card, status) {
-    var form = card.querySelector("form.board-move");
-    if (!form) return;
+    var form = document.getElementById("board-drop");
+    var url = card.getAttribute("data-move-url");
+    if (!form || !url) return;
     var data = new FormData(form);
     data.set("to_status", status);
     card.classList.add("moving");
     announce("Moving…");
-    fetch(form.action, {
+    fetch(url, {
       method: "POST",
       body: data,
       credentials: "same-origin",

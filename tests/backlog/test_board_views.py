@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -36,6 +38,55 @@ def test_viewers_and_contributors_see_no_move_controls(org, make_hypothesis):
         text = member_client(org, role).get(url("board")).text
         assert 'name="to_status"' not in text
         assert "draggable" not in text
+        assert "Move to…" not in text
+        assert 'id="board-drop"' not in text
+
+
+def test_a_cards_move_form_is_fetched_only_when_its_menu_opens(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis(status=Status.IDEA)
+    form_url = url("hypothesis-move-form", hypothesis.pk)
+    board = admin_client.get(url("board") + "?kind=test").text
+    assert f'id="move-{hypothesis.pk}"' not in board
+    assert f'hx-get="{form_url}?board_query=kind%3Dtest"' in board
+    assert f'data-move-url="{url("hypothesis-move", hypothesis.pk)}"' in board
+    assert 'id="board-drop"' in board
+
+    response = admin_client.get(
+        form_url, {"board_query": "kind=test"}, HTTP_HX_REQUEST="true"
+    )
+    text = response.text
+    assert "<html" not in text
+    assert text.lstrip().startswith('<form method="post"')
+    assert f'action="{url("hypothesis-move", hypothesis.pk)}"' in text
+    options = re.findall(r'<option value="(\w+)">', text)
+    assert options == ["backlog", "parked", "rejected"]
+    assert 'name="board_query" value="kind=test"' in text
+    assert f'name="next" value="{url("board")}?kind=test"' in text
+
+
+def test_without_javascript_a_cards_move_menu_opens_the_hypothesis(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    response = admin_client.get(url("hypothesis-move-form", hypothesis.pk))
+    assert response["Location"] == url("hypothesis-detail", hypothesis.pk) + (
+        "#pipeline-heading"
+    )
+    detail = admin_client.get(response["Location"]).text
+    assert 'id="pipeline-heading"' in detail
+    assert 'name="to_status"' in detail
+
+
+def test_move_form_access_matrix(org, make_hypothesis):
+    hypothesis = make_hypothesis()
+    assert_access(
+        url("hypothesis-move-form", hypothesis.pk),
+        organisation=org,
+        role=Role.EDITOR,
+        htmx=True,
+    )
 
 
 def test_move_access_matrix_viewer_and_contributor_cannot_move(org, make_hypothesis):
@@ -86,6 +137,9 @@ def test_htmx_move_answers_with_the_board_and_the_reason_next_to_the_card(
     text = response.text
     assert text.lstrip().startswith('<div id="board"')
     assert "Not moved: A hypothesis cannot go from Idea to Running" in text
+    # The refused card's menu is open with its form, to try another status.
+    assert '<details class="board-move-menu mt-2" open>' in text
+    assert f'id="move-{hypothesis.pk}"' in text
     assert response.context["filters"].form.cleaned_data["kind"] == "test"
     hypothesis.refresh_from_db()
     assert hypothesis.status == Status.IDEA

@@ -17,7 +17,10 @@ def _card(page, title=TITLE):
 
 
 def _move_with_menu(page, status):
+    """Open the card's "Move to…" menu (its form loads then) and move it."""
     card = _card(page)
+    if card.locator("details.board-move-menu").get_attribute("open") is None:
+        card.locator("summary", has_text="Move to…").click()
     card.get_by_label(re.compile("^Move .* to$")).select_option(label=status)
     card.get_by_role("button", name=re.compile("^Move")).click()
 
