@@ -8,7 +8,7 @@ come first in each list of hypotheses.
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Count, F, Q
 
 from assessments import scoring
 from assessments.models import Assessment, AssessmentStatus, Response
@@ -126,19 +126,19 @@ def open_assessments(organisation, user_id: int) -> list[OpenAssessment]:
     ]
 
 
-def _team_first(team_id):
-    """0 for the member's team, 1 for the rest: sorts their team's items first."""
+def _team_first(queryset, team_id, *ordering) -> list[Hypothesis]:
+    """The first few of `queryset` in `ordering`, the member's team's first.
+
+    Read as two short queries, the team's and everyone else's, so each can walk
+    an index in `ordering` and stop after a few rows; ordering by "is it my team"
+    first would make the database sort every match of the organisation.
+    """
+    hypotheses = queryset.select_related("owner", "team", "page").order_by(*ordering)
     if team_id is None:
-        return Value(1, output_field=IntegerField())
-    return Case(When(team_id=team_id, then=0), default=1, output_field=IntegerField())
-
-
-def _hypotheses(organisation, team_id):
-    return (
-        Hypothesis.objects.for_org(organisation)
-        .select_related("owner", "team", "page")
-        .annotate(other_team=_team_first(team_id))
-    )
+        return list(hypotheses[:PANEL_SIZE])
+    mine = list(hypotheses.filter(team_id=team_id)[:PANEL_SIZE])
+    others = list(hypotheses.exclude(team_id=team_id)[:PANEL_SIZE])
+    return (mine + others)[:PANEL_SIZE]
 
 
 @dataclass
@@ -158,28 +158,23 @@ def build_dashboard(organisation, membership) -> Dashboard:
     team_id = membership.team_id
     primary = Framework(settings_for(organisation).primary_framework)
     score = SCORE_FIELDS[primary]
-    top = list(
-        _hypotheses(organisation, team_id)
-        .filter(status__in=[Status.IDEA, Status.BACKLOG, Status.READY])
-        .order_by(
-            "other_team",
-            F(score).desc(nulls_last=True),
-            "-evidence_strength",
-            "-evidence_items",
-            "created_at",
-            "pk",
-        )[:PANEL_SIZE]
+    hypotheses = Hypothesis.objects.for_org(organisation)
+    top = _team_first(
+        hypotheses.filter(status__in=[Status.IDEA, Status.BACKLOG, Status.READY]),
+        team_id,
+        F(score).desc(nulls_last=True),
+        "-evidence_strength",
+        "-evidence_items",
+        "created_at",
+        "pk",
     )
-    running = list(
-        _hypotheses(organisation, team_id)
-        .filter(status=Status.RUNNING)
-        .order_by("other_team", "-status_changed_at", "-pk")[:PANEL_SIZE]
+    running = _team_first(
+        hypotheses.filter(status=Status.RUNNING),
+        team_id,
+        "-status_changed_at",
+        "-pk",
     )
-    learnings = list(
-        _hypotheses(organisation, team_id)
-        .concluded()
-        .order_by("other_team", "-concluded_at", "-pk")[:PANEL_SIZE]
-    )
+    learnings = _team_first(hypotheses.concluded(), team_id, "-concluded_at", "-pk")
     for hypothesis in (*top, *running, *learnings):
         hypothesis.organisation = organisation  # for their links, without a query
     themes = list(Theme.objects.for_org(organisation).unaddressed()[:PANEL_SIZE])

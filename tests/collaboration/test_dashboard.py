@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from backlog.models import Hypothesis, Status
 from collaboration.discussion import post_comment
-from cromaturity.models import Team
+from cromaturity.models import Membership, Team
 from tests.assessments.factories import add_response, make_assessment
 from tests.backlog.conftest import give_ice
 
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 # Sign-in and membership, the bell and the organisation menu, then a few
 # queries per panel and the teams at the bottom.
-QUERY_BUDGET = 23
+QUERY_BUDGET = 26
 _numbers = itertools.count(1)
 
 
@@ -116,6 +116,22 @@ def test_dashboard_lists_the_members_team_first(org, people, client, make_hypoth
     client.force_login(people["carla"])
     top = client.get(reverse("home", args=["acme"])).context["dashboard"].top
     assert [h.title for h in top] == ["Best CRO idea", "Our modest idea"]
+
+
+def test_dashboard_fills_a_panel_from_other_teams_and_from_no_team(
+    org, people, client, make_hypothesis
+):
+    cs = Team.objects.get(organisation=org, name="Customer Service")
+    cro = Team.objects.get(organisation=org, name="CRO")
+    for n, team in enumerate([cs, None, cro, None, cro, cs, None]):
+        hypothesis = make_hypothesis(title=f"Idea {n}", team=team)
+        give_ice(hypothesis, people["carla"], 10 - n)
+    client.force_login(people["sam"])  # Customer Service
+    top = client.get(reverse("home", args=["acme"])).context["dashboard"].top
+    assert [h.title for h in top] == ["Idea 0", "Idea 5", "Idea 1", "Idea 2", "Idea 3"]
+    Membership.objects.filter(user=people["sam"]).update(team=None)
+    top = client.get(reverse("home", args=["acme"])).context["dashboard"].top
+    assert [h.title for h in top] == [f"Idea {n}" for n in range(5)]
 
 
 def test_dashboard_panels_link_to_the_full_views(org, people, client):
