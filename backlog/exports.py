@@ -7,8 +7,11 @@ number of rows) and written as they come: a CSV streams to the browser and an
 XLSX is assembled in a temporary file, so 100 000 rows never sit in memory.
 """
 
+from collections import defaultdict
 from collections.abc import Iterator
+from itertools import batched
 
+from django.contrib.auth import get_user_model
 from django.db.models import (
     Count,
     IntegerField,
@@ -20,7 +23,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.http import HttpResponseBase
 
-from backlog.models import Evidence
+from backlog.models import Evidence, Hypothesis, Kind, Result, Status
 from backlog.prioritization import Framework
 from cromaturity.models import Organisation
 from cromaturity.spreadsheets import (
@@ -80,46 +83,105 @@ HYPOTHESIS_WIDTHS = [8, 7, 48, 12, 11, 12, 48, 48, 24, 36, 24, 20, 18, 16, 24]
 HYPOTHESIS_SCORES = {15: SCORE_FORMAT, 18: SCORE_FORMAT, 21: SCORE_FORMAT}
 
 
+# What a row reads, as plain values (no model instance is built per row).
+HYPOTHESIS_VALUES = [
+    "pk",
+    "title",
+    "kind",
+    "status",
+    "result",
+    "observation",
+    "change",
+    "audience",
+    "impact",
+    "metric",
+    "page__name",
+    "owner_id",
+    "team__name",
+    *(
+        f"{framework}_{part}"
+        for framework in Framework
+        for part in ("score", "count", "disagreement")
+    ),
+    "evidence_items",
+    "evidence_customers",
+    "evidence_channels",
+    "evidence_latest",
+    "learning",
+    "created_at",
+    "updated_at",
+]
+
+
+def _tags_of(ids: list[int]) -> dict[int, list[str]]:
+    tags = defaultdict(list)
+    links = (
+        Hypothesis.tags.through.objects.filter(hypothesis_id__in=ids)
+        .order_by("tag__name")
+        .values_list("hypothesis_id", "tag__name")
+    )
+    for hypothesis_id, name in links:
+        tags[hypothesis_id].append(name)
+    return tags
+
+
+def _names_of(user_ids: set[int]) -> dict[int, str]:
+    users = get_user_model().objects.filter(pk__in=user_ids)
+    return {user.pk: user.display_name for user in users}
+
+
 def hypothesis_rows(hypotheses: QuerySet) -> Iterator[list]:
     """One row per hypothesis, in the queryset's order.
 
-    `hypotheses` must select its page, owner and team and prefetch its tags
-    (``Hypothesis.objects.for_list()``), so the queries stay per chunk.
+    Rows are read as values, CHUNK_SIZE at a time; each chunk's tags and owners'
+    names take one query each, so the queries grow per chunk, not per row.
     """
-    chunks = hypotheses.iterator(chunk_size=CHUNK_SIZE)
-    for position, h in enumerate(chunks, start=1):
-        scores = []
-        for framework in Framework:
-            scores += [
-                h.score_of(framework),
-                h.count_of(framework),
-                "yes" if h.disagreement_in(framework) else "no",
+    kinds, statuses, results = (
+        dict(choices.choices) for choices in (Kind, Status, Result)
+    )
+    rows = (
+        hypotheses.prefetch_related(None)
+        .values(*HYPOTHESIS_VALUES)
+        .iterator(chunk_size=CHUNK_SIZE)
+    )
+    position = 0
+    for chunk in batched(rows, CHUNK_SIZE):
+        tags = _tags_of([h["pk"] for h in chunk])
+        names = _names_of({h["owner_id"] for h in chunk} - {None})
+        for h in chunk:
+            position += 1
+            scores = []
+            for framework in Framework:
+                scores += [
+                    h[f"{framework}_score"],
+                    h[f"{framework}_count"],
+                    "yes" if h[f"{framework}_disagreement"] else "no",
+                ]
+            yield [
+                position,
+                h["pk"],
+                h["title"],
+                kinds[h["kind"]],
+                statuses[h["status"]],
+                results.get(h["result"], ""),
+                h["observation"],
+                h["change"],
+                h["audience"],
+                h["impact"],
+                h["metric"],
+                h["page__name"] or "",
+                names.get(h["owner_id"], ""),
+                h["team__name"] or "",
+                tags.get(h["pk"], []),
+                *scores,
+                h["evidence_items"],
+                h["evidence_customers"],
+                h["evidence_channels"],
+                h["evidence_latest"],
+                h["learning"],
+                h["created_at"],
+                h["updated_at"],
             ]
-        yield [
-            position,
-            h.pk,
-            h.title,
-            h.get_kind_display(),
-            h.get_status_display(),
-            h.get_result_display() if h.result else "",
-            h.observation,
-            h.change,
-            h.audience,
-            h.impact,
-            h.metric,
-            h.page.name if h.page else "",
-            _name(h.owner),
-            h.team.name if h.team else "",
-            [tag.name for tag in h.tags.all()],
-            *scores,
-            h.evidence_items,
-            h.evidence_customers,
-            h.evidence_channels,
-            h.evidence_latest,
-            h.learning,
-            h.created_at,
-            h.updated_at,
-        ]
 
 
 FEEDBACK_HEADER = [

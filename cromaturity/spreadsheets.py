@@ -98,6 +98,8 @@ class Sheet:
 
 
 def _plain(value):
+    if value is None or type(value) in (str, int, float):
+        return value  # most cells: nothing to convert
     if isinstance(value, datetime) and timezone.is_aware(value):
         return timezone.localtime(value).replace(tzinfo=None)
     if isinstance(value, Decimal | Fraction):

@@ -88,6 +88,13 @@ def test_backlog_export_lists_what_the_page_lists_in_its_order(
     assert best["tags"] == "checkout, trust"
     assert best["team"] == "CRO"
     assert best["page or step"] == "Checkout"
+    assert best["owner"] == backlog["best"].owner.display_name
+    assert best["kind"] == backlog["best"].get_kind_display()
+    assert best["status"] == backlog["best"].get_status_display()
+    assert best["ICE disagreement"] == "no"
+    unscored = frame.set_index("title").loc["Unscored idea"]
+    assert unscored["owner"] == unscored["tags"] == unscored["ICE score"] == ""
+    assert int(unscored["PIE scorers"]) == 0
     assert frame["position"].tolist() == list(range(1, len(frame) + 1))
 
 
@@ -242,8 +249,8 @@ def test_backlog_export_of_10_000_hypotheses_reads_in_chunks(
     assert Hypothesis.objects.count() == 10_000
     rows, queries = _export_queries(admin_client, url, django_assert_max_num_queries)
     assert rows == 10_000
-    # One more query (the tags) per further chunk of rows, never one per row.
-    assert queries <= small_queries + 10_000 // exports.CHUNK_SIZE
+    # Two more queries (tags, owners) per further chunk of rows, never one per row.
+    assert queries <= small_queries + 2 * (10_000 // exports.CHUNK_SIZE)
 
 
 def test_feedback_export_queries_grow_per_chunk_not_per_item(
