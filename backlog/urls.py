@@ -10,6 +10,8 @@ from backlog.views import (
     learnings,
     pages,
     planning,
+    ranked_list,
+    scoring,
 )
 
 app_name = "backlog"
@@ -30,7 +32,7 @@ urlpatterns = [
         evidence.evidence_unlink,
         name="evidence-unlink",
     ),
-    path("", hypotheses.hypothesis_list, name="hypothesis-list"),
+    path("", ranked_list.hypothesis_list, name="hypothesis-list"),
     *[
         path(
             f"export.{export_format}",
@@ -56,12 +58,12 @@ urlpatterns = [
     ),
     path(
         "<int:hypothesis_id>/score/",
-        hypotheses.hypothesis_score,
+        scoring.hypothesis_score,
         name="hypothesis-score",
     ),
     path(
         "<int:hypothesis_id>/score/form/",
-        hypotheses.hypothesis_score_form,
+        scoring.hypothesis_score_form,
         name="hypothesis-score-form",
     ),
     path("<int:hypothesis_id>/move/", board.hypothesis_move, name="hypothesis-move"),

@@ -16,7 +16,8 @@ from backlog.feedback_forms import FeedbackEditForm, FeedbackFilterForm, Feedbac
 from backlog.models import Evidence, FeedbackItem, Theme
 from backlog.privacy import masks_contacts, pseudonym_key
 from backlog.views.evidence import LinkForm
-from backlog.views.hypotheses import export_query, with_version
+from backlog.views.hypotheses import with_version
+from backlog.views.ranked_list import export_query
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 

@@ -1,0 +1,136 @@
+"""Scoring a hypothesis, from a row of the list or from its page."""
+
+from django.contrib import messages
+from django.http import HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from backlog.configuration import settings_for
+from backlog.conflicts import EditConflict
+from backlog.forms import score_form
+from backlog.models import Hypothesis
+from backlog.prioritization import Framework
+from backlog.scoring import score_hypothesis
+from backlog.views.hypotheses import (
+    detail_context,
+    hypothesis_for,
+    safe_next,
+    with_version,
+)
+from backlog.views.ranked_list import list_row, row_fragment, row_position
+from cromaturity.models import Role
+from cromaturity.scoping import member_required
+
+
+@member_required(Role.CONTRIBUTOR)
+def hypothesis_score_form(request, hypothesis_id):
+    """A list row's score form, fetched when its "Score it" is opened."""
+    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+    backlog_settings = settings_for(request.organisation)
+    if not request.htmx:
+        primary = backlog_settings.primary_framework
+        return redirect(
+            reverse(
+                "backlog:hypothesis-detail",
+                args=[request.organisation.slug, hypothesis.pk],
+            )
+            + f"#score-{primary}"
+        )
+    row = list_row(
+        request,
+        hypothesis,
+        position=row_position(request.GET),
+        backlog_settings=backlog_settings,
+        open_form=True,
+    )
+    return row_fragment(request, "score-form", row, backlog_settings)
+
+
+@member_required()
+@require_POST
+def hypothesis_score(request, hypothesis_id):
+    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+    framework = request.POST.get("framework")
+    if framework not in Framework.values:
+        return HttpResponseBadRequest("Unknown scoring framework.")
+    framework = Framework(framework)
+    in_row = request.POST.get("in") == "row"
+    prefix = f"h{hypothesis.pk}-{framework}" if in_row else str(framework)
+    form = score_form(framework, request.POST, prefix=prefix)
+    backlog_settings = settings_for(request.organisation)
+    valid = form.is_valid()
+    if valid:
+        try:
+            score_hypothesis(
+                hypothesis,
+                scorer=request.user,
+                framework=framework,
+                values=form.values(),
+                note=form.cleaned_data["note"],
+                ice_mode=backlog_settings.ice_mode,
+                expected_version=form.cleaned_data["version"] or 0,
+            )
+        except EditConflict as conflict:
+            valid = False
+            form = score_form(
+                framework,
+                with_version(
+                    request.POST, form.add_prefix("version"), conflict.version
+                ),
+                prefix=prefix,
+            )
+            form.is_valid()
+            form.conflict = conflict
+            form.add_error(
+                None,
+                f"You changed your {framework.label} score in another window since "
+                "this form was opened. Compare the two below: saving again keeps "
+                "the values in this form.",
+            )
+        else:
+            hypothesis.refresh_from_db()
+    if in_row and request.htmx:
+        row = list_row(
+            request,
+            hypothesis,
+            position=row_position(request.POST),
+            backlog_settings=backlog_settings,
+            form=None if valid else form,
+            saved=valid,
+        )
+        return row_fragment(request, "row", row, backlog_settings)
+    if in_row:
+        fallback = reverse("backlog:hypothesis-list", args=[request.organisation.slug])
+        if valid:
+            messages.success(
+                request, f"Your {framework.label} score of “{hypothesis}” is saved."
+            )
+        elif form.conflict:
+            compared = "; ".join(
+                f"{d.label}: saved {d.theirs}, yours {d.yours}"
+                for d in form.conflict.differences
+            )
+            messages.error(
+                request,
+                f"Your {framework.label} score of “{hypothesis}” was not saved: you "
+                f"changed it in another window since ({compared}). The list now "
+                "shows the saved score.",
+            )
+        else:
+            messages.error(
+                request,
+                f"Your {framework.label} score of “{hypothesis}” was not saved: "
+                "choose a value for every part.",
+            )
+        return redirect(safe_next(request, fallback))
+    if valid:
+        messages.success(request, f"Your {framework.label} score is saved.")
+        return redirect(f"{hypothesis.get_absolute_url()}#scores")
+    context = detail_context(request, hypothesis, forms={framework: form})
+    return render(
+        request,
+        "backlog/hypothesis_detail.html",
+        context,
+        status=409 if form.conflict else 400,
+    )
