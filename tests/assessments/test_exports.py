@@ -14,9 +14,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from assessments import scoring
-from assessments.exports import CSV_HEADER, ExportFormat, export_scorecard
+from assessments.exports import ExportFormat, export_scorecard
 from assessments.management.commands.export_scorecard import Command
 from assessments.models import AgreedLevel, Answer, AssessmentStatus, Point, Target
+from assessments.scorecard_csv import CSV_HEADER
 from assessments.scorecard_pdf import (
     AssetPolicy,
     AssetRefused,
