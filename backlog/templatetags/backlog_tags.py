@@ -3,7 +3,7 @@
 from django import template
 
 from backlog.configuration import settings_for
-from backlog.forms import BacklogSettingsForm
+from backlog.forms.configuration import BacklogSettingsForm
 from backlog.prioritization import IceMode
 
 register = template.Library()

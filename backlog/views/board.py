@@ -11,7 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from backlog.configuration import settings_for
 from backlog.filters import BoardFilter, style_filter_form
-from backlog.forms import ConcludeForm, MoveForm
+from backlog.forms.hypotheses import ConcludeForm, MoveForm
 from backlog.models import Hypothesis, Status
 from backlog.models.hypotheses import SCORE_FIELDS
 from backlog.pipeline import MoveRefused, allowed_moves, move_hypothesis

@@ -3,7 +3,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 
 from backlog.configuration import EDITABLE, settings_for, update_backlog_settings
-from backlog.forms import BacklogSettingsForm
+from backlog.forms.configuration import BacklogSettingsForm
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from backlog.forms import ControlForm, ExperimentForm, VariantFormSet
+from backlog.forms.experiments import ControlForm, ExperimentForm, VariantFormSet
 from backlog.models import Experiment
 from backlog.results import ResultsError, delete_experiment, record_experiment
 from backlog.views.hypotheses import hypothesis_for

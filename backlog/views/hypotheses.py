@@ -11,7 +11,8 @@ from backlog.authoring import delete_hypothesis, save_hypothesis
 from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict
 from backlog.evidence import summary_of
-from backlog.forms import HypothesisForm, score_form
+from backlog.forms.hypotheses import HypothesisForm
+from backlog.forms.scores import score_form
 from backlog.improvements import prefill
 from backlog.models import Evidence, Hypothesis, Kind, Score, Status
 from backlog.pipeline import allowed_moves, check_move

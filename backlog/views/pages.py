@@ -5,7 +5,7 @@ from django.views.decorators.http import require_POST
 
 from backlog.authoring import delete_page, save_page
 from backlog.configuration import settings_for
-from backlog.forms import PageForm
+from backlog.forms.configuration import PageForm
 from backlog.models import Page
 from cromaturity.models import Role
 from cromaturity.scoping import member_required

@@ -1,7 +1,7 @@
 from django.shortcuts import render
 
 from backlog.configuration import settings_for
-from backlog.forms import PlannerForm
+from backlog.forms.experiments import PlannerForm
 from backlog.planner import MAX_WEEKS, PlanError, plan_test
 from backlog.views.hypotheses import hypothesis_for
 from cromaturity.scoping import member_required

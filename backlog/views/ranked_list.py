@@ -7,7 +7,7 @@ from django.template.loader import render_to_string
 
 from backlog.configuration import settings_for
 from backlog.filters import HypothesisFilter, style_filter_form
-from backlog.forms import score_form
+from backlog.forms.scores import score_form
 from backlog.models import Hypothesis, Score
 from backlog.prioritization import Framework, IceMode
 from backlog.views.hypotheses import safe_next

@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict
-from backlog.forms import score_form
+from backlog.forms.scores import score_form
 from backlog.models import Hypothesis
 from backlog.prioritization import Framework
 from backlog.scoring import score_hypothesis
