@@ -20,13 +20,13 @@ from backlog.models import (
     Hypothesis,
     Score,
 )
-from cromaturity import backups
 from cromaturity.backups import (
     ORGANISATION_PATHS,
     SHARED,
     BackupError,
     backed_up_models,
     restore_backup,
+    restoring,
     write_backup,
 )
 from cromaturity.models import Membership, Organisation, Role, User
@@ -287,14 +287,14 @@ def test_a_failure_halfway_leaves_nothing_restored(
     archive = tmp_path / "all.zip"
     write_backup(archive)
     empty_the_database(settings)
-    original = backups._Restore._restore_model
+    original = restoring._Restore._restore_model
 
     def failing(self, model):
         if model is Score:
             raise RuntimeError("disk full")
         original(self, model)
 
-    monkeypatch.setattr(backups._Restore, "_restore_model", failing)
+    monkeypatch.setattr(restoring._Restore, "_restore_model", failing)
     with pytest.raises(RuntimeError):
         restore_backup(archive)
     assert not Organisation.objects.exists()

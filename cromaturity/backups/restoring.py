@@ -1,296 +1,30 @@
-"""Backing up and restoring all organisations, or one, with their uploaded files.
-
-A backup is one ZIP file:
-
-* ``manifest.json``: the format, what it holds (everything, or one
-  organisation), the row count of each model, the uploaded files, and the
-  migrations of the code that wrote it;
-* ``data/NNNN-app.model.jsonl``: Django's JSON Lines serialisation of each
-  model's rows, parents before children;
-* ``media/...``: the uploaded files the rows refer to (feedback imports and
-  their rejected rows), under their stored names.
-
-A whole backup is restored, with its ids, into a database that has no
-organisations or people yet (fresh from ``migrate``). One organisation is
-restored into any database where no organisation has its address: its rows get
-new ids, people are matched by username (and must have the same email), and a
-maturity model that is already there is used instead of a copy. A restore is one
-transaction: when anything is refused or fails, nothing is kept, files included.
-"""
+"""Restoring a backup: everything with its ids into an empty database, or one
+organisation with new ids beside the others, in one transaction."""
 
 import io
 import json
 import zipfile
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import datetime, time
 from pathlib import Path, PurePosixPath
 
 from django.apps import apps
 from django.conf import settings
 from django.core import serializers
 from django.core.management.color import no_style
-from django.core.serializers.json import DjangoJSONEncoder
 from django.db import IntegrityError, connection, models, transaction
-from django.db.migrations.recorder import MigrationRecorder
-from django.utils import timezone
 
 from cromaturity import freshness
+from cromaturity.backups.contents import (
+    BATCH,
+    FORMAT,
+    BackupError,
+    Summary,
+    applied_migrations,
+    backed_up_models,
+    label,
+)
 from cromaturity.models import Organisation, User
-
-FORMAT = 1
-OUR_APPS = ("cromaturity", "assessments", "backlog", "collaboration")
-BATCH = 2000
-
-# How each model's rows belong to one organisation (a lookup from the model to
-# Organisation). Shared models are chosen by what the organisation's rows use.
-ORGANISATION_PATHS = {
-    "cromaturity.organisation": "pk",
-    "cromaturity.team": "organisation",
-    "cromaturity.membership": "organisation",
-    "cromaturity.invitation": "organisation",
-    "cromaturity.auditevent": "organisation",
-    "cromaturity.apikey": "organisation",
-    "assessments.assessment": "organisation",
-    "assessments.response": "assessment__organisation",
-    "assessments.answer": "response__assessment__organisation",
-    "assessments.agreedlevel": "assessment__organisation",
-    "assessments.target": "organisation",
-    "assessments.sharelink": "assessment__organisation",
-    "backlog.backlogsettings": "organisation",
-    "backlog.theme": "organisation",
-    "backlog.feedbackitem": "organisation",
-    "backlog.feedbacktheme": "item__organisation",
-    "backlog.feedbackimport": "organisation",
-    "backlog.importmapping": "organisation",
-    "backlog.page": "organisation",
-    "backlog.tag": "organisation",
-    "backlog.hypothesis": "organisation",
-    "backlog.evidence": "hypothesis__organisation",
-    "backlog.experiment": "hypothesis__organisation",
-    "backlog.variant": "experiment__hypothesis__organisation",
-    "backlog.score": "hypothesis__organisation",
-    "collaboration.historicalhypothesis": "organisation",
-    "collaboration.historicalscore": "hypothesis__organisation",
-    "collaboration.historicalfeedbackitem": "organisation",
-    "collaboration.historicalevidence": "hypothesis__organisation",
-    "collaboration.comment": "organisation",
-    "collaboration.watch": "hypothesis__organisation",
-    "collaboration.notification": "organisation",
-    "collaboration.notificationpreference": "organisation",
-    "collaboration.activity": "organisation",
-}
-# Shared by organisations: an organisation's backup holds the ones it uses.
-SHARED = {
-    "cromaturity.user",
-    "assessments.maturitymodel",
-    "assessments.pillar",
-    "assessments.point",
-    "assessments.leveldescriptor",
-}
-FILE_FIELDS = {"backlog.feedbackimport": ("file", "rejected_file")}
-
-
-class BackupError(Exception):
-    """A backup or restore that cannot be done; the message says why."""
-
-
-class _ExactEncoder(DjangoJSONEncoder):
-    """Django's JSON encoder, except that times keep their microseconds."""
-
-    def default(self, o):
-        if isinstance(o, datetime | time):
-            return o.isoformat()
-        return super().default(o)
-
-
-@dataclass
-class Summary:
-    rows: dict[str, int] = field(default_factory=dict)
-    files: int = 0
-    skipped: int = 0
-
-    @property
-    def total(self) -> int:
-        return sum(self.rows.values())
-
-
-def label(model: type[models.Model]) -> str:
-    return model._meta.label_lower
-
-
-def backed_up_models() -> list[type[models.Model]]:
-    """The project's models, each after the models its rows point to."""
-    pending = {
-        label(model): model
-        for app in OUR_APPS
-        for model in apps.get_app_config(app).get_models()
-    }
-    ordered: list[type[models.Model]] = []
-    while pending:
-        ready = [
-            name
-            for name, model in pending.items()
-            if not any(
-                label(f.related_model) in pending and f.related_model is not model
-                for f in model._meta.concrete_fields
-                if f.is_relation
-            )
-        ]
-        if not ready:
-            raise BackupError(f"The models refer to each other in a circle: {pending}")
-        for name in sorted(ready):
-            ordered.append(pending.pop(name))
-    return ordered
-
-
-def _applied_migrations() -> dict[str, list[str]]:
-    applied = defaultdict(list)
-    for app, name in MigrationRecorder(connection).applied_migrations():
-        if app in OUR_APPS:
-            applied[app].append(name)
-    return {app: sorted(names) for app, names in sorted(applied.items())}
-
-
-# Backing up ------------------------------------------------------------------
-
-
-def _rows_of(organisation: Organisation | None) -> dict[str, models.QuerySet]:
-    """The rows to back up, model by model in dependency order."""
-    chosen = {}
-    for model in backed_up_models():
-        name = label(model)
-        rows = model._base_manager.order_by("pk")
-        if organisation is not None and name not in SHARED:
-            path = ORGANISATION_PATHS.get(name)
-            if path is None:
-                raise BackupError(f"No rule says which rows of {name} to back up.")
-            rows = rows.filter(**{path: organisation.pk})
-        chosen[name] = rows
-    if organisation is not None:
-        models_used = chosen["assessments.assessment"].values("maturity_model")
-        chosen["assessments.maturitymodel"] = chosen[
-            "assessments.maturitymodel"
-        ].filter(pk__in=models_used)
-        chosen["assessments.pillar"] = chosen["assessments.pillar"].filter(
-            maturity_model__in=models_used
-        )
-        chosen["assessments.point"] = chosen["assessments.point"].filter(
-            pillar__maturity_model__in=models_used
-        )
-        chosen["assessments.leveldescriptor"] = chosen[
-            "assessments.leveldescriptor"
-        ].filter(point__pillar__maturity_model__in=models_used)
-        chosen["cromaturity.user"] = chosen["cromaturity.user"].filter(
-            pk__in=_people_of(chosen)
-        )
-    return chosen
-
-
-def _people_of(chosen: dict[str, models.QuerySet]) -> set[int]:
-    """Everyone the organisation's rows name: members, authors, scorers…"""
-    people: set[int] = set()
-    for name, rows in chosen.items():
-        if name == "cromaturity.user":
-            continue
-        model = rows.model
-        for fk in model._meta.concrete_fields:
-            if fk.is_relation and fk.related_model is User:
-                people.update(
-                    rows.exclude(**{f"{fk.attname}__isnull": True}).values_list(
-                        fk.attname, flat=True
-                    )
-                )
-        for m2m in model._meta.many_to_many:
-            if m2m.related_model is User:
-                people.update(
-                    rows.exclude(**{f"{m2m.name}__isnull": True}).values_list(
-                        m2m.name, flat=True
-                    )
-                )
-    return people
-
-
-def _stored_files(rows: models.QuerySet, name: str) -> list[str]:
-    files = []
-    for field_name in FILE_FIELDS.get(name, ()):
-        files += [f for f in rows.values_list(field_name, flat=True) if f]
-    return files
-
-
-def _serialised(rows: models.QuerySet, counter: list[int]) -> Iterator[models.Model]:
-    for row in rows.iterator(chunk_size=BATCH):
-        counter[0] += 1
-        yield row
-
-
-def write_backup(path: Path, organisation: Organisation | None = None) -> Summary:
-    """Write a backup of everything, or of `organisation`, to the ZIP at `path`."""
-    path = Path(path)
-    if path.exists():
-        raise BackupError(f"{path} already exists; choose a new file name.")
-    if not path.parent.is_dir():
-        raise BackupError(f"The folder {path.parent} does not exist.")
-    part = path.with_name(path.name + ".part")
-    try:
-        summary = _write(part, organisation)
-        part.replace(path)
-    finally:
-        part.unlink(missing_ok=True)
-    return summary
-
-
-def _write(part: Path, organisation: Organisation | None) -> Summary:
-    summary = Summary()
-    media_root = Path(settings.MEDIA_ROOT)
-    outermost = not connection.in_atomic_block
-    with transaction.atomic(), zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zf:
-        if outermost and connection.vendor == "postgresql":
-            # Every table is read as of one moment. (SQLite's transaction holds
-            # the write lock, so writers wait until the backup is written.)
-            with connection.cursor() as cursor:
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        files: list[str] = []
-        for position, (name, rows) in enumerate(_rows_of(organisation).items()):
-            counter = [0]
-            with zf.open(f"data/{position:04d}-{name}.jsonl", "w") as raw:
-                stream = io.TextIOWrapper(raw, encoding="utf-8", newline="\n")
-                serializers.serialize(
-                    "jsonl",
-                    _serialised(rows, counter),
-                    stream=stream,
-                    # A person's groups and permissions by name: their ids are
-                    # this database's own. Everything else keeps its ids.
-                    use_natural_foreign_keys=name == "cromaturity.user",
-                    cls=_ExactEncoder,
-                )
-                stream.flush()
-                stream.detach()
-            summary.rows[name] = counter[0]
-            files += _stored_files(rows, name)
-        present = []
-        for name in sorted(set(files)):
-            source = media_root / name
-            if source.is_file():
-                zf.write(source, f"media/{name}")
-                present.append(name)
-            else:
-                summary.skipped += 1
-        summary.files = len(present)
-        manifest = {
-            "format": FORMAT,
-            "created_at": timezone.now().isoformat(),
-            "organisation": organisation.slug if organisation else None,
-            "rows": summary.rows,
-            "media": present,
-            "migrations": _applied_migrations(),
-        }
-        zf.writestr("manifest.json", json.dumps(manifest, indent=2))
-    return summary
-
-
-# Restoring -------------------------------------------------------------------
 
 
 def read_manifest(archive: zipfile.ZipFile) -> dict:
@@ -550,7 +284,7 @@ def restore_backup(path: Path, organisation_slug: str | None = None) -> Summary:
         raise BackupError(f"{path} is not a ZIP file.") from None
     with archive:
         manifest = read_manifest(archive)
-        if manifest["migrations"] != _applied_migrations():
+        if manifest["migrations"] != applied_migrations():
             raise BackupError(
                 "The backup was made by another version of cromaturity (its "
                 "database migrations differ). Restore it with the version that "
