@@ -5,7 +5,6 @@ from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.html import format_html_join
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -101,9 +100,7 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
     columns = [
         Column(status, by_status[status], totals.get(status, 0)) for status in Status
     ]
-    query_string = urlencode(
-        [(k, v) for k, values in query.lists() for v in values], doseq=True
-    )
+    query_string = query.urlencode()
     return {
         "columns": columns,
         "filters": filters,
