@@ -300,6 +300,9 @@ LOGGING = {
 # (it defaults to one derived from SECRET_KEY): a new key gives every customer a
 # new pseudonym, so counts of distinct customers would restart.
 PSEUDONYM_KEY = os.environ.get("PSEUDONYM_KEY", "")
+# The country whose phone numbers feedback writes without a country code, for
+# organisations that did not choose their own (two letters, ISO 3166).
+PHONE_REGION = os.environ.get("PHONE_REGION", "GB").upper()
 
 # Uploaded feedback files: refused above this size before being read, and above
 # this many rows while being read.

@@ -1,8 +1,10 @@
 from decimal import Decimal
 
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from backlog.feedback_import.zones import validate_time_zone
 from backlog.planner import Plan, PlanError, plan_test
 from backlog.prioritization import Framework, IceMode
 from cromaturity.models import Organisation, OrgQuerySet
@@ -54,6 +56,22 @@ class BacklogSettings(models.Model):
         help_text="Replaced by [email] and [phone] when feedback is saved or "
         "imported. Customers are always stored as pseudonyms.",
     )
+    time_zone = models.CharField(
+        "time zone of feedback exports",
+        max_length=60,
+        blank=True,
+        validators=[validate_time_zone],
+        help_text="Times without a zone in an imported file are read in this zone. "
+        "Empty: the server's zone.",
+    )
+    country = models.CharField(
+        "country for phone numbers",
+        max_length=2,
+        blank=True,
+        validators=[RegexValidator(r"^[A-Z]{2}$", "Enter a two-letter country code.")],
+        help_text="Phone numbers written without a country code (0171 …, "
+        "555-867-5309) are recognised as this country's. Empty: the server's.",
+    )
     variants = models.PositiveSmallIntegerField(
         "variants, control included",
         default=2,
@@ -89,6 +107,14 @@ class BacklogSettings(models.Model):
 
     def __str__(self) -> str:
         return f"Backlog settings of {self.organisation}"
+
+    @property
+    def import_time_zone(self) -> str:
+        return self.time_zone or settings.TIME_ZONE
+
+    @property
+    def phone_region(self) -> str:
+        return self.country or settings.PHONE_REGION
 
     @property
     def score_field(self) -> str:

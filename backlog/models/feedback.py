@@ -135,10 +135,12 @@ class FeedbackItem(models.Model):
         max_length=10, choices=FeedbackSource, default=FeedbackSource.TICKET
     )
     source_system = models.CharField(
-        max_length=40,
+        "source",
+        max_length=100,
         blank=True,
-        help_text="The tool the item came from (zendesk, intercom…); empty when "
-        "typed in cromaturity.",
+        help_text="The feed the item came from (“Zendesk”, “Hotjar: exit "
+        "survey”); its external id is unique within it. Empty when typed in "
+        "cromaturity.",
     )
     # NULL for items typed in cromaturity: unique constraints ignore NULLs, so the
     # one index below both enforces uniqueness and serves the import's lookups.
@@ -186,6 +188,11 @@ class FeedbackItem(models.Model):
         # Without a database constraint, PostgreSQL skips one check per row when
         # a large import commits.
         db_constraint=False,
+    )
+    attributes = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="Other answers of a survey response, by question.",
     )
     digest = models.CharField(max_length=40, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
@@ -279,9 +286,28 @@ class FeedbackImport(models.Model):
     layout = models.JSONField(default=dict)
     header = models.JSONField(default=list)
     mapping = models.JSONField(default=dict)
-    source_system = models.CharField(max_length=40, blank=True)
+    attribute_columns = models.JSONField(
+        default=list, blank=True, help_text="Columns kept as attributes of each item."
+    )
+    html_columns = models.JSONField(
+        default=list, blank=True, help_text="Columns read as HTML and kept as text."
+    )
+    tool = models.CharField(
+        max_length=40, blank=True, help_text="The tool the file was recognised as."
+    )
+    source_system = models.CharField(
+        "source",
+        max_length=100,
+        blank=True,
+        help_text="The feed its items belong to; ids are unique within it.",
+    )
     date_format = models.CharField(max_length=20, default="iso")
     time_zone = models.CharField(max_length=60, default="UTC")
+    no_date = models.BooleanField(
+        default=False,
+        help_text="Confirmed that the file has no date: items are dated by the "
+        "import.",
+    )
     mask_contacts = models.BooleanField(default=True)
     status = models.CharField(
         max_length=10, choices=ImportStatus, default=ImportStatus.UPLOADED
@@ -337,10 +363,13 @@ class ImportMapping(models.Model):
         Organisation, on_delete=models.CASCADE, related_name="import_mappings"
     )
     name = models.CharField(max_length=80)
-    source_system = models.CharField(max_length=40, blank=True)
+    source_system = models.CharField("source", max_length=100, blank=True)
     header_signature = models.CharField(max_length=64, db_index=True)
     mapping = models.JSONField(default=dict)
+    attribute_columns = models.JSONField(default=list, blank=True)
+    html_columns = models.JSONField(default=list, blank=True)
     date_format = models.CharField(max_length=20, default="iso")
+    time_zone = models.CharField(max_length=60, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
