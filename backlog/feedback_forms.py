@@ -6,8 +6,9 @@ from django.template.defaultfilters import filesizeformat
 
 from backlog.conflicts import version_field
 from backlog.feedback_capture import FeedbackInput
+from backlog.feedback_import.dates import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
 from backlog.feedback_import.mapping import FIELDS
-from backlog.feedback_import.values import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
+from backlog.feedback_import.zones import time_zone_names
 from backlog.models import FeedbackSource, Sentiment
 from cromaturity.models import Team
 
@@ -117,15 +118,36 @@ def too_big_message() -> str:
 
 class MappingForm(forms.Form):
     source_system = forms.CharField(
-        label="Exported from",
-        max_length=40,
+        label="Source",
+        max_length=100,
+        help_text="The feed these items belong to, e.g. “Zendesk” or “Hotjar: exit "
+        "survey”. Ids are unique within a source: importing the same feed again "
+        "updates its items, and two sources never overwrite each other.",
+        widget=forms.TextInput(attrs={"list": "known-sources", "autocomplete": "off"}),
+    )
+    time_zone = forms.ChoiceField(
+        label="Times without a zone are in",
         required=False,
-        help_text="zendesk, freshdesk, intercom… Items are matched by their id "
-        "within the same tool, so re-imports update them.",
+        help_text="Times with an offset or Z, and columns whose header says UTC, "
+        "are read as written.",
     )
     date_format = forms.ChoiceField(
         label="Dates are written",
         choices=[(f.key, f"{f.label} ({f.example})") for f in DATE_FORMATS],
+    )
+    no_date = forms.BooleanField(
+        label="This file has no date: date every item by this import",
+        required=False,
+    )
+    html_text = forms.BooleanField(
+        label="The text is HTML: keep it as plain text (line breaks kept)",
+        required=False,
+    )
+    attribute_columns = forms.MultipleChoiceField(
+        label="Also keep these answers with each item",
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Other questions of a survey, shown on the item.",
     )
     save_as = forms.CharField(
         label="Save this mapping as",
@@ -137,6 +159,8 @@ class MappingForm(forms.Form):
     def __init__(self, *args, header: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "— not in this file —")] + [(c, c) for c in header]
+        self.fields["time_zone"].choices = [(z, z) for z in time_zone_names()]
+        self.fields["attribute_columns"].choices = [(c, c) for c in header]
         self.mapping_fields = []
         for field in FIELDS:
             name = f"map_{field.name}"
@@ -156,6 +180,24 @@ class MappingForm(forms.Form):
             name.removeprefix("map_"): self.cleaned_data[name]
             for name in self.mapping_fields
             if self.cleaned_data.get(name)
+        }
+
+    def choices(self) -> dict:
+        """The person's choices, as the import's functions take them."""
+        mapping = self.mapping()
+        data = self.cleaned_data
+        return {
+            "mapping": mapping,
+            "source_system": data["source_system"],
+            "date_format": data["date_format"],
+            "time_zone": data["time_zone"] or None,
+            "no_date": data["no_date"],
+            "attribute_columns": data["attribute_columns"],
+            "html_columns": [
+                mapping[name]
+                for name in ("text", "subject")
+                if data["html_text"] and name in mapping
+            ],
         }
 
 

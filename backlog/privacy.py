@@ -33,7 +33,7 @@ def _mask_phone(match: re.Match) -> str:
 MAYBE_PHONE = re.compile(r"[+0(]\d")
 
 
-def mask_contact_details(text: str) -> str:
+def mask_contact_details(text: str, region: str | None = None) -> str:
     if "@" in text:
         text = EMAIL.sub(EMAIL_MASK, text)
     if MAYBE_PHONE.search(text):
@@ -62,3 +62,10 @@ def masks_contacts(organisation) -> bool:
     from backlog.configuration import settings_for
 
     return settings_for(organisation).mask_contact_details
+
+
+def contact_region(organisation) -> str:
+    """The country whose phone numbers the organisation's feedback writes."""
+    from backlog.configuration import settings_for
+
+    return settings_for(organisation).phone_region

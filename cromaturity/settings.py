@@ -308,6 +308,9 @@ PHONE_REGION = os.environ.get("PHONE_REGION", "GB").upper()
 # this many rows while being read.
 UPLOAD_MAX_BYTES = int(os.environ.get("UPLOAD_MAX_MB", "50")) * 1024 * 1024
 IMPORT_MAX_ROWS = int(os.environ.get("IMPORT_MAX_ROWS", "500000"))
+# Reading one file stops past this many cells or seconds, whatever it claims.
+IMPORT_MAX_CELLS = int(os.environ.get("IMPORT_MAX_CELLS", "50000000"))
+IMPORT_MAX_SECONDS = int(os.environ.get("IMPORT_MAX_SECONDS", "900"))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 # Invitations made by link stay valid this many days unless revoked earlier.

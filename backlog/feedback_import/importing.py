@@ -1,56 +1,55 @@
-"""Importing a help-desk export into feedback items, all or nothing.
+"""Importing a help-desk or survey export into feedback items, all or nothing.
 
 An import runs in two phases. Reading cleans the file chunk by chunk, writes the
-rejected rows (with reasons) next to the upload and stages the clean ones in a
-temporary file, committing progress as it goes. Applying then writes every staged
-row in ONE transaction: an import that fails midway leaves nothing behind, and can
-be retried because the uploaded file is kept.
+rejected rows (with reasons) and stages the clean ones in a temporary file,
+outside any transaction, reporting progress as it goes. Writing then saves every
+staged row in ONE transaction: an import that fails midway leaves nothing
+behind, and can be retried because the uploaded file is kept.
 """
 
 import hashlib
+import pickle
 import tempfile
-from dataclasses import dataclass
+from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
-from django.conf import settings
 from django.core.files.base import ContentFile, File
 from django.db import transaction
 from django.utils import timezone
 
-from backlog.feedback_import.mapping import (
-    guess_source_system,
-    mapping_problems,
-    suggest_mapping,
-)
-from backlog.feedback_import.progress import (
-    clear_progress,
-    write_progress,
-)
+from backlog.configuration import settings_for
+from backlog.feedback_import.dates import DATE_FORMATS_BY_KEY, detect_date_format
+from backlog.feedback_import.mapping import mapping_problems, suggest
+from backlog.feedback_import.problems import FileProblem, ImportRefused
+from backlog.feedback_import.progress import clear_progress, write_progress
 from backlog.feedback_import.reading import (
     XLSX_MAGIC,
-    FileProblem,
     Layout,
     detect_layout,
     open_table,
 )
-from backlog.feedback_import.row_stream import ImportRefused, RowStream
+from backlog.feedback_import.row_stream import RowStream, date_zone_of
+from backlog.feedback_import.rows import CleanRow
 from backlog.feedback_import.saving import Summary, upsert_feedback
-from backlog.feedback_import.values import (
-    detect_date_format,
-)
-from backlog.models import (
-    FeedbackImport,
-    ImportMapping,
-    ImportStatus,
-)
+from backlog.feedback_import.sources import canonical_source, propose_source
+from backlog.feedback_import.workbooks import count_rows
+from backlog.feedback_import.zones import zone
+from backlog.models import FeedbackImport, ImportMapping, ImportStatus
 from collaboration import events
 from cromaturity.models import Organisation
 
-# Below this many rows a second process costs more than it saves.
-SEPARATE_READER_FROM_ROWS = 20_000
-PREVIEW_ROWS = 8
+__all__ = [
+    "FileProblem",
+    "ImportRefused",
+    "confirm_import",
+    "prepare_import",
+    "queue_import",
+    "retry_import",
+    "run_import",
+    "save_choices",
+]
+
 SAMPLE_ROWS = 200
 
 
@@ -66,17 +65,7 @@ def estimate_rows(path: Path, layout: Layout, sample: list[tuple[int, list]]) ->
     take (text with line breaks spans several).
     """
     if layout.kind == "xlsx":
-        from openpyxl import load_workbook
-
-        with path.open("rb") as handle:
-            workbook = load_workbook(handle, read_only=True)
-            try:
-                sheet = (
-                    workbook[layout.sheet] if layout.sheet else workbook.worksheets[0]
-                )
-                return max(0, (sheet.max_row or 1) - 1)
-            finally:
-                workbook.close()
+        return max(0, count_rows(path, layout.sheet) - layout.header_rows)
     newline = "\n".encode(layout.encoding.replace("-sig", ""))
     newline = newline.lstrip(b"\xff\xfe\xfe\xff")
     count = 0
@@ -85,19 +74,8 @@ def estimate_rows(path: Path, layout: Layout, sample: list[tuple[int, list]]) ->
             count += block.count(newline)
     if len(sample) >= 2:
         lines_per_record = (sample[-1][0] - sample[0][0]) / (len(sample) - 1)
-        return max(1, round(count / max(1.0, lines_per_record)) - 1)
-    return max(1, count - 1)
-
-
-@dataclass
-class Preview:
-    header: list[str]
-    rows: list[list[str]]
-    mapping: dict[str, str]
-    source_system: str
-    date_format: str
-    date_format_ambiguous: bool
-    saved_mapping: ImportMapping | None
+        return max(1, round(count / max(1.0, lines_per_record)) - layout.header_rows)
+    return max(1, count - layout.header_rows)
 
 
 def prepare_import(
@@ -108,8 +86,10 @@ def prepare_import(
     by,
     mask_contacts: bool = True,
 ) -> FeedbackImport:
-    """Keep the uploaded file and detect its layout; nothing is imported yet.
+    """Keep the uploaded file and detect its layout and columns; nothing is
+    imported yet.
 
+    The file is read before anything is written, so a slow file holds no lock.
     Raises FileProblem (and keeps nothing) when the file cannot be read at all.
     """
     feedback_import = FeedbackImport(
@@ -118,7 +98,7 @@ def prepare_import(
         original_name=original_name[:255],
         size=uploaded.size or 0,
         mask_contacts=mask_contacts,
-        time_zone=settings.TIME_ZONE,
+        time_zone=settings_for(organisation).import_time_zone,
     )
     # The stored name is the server's, its extension from the content: what
     # the file was called says nothing about what it is.
@@ -127,8 +107,8 @@ def prepare_import(
     stored_as = "upload.xlsx" if head == XLSX_MAGIC else "upload.csv"
     feedback_import.file.save(stored_as, uploaded, save=False)
     try:
-        with transaction.atomic():
-            _detect_and_save(feedback_import)
+        _detect(feedback_import)
+        feedback_import.save()
     except BaseException:
         # A file that cannot be imported is not kept, whatever went wrong.
         feedback_import.file.delete(save=False)
@@ -136,75 +116,129 @@ def prepare_import(
     return feedback_import
 
 
-def _detect_and_save(feedback_import: FeedbackImport) -> None:
+def _detect(feedback_import: FeedbackImport) -> None:
     organisation = feedback_import.organisation
     path = Path(feedback_import.file.path)
     layout = detect_layout(path)
     table = open_table(path, layout, preview=SAMPLE_ROWS)
+    samples = [cells for _, cells in table.preview]
     feedback_import.rows_total = estimate_rows(path, layout, table.preview)
-    signature = header_signature(table.header)
+    feedback_import.layout = table.layout.as_dict()
+    feedback_import.header = table.header
+    suggestion = suggest(table.header, table.aliases, samples)
+    feedback_import.tool = suggestion.tool.key if suggestion.tool else ""
     saved = (
         ImportMapping.objects.for_org(organisation)
-        .filter(header_signature=signature)
+        .filter(header_signature=header_signature(table.header))
         .order_by("-updated_at")
         .first()
     )
-    feedback_import.layout = table.layout.as_dict()
-    feedback_import.header = table.header
     if saved:
         feedback_import.mapping = {
             k: v for k, v in saved.mapping.items() if v in table.header
         }
+        feedback_import.attribute_columns = [
+            c for c in saved.attribute_columns if c in table.header
+        ]
+        feedback_import.html_columns = [
+            c for c in saved.html_columns if c in table.header
+        ]
         feedback_import.source_system = saved.source_system
         feedback_import.date_format = saved.date_format
+        feedback_import.time_zone = saved.time_zone or feedback_import.time_zone
     else:
-        feedback_import.mapping = suggest_mapping(table.header)
-        feedback_import.source_system = guess_source_system(table.header)
-        feedback_import.date_format = _detect_dates(
-            table.header, [cells for _, cells in table.preview], feedback_import
+        feedback_import.mapping = suggestion.mapping
+        feedback_import.attribute_columns = suggestion.attribute_columns
+        feedback_import.html_columns = suggestion.html_columns
+        feedback_import.source_system = propose_source(
+            organisation,
+            suggestion.tool,
+            feedback_import.original_name,
+            table.header,
         )
-    feedback_import.save()
+        feedback_import.date_format = _date_format_of(table, samples, feedback_import)
+    column = feedback_import.mapping.get("received_at")
+    zone_name, reason = date_zone_of(table, column, feedback_import.time_zone)
+    if reason == "file":
+        feedback_import.time_zone = zone_name
 
 
-def _detect_dates(header, rows, feedback_import) -> str:
+def _date_format_of(table, samples, feedback_import) -> str:
     column = feedback_import.mapping.get("received_at")
     if not column:
         return "iso"
-    position = header.index(column)
-    samples = [row[position] for row in rows if len(row) > position]
-    date_format, _ = detect_date_format(samples, ZoneInfo(feedback_import.time_zone))
+    position = table.header.index(column)
+    values = [row[position] for row in samples if len(row) > position]
+    date_format, _ = detect_date_format(values, zone(feedback_import.time_zone))
     return date_format
 
 
-def preview(feedback_import: FeedbackImport) -> Preview:
-    path = Path(feedback_import.file.path)
-    table = open_table(path, Layout(**feedback_import.layout), preview=200)
-    sample_rows = [cells for _, cells in table.preview]
-    column = feedback_import.mapping.get("received_at")
-    ambiguous = False
-    if column in table.header:
-        position = table.header.index(column)
-        _, ambiguous = detect_date_format(
-            [row[position] for row in sample_rows if len(row) > position],
-            ZoneInfo(feedback_import.time_zone),
-        )
-    saved = (
-        ImportMapping.objects.for_org(feedback_import.organisation_id)
-        .filter(header_signature=header_signature(table.header))
-        .first()
+def _validated_choices(
+    feedback_import: FeedbackImport,
+    *,
+    mapping: dict[str, str],
+    source_system: str,
+    date_format: str,
+    time_zone: str,
+    no_date: bool,
+    attribute_columns: list[str] | None,
+    html_columns: list[str] | None,
+) -> None:
+    header = feedback_import.header
+    mapping = {field: column for field, column in mapping.items() if column}
+    problems = mapping_problems(mapping, header, no_date=no_date)
+    if date_format not in DATE_FORMATS_BY_KEY:
+        problems.append(f"“{date_format}” is not a date format.")
+    try:
+        zone(time_zone)
+    except ValueError as problem:
+        problems.append(str(problem))
+    source = canonical_source(feedback_import.organisation, source_system)
+    if not source:
+        problems.append("Name the source these items come from (for example Zendesk).")
+    extra = [*(attribute_columns or []), *(html_columns or [])]
+    unknown = sorted({column for column in extra if column not in header})
+    if unknown:
+        problems.append(f"These columns are not in the file: {', '.join(unknown)}.")
+    if problems:
+        raise ImportRefused(" ".join(problems))
+    feedback_import.mapping = mapping
+    feedback_import.source_system = source
+    feedback_import.date_format = date_format
+    feedback_import.time_zone = time_zone
+    feedback_import.no_date = no_date and not mapping.get("received_at")
+    if attribute_columns is not None:
+        used = set(mapping.values())
+        feedback_import.attribute_columns = [
+            column for column in attribute_columns if column not in used
+        ]
+    if html_columns is not None:
+        feedback_import.html_columns = list(html_columns)
+
+
+CHOICE_FIELDS = [
+    "mapping",
+    "source_system",
+    "date_format",
+    "time_zone",
+    "no_date",
+    "attribute_columns",
+    "html_columns",
+]
+
+
+@transaction.atomic
+def save_choices(feedback_import: FeedbackImport, **choices) -> FeedbackImport:
+    """Keep the mapping people chose, to preview it again; nothing is imported."""
+    feedback_import = FeedbackImport.objects.select_for_update().get(
+        pk=feedback_import.pk
     )
-    return Preview(
-        header=table.header,
-        rows=[
-            (row + [""] * len(table.header))[: len(table.header)]
-            for row in sample_rows[:PREVIEW_ROWS]
-        ],
-        mapping=feedback_import.mapping,
-        source_system=feedback_import.source_system,
-        date_format=feedback_import.date_format,
-        date_format_ambiguous=ambiguous,
-        saved_mapping=saved,
-    )
+    if feedback_import.status != ImportStatus.UPLOADED:
+        raise ImportRefused("This import has already been started.")
+    choices["time_zone"] = choices.get("time_zone") or feedback_import.time_zone
+    _validated_choices(feedback_import, **choices)
+    feedback_import.save(update_fields=CHOICE_FIELDS)
+    return feedback_import
 
 
 @transaction.atomic
@@ -214,6 +248,10 @@ def confirm_import(
     mapping: dict[str, str],
     source_system: str,
     date_format: str,
+    time_zone: str | None = None,
+    no_date: bool = False,
+    attribute_columns: list[str] | None = None,
+    html_columns: list[str] | None = None,
     save_as: str = "",
     by=None,
 ) -> FeedbackImport:
@@ -223,17 +261,18 @@ def confirm_import(
     )
     if feedback_import.status != ImportStatus.UPLOADED:
         raise ImportRefused("This import has already been started.")
-    mapping = {field: column for field, column in mapping.items() if column}
-    problems = mapping_problems(mapping, feedback_import.header)
-    if problems:
-        raise ImportRefused(" ".join(problems))
-    feedback_import.mapping = mapping
-    feedback_import.source_system = source_system.strip().lower()[:40]
-    feedback_import.date_format = date_format
-    feedback_import.status = ImportStatus.QUEUED
-    feedback_import.save(
-        update_fields=["mapping", "source_system", "date_format", "status"]
+    _validated_choices(
+        feedback_import,
+        mapping=mapping,
+        source_system=source_system,
+        date_format=date_format,
+        time_zone=time_zone or feedback_import.time_zone,
+        no_date=no_date,
+        attribute_columns=attribute_columns,
+        html_columns=html_columns,
     )
+    feedback_import.status = ImportStatus.QUEUED
+    feedback_import.save(update_fields=[*CHOICE_FIELDS, "status"])
     if save_as:
         ImportMapping.objects.update_or_create(
             organisation=feedback_import.organisation,
@@ -241,8 +280,11 @@ def confirm_import(
             defaults={
                 "source_system": feedback_import.source_system,
                 "header_signature": header_signature(feedback_import.header),
-                "mapping": mapping,
-                "date_format": date_format,
+                "mapping": feedback_import.mapping,
+                "attribute_columns": feedback_import.attribute_columns,
+                "html_columns": feedback_import.html_columns,
+                "date_format": feedback_import.date_format,
+                "time_zone": feedback_import.time_zone,
                 "created_by": by,
                 "updated_at": timezone.now(),
             },
@@ -278,10 +320,10 @@ def retry_import(feedback_import: FeedbackImport) -> FeedbackImport:
 def run_import(
     feedback_import: FeedbackImport, *, now: datetime | None = None
 ) -> Summary:
-    """Read, clean and apply an import. Never leaves a half-written import.
+    """Read, clean and write an import. Never leaves a half-written import.
 
-    All rows are written in one transaction. For a large file a child process
-    reads and cleans while this one writes, so both processor cores work.
+    The file is read and cleaned before the write transaction opens; all rows
+    are then written in that one transaction.
     """
     FeedbackImport.objects.filter(pk=feedback_import.pk).update(
         status=ImportStatus.RUNNING,
@@ -294,23 +336,26 @@ def run_import(
     write_progress(feedback_import.pk, 0)
     reading = RowStream(feedback_import, now or timezone.now())
     try:
-        with tempfile.TemporaryFile() as rejects:
-            summary = Summary()
-            with transaction.atomic():
-                if feedback_import.rows_total > SEPARATE_READER_FROM_ROWS:
-                    chunks = reading.in_child_process(rejects)
-                else:
-                    chunks = reading.chunks(rejects)
-                upsert_feedback(
-                    feedback_import.organisation_id,
-                    feedback_import.source_system,
-                    chunks,
-                    summary,
-                    feedback_import_id=feedback_import.pk,
-                )
-                summary.rejected = reading.rejected
-                feedback_import.rows_read = reading.rows_read
-                _finish(feedback_import, summary, rejects)
+        with tempfile.TemporaryFile() as rejects, tempfile.TemporaryFile() as staged:
+            chunks = _stage(reading.chunks(rejects), staged)
+            write_progress(feedback_import.pk, reading.rows_read, saving=True)
+            summary = Summary(rejected=reading.rejected)
+            feedback_import.rows_read = reading.rows_read
+            _keep_rejected_rows(feedback_import, rejects, summary)
+            try:
+                with transaction.atomic():
+                    upsert_feedback(
+                        feedback_import.organisation_id,
+                        feedback_import.source_system,
+                        _unstage(staged, chunks),
+                        summary,
+                        feedback_import_id=feedback_import.pk,
+                    )
+                    _finish(feedback_import, summary)
+            except BaseException:
+                if feedback_import.rejected_file:
+                    feedback_import.rejected_file.delete(save=False)
+                raise
     except (FileProblem, ImportRefused) as problem:
         _fail(feedback_import, str(problem))
         raise
@@ -326,19 +371,42 @@ def run_import(
     return summary
 
 
+def _stage(chunks: Iterator[list[CleanRow]], staged) -> int:
+    count = 0
+    for rows in chunks:
+        # Tuples pickle several times faster than dataclasses.
+        pickle.dump([_as_tuple(row) for row in rows], staged, protocol=5)
+        count += 1
+    staged.seek(0)
+    return count
+
+
+def _unstage(staged, chunks: int) -> Iterator[list[CleanRow]]:
+    for _ in range(chunks):
+        yield [CleanRow(*values) for values in pickle.load(staged)]  # noqa: S301 - our own file
+
+
+def _as_tuple(row: CleanRow) -> tuple:
+    return tuple(getattr(row, name) for name in CleanRow.__slots__)
+
+
 def _fail(feedback_import: FeedbackImport, message: str) -> None:
     FeedbackImport.objects.filter(pk=feedback_import.pk).update(
         status=ImportStatus.FAILED, error=message, finished_at=timezone.now()
     )
 
 
-def _finish(feedback_import: FeedbackImport, summary: Summary, rejects) -> None:
+def _keep_rejected_rows(feedback_import: FeedbackImport, rejects, summary) -> None:
+    if not summary.rejected:
+        return
     rejects.seek(0)
-    if summary.rejected:
-        name = Path(feedback_import.original_name).stem[:80] + ".rejected.csv"
-        feedback_import.rejected_file.save(
-            name, ContentFile(b"\xef\xbb\xbf" + rejects.read()), save=False
-        )
+    name = Path(feedback_import.original_name).stem[:80] + ".rejected.csv"
+    feedback_import.rejected_file.save(
+        name, ContentFile(b"\xef\xbb\xbf" + rejects.read()), save=False
+    )
+
+
+def _finish(feedback_import: FeedbackImport, summary: Summary) -> None:
     feedback_import.status = ImportStatus.SUCCEEDED
     feedback_import.created = summary.created
     feedback_import.updated = summary.updated

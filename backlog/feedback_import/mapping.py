@@ -1,11 +1,19 @@
 """Which column of an export feeds which field of a feedback item.
 
-Known header names of Zendesk, Freshdesk, Intercom and common survey exports are
-recognised (in English and German); people can change every choice.
+Headers are recognised by name, in English and German, for the help desks and
+survey tools of backlog.feedback_import.tools and for spreadsheets of any kind;
+a column spanning several header rows is recognised by any of them. In survey
+files, whose columns are questions, the free-text question is proposed as the
+text and the other answers are kept as attributes of the item. People can
+change every choice.
 """
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from statistics import mean
+
+from backlog.feedback_import.tools import Tool, recognise_tool
+from backlog.feedback_import.values import looks_like_html
 
 
 @dataclass(frozen=True)
@@ -21,7 +29,7 @@ FIELDS = [
     Field("subject", "Subject", "Used as the text when the text column is empty."),
     Field(
         "external_id",
-        "Ticket or conversation id",
+        "Ticket or response id",
         "Lets a re-import update items instead of duplicating them.",
     ),
     Field("received_at", "Date", "When the feedback arrived."),
@@ -43,34 +51,54 @@ KNOWN_HEADERS: dict[str, list[str]] = {
         "ticket #",
         "ticket nr",
         "conversation id",
+        "conversation #",
         "case number",
         "case id",
         "response id",
+        "responseid",
         "respondent id",
         "submission id",
+        "review id",
         "ticket-nr",
         "ticketnummer",
+        "#",
     ],
     "received_at": [
         "created at",
+        "created at (utc)",
         "created",
         "created time",
+        "created datetime",
         "created date",
+        "create date",
         "date created",
+        "creation date",
         "conversation started at",
+        "submit date (utc)",
         "submitted at",
         "submitted",
-        "start date",
+        "date submitted",
+        "recordeddate",
+        "recorded date",
+        "review created (utc)",
+        "review date",
         "received at",
         "timestamp",
+        "end date",
+        "start date (utc)",
+        "start date",
         "date",
+        "created_at",
         "erstellt am",
         "erstellt",
-        "datum",
+        "erstellungszeit",
         "erstellungsdatum",
+        "datum",
     ],
     "text": [
         "description",
+        "ticket description",
+        "review content",
         "first message",
         "message",
         "body",
@@ -81,12 +109,22 @@ KNOWN_HEADERS: dict[str, list[str]] = {
         "response",
         "answer",
         "what could we improve",
+        "source.body",
+        "comments[0].plain_body",
         "beschreibung",
         "nachricht",
         "kommentar",
     ],
-    "subject": ["subject", "title", "betreff", "titel"],
-    "source": ["via", "channel", "source", "quelle", "kanal"],
+    "subject": [
+        "subject",
+        "ticket name",
+        "review title",
+        "title",
+        "raw_subject",
+        "betreff",
+        "titel",
+    ],
+    "source": ["via", "channel", "via.channel", "source", "quelle", "kanal"],
     "customer": [
         "requester email",
         "user email",
@@ -94,18 +132,31 @@ KNOWN_HEADERS: dict[str, list[str]] = {
         "contact email",
         "email",
         "e-mail",
+        "email address",
+        "recipientemail",
         "requester",
         "customer",
+        "customer name",
         "user name",
         "contact",
+        "requester.email",
         "kunde",
         "kunden-e-mail",
         "kontakt",
     ],
-    "page": ["page url", "url", "page", "landing page", "referrer", "seite"],
+    "page": [
+        "page url",
+        "url",
+        "page",
+        "source url",
+        "landing page",
+        "referrer",
+        "seite",
+    ],
     "product_area": [
         "product area",
         "category",
+        "ticket type",
         "type",
         "typ",
         "kategorie",
@@ -114,6 +165,7 @@ KNOWN_HEADERS: dict[str, list[str]] = {
     "themes": [
         "tags",
         "conversation tags",
+        "tags.tags[].name",
         "labels",
         "topics",
         "themes",
@@ -122,7 +174,11 @@ KNOWN_HEADERS: dict[str, list[str]] = {
     "sentiment": [
         "satisfaction score",
         "satisfaction rating",
+        "satisfaction_rating.score",
         "conversation rating",
+        "conversation_rating.rating",
+        "review stars",
+        "stars",
         "rating",
         "csat",
         "nps",
@@ -133,12 +189,18 @@ KNOWN_HEADERS: dict[str, list[str]] = {
     ],
 }
 
-SOURCE_SYSTEM_SIGNATURES = {
-    "zendesk": {"requester", "via", "satisfaction score"},
-    "freshdesk": {"ticket-id", "betreff", "quelle"},
-    "intercom": {"conversation id", "conversation started at", "first message"},
-    "typeform": {"submitted at", "response id"},
-}
+# Columns of survey files that describe the response rather than answer a
+# question, and columns of personal data: never proposed as text or attributes.
+METADATA = re.compile(
+    r"^(?:#|id|number|user|respondent id|collector id|response ?id|network id|"
+    r"start ?date|end ?date|submit date|stage date|recorded ?date|date submitted|"
+    r"timestamp|status|response type|ip ?address|progress|duration.*|finished|"
+    r"recipient.*|external ?(?:data )?reference|location ?(?:latitude|longitude)|"
+    r"distribution ?channel|user ?language|country|source url|device|browser|os|"
+    r"hotjar user id|email address|e-?mail|first name|last name|name|phone|"
+    r"custom data \d+|tags|score|total score|user agent|language|q_.*)$"
+)
+PERSONAL = re.compile(r"e-?mail|name|phone|telefon|ip ?address|recipient")
 
 
 def normalise_header(name: str) -> str:
@@ -147,17 +209,62 @@ def normalise_header(name: str) -> str:
     return re.sub(r"\s+", " ", name).strip()
 
 
-def suggest_mapping(header: list[str]) -> dict[str, str]:
-    """Map field names to columns of `header` where the header name is known.
+@dataclass
+class Suggestion:
+    mapping: dict[str, str]
+    tool: Tool | None
+    attribute_columns: list[str] = field(default_factory=list)
+    html_columns: list[str] = field(default_factory=list)
 
-    Each column feeds at most one field; earlier names in KNOWN_HEADERS win.
+
+def suggest(
+    header: list[str], aliases: list[list[str]], samples: list[list[str]]
+) -> Suggestion:
+    """What each column probably is, from its names and its first values."""
+    names = _names_by_column(header, aliases)
+    tool = recognise_tool({name for known in names.values() for name in known})
+    mapping = suggest_mapping(header, aliases, tool)
+    attributes: list[str] = []
+    if tool is None or tool.is_survey or "text" not in mapping:
+        questions = _questions(header, names, mapping)
+        if "text" not in mapping:
+            text = _free_text_question(questions, header, samples)
+            if text:
+                mapping["text"] = text
+        if tool is None or tool.is_survey:
+            attributes = [
+                column
+                for column in questions
+                if column != mapping.get("text")
+                and _has_values(column, header, samples)
+            ]
+    html = [
+        mapping[name]
+        for name in ("text", "subject")
+        if name in mapping and looks_like_html(_column(mapping[name], header, samples))
+    ]
+    return Suggestion(mapping, tool, attributes, html)
+
+
+def suggest_mapping(
+    header: list[str], aliases: list[list[str]] | None = None, tool: Tool | None = None
+) -> dict[str, str]:
+    """Map field names to columns of `header` where a header name is known.
+
+    Each column feeds at most one field; the tool's own names are tried first,
+    then earlier names in KNOWN_HEADERS.
     """
-    normalised = {normalise_header(column): column for column in header}
+    names = _names_by_column(header, aliases or [[c] for c in header])
+    by_name: dict[str, str] = {}
+    for column in header:
+        for name in names[column]:
+            by_name.setdefault(name, column)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for field_name in FIELD_NAMES:
-        for known in KNOWN_HEADERS[field_name]:
-            column = normalised.get(known)
+        preferred = list(tool.headers.get(field_name, ())) if tool else []
+        for known in preferred + KNOWN_HEADERS[field_name]:
+            column = by_name.get(known)
             if column and column not in used:
                 mapping[field_name] = column
                 used.add(column)
@@ -165,21 +272,73 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
     return mapping
 
 
-def guess_source_system(header: list[str]) -> str:
-    names = {normalise_header(column) for column in header}
-    best, best_hits = "", 0
-    for system, signature in SOURCE_SYSTEM_SIGNATURES.items():
-        hits = len(signature & names)
-        if hits > best_hits:
-            best, best_hits = system, hits
-    return best if best_hits >= 2 else ""
+def _names_by_column(header, aliases) -> dict[str, list[str]]:
+    names = {}
+    for position, column in enumerate(header):
+        known = [normalise_header(column)]
+        if position < len(aliases):
+            known += [normalise_header(a) for a in aliases[position] if a]
+        names[column] = list(dict.fromkeys(known))
+    return names
 
 
-def mapping_problems(mapping: dict[str, str], header: list[str]) -> list[str]:
-    """Say what is wrong with a mapping, or nothing when it can be imported."""
+def _questions(header, names, mapping) -> list[str]:
+    used = set(mapping.values())
+    return [
+        column
+        for column in header
+        if column not in used
+        and not any(METADATA.match(name) for name in names[column])
+        and not any(PERSONAL.search(name) for name in names[column][:1])
+    ]
+
+
+def _column(column: str, header: list[str], samples: list[list[str]]) -> list[str]:
+    position = header.index(column)
+    return [row[position] for row in samples if len(row) > position]
+
+
+def _has_values(column, header, samples) -> bool:
+    return any(value.strip() for value in _column(column, header, samples))
+
+
+def _free_text_question(
+    questions: list[str], header: list[str], samples: list[list[str]]
+) -> str | None:
+    """The question people answer in their own words: long, varied answers."""
+    best, best_score = None, 0.0
+    for column in questions:
+        answers = [v.strip() for v in _column(column, header, samples) if v.strip()]
+        if len(answers) < 2 and len(samples) > 2:
+            continue
+        if not answers:
+            continue
+        length = mean(len(answer) for answer in answers)
+        variety = len(set(answers)) / len(answers)
+        words = mean(len(answer.split()) for answer in answers)
+        if words < 3 or variety < 0.4:
+            continue
+        score = length * variety
+        if score > best_score:
+            best, best_score = column, score
+    return best
+
+
+def mapping_problems(
+    mapping: dict[str, str], header: list[str], *, no_date: bool = True
+) -> list[str]:
+    """Say what is wrong with a mapping, or nothing when it can be imported.
+
+    Without a date column the import needs the explicit `no_date` confirmation.
+    """
     problems = []
     if not mapping.get("text") and not mapping.get("subject"):
         problems.append("Choose the column that holds the text of the feedback.")
+    if not mapping.get("received_at") and not no_date:
+        problems.append(
+            "Choose the column that holds the date of the feedback, or confirm "
+            "that the file has no date (the items are then dated by the import)."
+        )
     unknown = [column for column in mapping.values() if column not in header]
     if unknown:
         problems.append(f"These columns are not in the file: {', '.join(unknown)}.")

@@ -17,18 +17,28 @@ def _path(import_id: int) -> Path:
     return Path(settings.MEDIA_ROOT) / "imports" / "progress" / f"{import_id}.json"
 
 
-def write_progress(import_id: int, rows_read: int) -> None:
+def write_progress(import_id: int, rows_read: int, *, saving: bool = False) -> None:
+    """Say how many rows were read, and whether reading is over and the rows
+    are being saved."""
     path = _path(import_id)
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(".tmp")
-    partial.write_text(json.dumps({"rows_read": rows_read}))
+    partial.write_text(json.dumps({"rows_read": rows_read, "saving": saving}))
     os.replace(partial, path)
 
 
 def read_progress(import_id: int) -> int | None:
+    """The rows read so far, or None when the import is not running here."""
+    progress = read_progress_state(import_id)
+    return None if progress is None else progress[0]
+
+
+def read_progress_state(import_id: int) -> tuple[int, bool] | None:
+    """(rows read, whether the rows are being saved), or None."""
     try:
-        return int(json.loads(_path(import_id).read_text())["rows_read"])
-    except (OSError, ValueError, KeyError, TypeError):
+        state = json.loads(_path(import_id).read_text())
+        return int(state["rows_read"]), bool(state.get("saving"))
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
 
 

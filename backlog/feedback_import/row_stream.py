@@ -1,60 +1,90 @@
 """The cleaned rows of an uploaded file, chunk by chunk, with rejects on the side.
 
-A large file is read and cleaned in a forked child process while the parent
-writes what it receives, so both processor cores work on an import.
+Nothing here touches the database: reading and cleaning happen before the
+import's write transaction opens, so a slow or hostile file never holds the
+database's write lock.
 """
 
 import csv
 import io
-import multiprocessing
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain, islice
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 
+from backlog.feedback_import.dates import header_says_utc
 from backlog.feedback_import.mapping import mapping_problems
+from backlog.feedback_import.problems import ImportRefused
 from backlog.feedback_import.progress import write_progress
-from backlog.feedback_import.reading import FileProblem, Layout, open_table
+from backlog.feedback_import.reading import Layout, Table, open_table
 from backlog.feedback_import.rows import (
     CleanOptions,
     CleanRow,
     RejectedRow,
     clean_records,
 )
-from backlog.feedback_import.values import SYSTEM_DEFAULT_SOURCE, rating_scale
+from backlog.feedback_import.tools import TOOLS_BY_KEY
+from backlog.feedback_import.values import rating_scale
+from backlog.feedback_import.zones import zone
 from backlog.models import FeedbackImport
-from backlog.privacy import pseudonym_key
+from backlog.privacy import contact_region, pseudonym_key
+
+__all__ = ["CHUNK_ROWS", "ImportRefused", "RowStream", "date_zone_of"]
 
 CHUNK_ROWS = 5000
 
 
-class ImportRefused(Exception):
-    """The import cannot go ahead as asked; the message says why, for people."""
+def date_zone_of(table: Table, column: str | None, chosen: str) -> tuple[str, str]:
+    """The zone a date column's local times are read in, and why.
+
+    The column's header saying UTC wins, then a zone the file names for the
+    column, then the zone chosen for the import.
+    """
+    if column and header_says_utc(column):
+        return "UTC", "header"
+    aliases = dict(zip(table.header, table.aliases, strict=False)).get(column, [])
+    if column and any(header_says_utc(alias) for alias in aliases):
+        return "UTC", "header"
+    if column and column in table.zones:
+        return table.zones[column], "file"
+    return chosen, "chosen"
+
+
+def _default_channel(tool: str, source_name: str) -> str:
+    """The channel of the tool, or of the tool a source is named after."""
+    if tool in TOOLS_BY_KEY:
+        return TOOLS_BY_KEY[tool].channel
+    named = source_name.split(":")[0].strip().lower()
+    for known in TOOLS_BY_KEY.values():
+        if named in {known.key, known.name.lower()}:
+            return known.channel
+    return "ticket"
 
 
 class RowStream:
-    """Reads and cleans the file, writes rejected rows, yields clean chunks.
-
-    It never touches the database, so it can run in a child process.
-    """
+    """Reads and cleans the file, writes rejected rows, yields clean chunks."""
 
     def __init__(self, feedback_import: FeedbackImport, now: datetime):
         self.feedback_import = feedback_import
         self.rejected = 0
         self.rows_read = 0
+        organisation = feedback_import.organisation
         self.options = CleanOptions(
             mapping=feedback_import.mapping,
             date_format=feedback_import.date_format,
-            tz=ZoneInfo(feedback_import.time_zone),
+            tz=zone(feedback_import.time_zone),
             now=now,
-            default_source=SYSTEM_DEFAULT_SOURCE.get(
-                feedback_import.source_system, "ticket"
+            default_source=_default_channel(
+                feedback_import.tool, feedback_import.source_system
             ),
-            pseudonym_key=pseudonym_key(feedback_import.organisation),
+            pseudonym_key=pseudonym_key(organisation),
             mask_contacts=feedback_import.mask_contacts,
+            source_name=feedback_import.source_system,
+            attribute_columns=list(feedback_import.attribute_columns),
+            html_columns=list(feedback_import.html_columns),
+            phone_region=contact_region(organisation),
         )
 
     def chunks(self, rejects) -> Iterator[list[CleanRow]]:
@@ -68,6 +98,10 @@ class RowStream:
         problems = mapping_problems(mapping, table.header)
         if problems:
             raise ImportRefused(" ".join(problems))
+        zone_name, _ = date_zone_of(
+            table, mapping.get("received_at"), feedback_import.time_zone
+        )
+        self.options.tz = zone(zone_name)
         text_rejects = io.TextIOWrapper(rejects, encoding="utf-8", newline="")
         writer = csv.writer(text_rejects)
         writer.writerow(["line", *table.header, "reason"])
@@ -79,7 +113,7 @@ class RowStream:
                 [cells[position] for _, cells in head if len(cells) > position]
             )
             records = chain(head, records)
-        first_line: dict[str, int] = {}
+        seen = _SeenRows()
         for chunk in _chunks(records):
             self.rows_read += len(chunk)
             if self.rows_read > settings.IMPORT_MAX_ROWS:
@@ -88,11 +122,14 @@ class RowStream:
                     "split it into smaller files."
                 )
             clean, refused = clean_records(table.header, chunk, self.options)
+            cells_by_line = dict(chunk)
             kept = []
             for row in clean:
-                seen = first_line.setdefault(row.external_id, row.line)
-                if seen != row.line:
-                    refused.append(_duplicate(row, seen, chunk))
+                problem = seen.admit(row, cells_by_line[row.line])
+                if problem:
+                    refused.append(
+                        RejectedRow(row.line, cells_by_line[row.line], problem)
+                    )
                 else:
                     kept.append(row)
             for row in sorted(refused, key=lambda r: r.line):
@@ -103,54 +140,42 @@ class RowStream:
             yield kept
         text_rejects.detach()
 
-    def in_child_process(self, rejects) -> Iterator[list[CleanRow]]:
-        """The same chunks, read and cleaned by a forked child process."""
-        receiver, sender = multiprocessing.Pipe(duplex=False)
-        child = multiprocessing.get_context("fork").Process(
-            target=self._send_chunks, args=(rejects, sender), daemon=True
-        )
-        child.start()
-        sender.close()
-        try:
-            while True:
-                kind, *payload = receiver.recv()
-                if kind == "chunk":
-                    yield [CleanRow(*values) for values in payload[0]]
-                elif kind == "done":
-                    self.rows_read, self.rejected = payload
-                    return
-                else:
-                    error_class = {"file": FileProblem, "refused": ImportRefused}
-                    raise error_class.get(kind, RuntimeError)(payload[0])
-        finally:
-            receiver.close()
-            child.join(timeout=10)
-            if child.is_alive():
-                child.kill()
 
-    def _send_chunks(self, rejects, sender) -> None:
-        try:
-            for kept in self.chunks(rejects):
-                # Tuples cross the pipe several times faster than dataclasses.
-                sender.send(("chunk", [_as_tuple(row) for row in kept]))
-            sender.send(("done", self.rows_read, self.rejected))
-        except FileProblem as problem:
-            sender.send(("file", str(problem)))
-        except ImportRefused as problem:
-            sender.send(("refused", str(problem)))
-        except Exception as error:  # noqa: BLE001 - reported to the parent
-            sender.send(("error", f"{type(error).__name__}: {error}"))
-        finally:
-            sender.close()
+class _SeenRows:
+    """The ids met so far in one file, to tell a repeated row from a clash.
 
+    A row repeated whole is a duplicate. Two different rows with the same
+    fingerprint (same source, date, respondent and text, differing elsewhere)
+    are two items: the later gets the fingerprint with its occurrence number.
+    Two different rows with the same id from the file are a clash.
+    """
 
-def _as_tuple(row: CleanRow) -> tuple:
-    return tuple(getattr(row, name) for name in CleanRow.__slots__)
+    def __init__(self):
+        self._first: dict[str, tuple[int, int]] = {}
+        self._occurrences: dict[str, int] = {}
 
-
-def _duplicate(row: CleanRow, first: int, chunk):
-    cells = next((cells for line, cells in chunk if line == row.line), [])
-    return RejectedRow(row.line, cells, f"same id as line {first} (duplicate row)")
+    def admit(self, row: CleanRow, cells: list[str]) -> str | None:
+        content = hash(tuple(cell.strip() for cell in cells))
+        first = self._first.get(row.external_id)
+        if first is None:
+            self._first[row.external_id] = (row.line, content)
+            return None
+        line, first_content = first
+        if content == first_content:
+            return f"repeats line {line} (duplicate row)"
+        if not row.fingerprinted:
+            return f"same id “{row.external_id}” as line {line}, with other content"
+        base = row.external_id
+        number = self._occurrences.get(base, 1)
+        while True:
+            number += 1
+            candidate = f"{base}-{number}"
+            if candidate not in self._first:
+                break
+        self._occurrences[base] = number
+        row.external_id = candidate
+        self._first[candidate] = (row.line, content)
+        return None
 
 
 def _chunks(records) -> Iterator[list]:

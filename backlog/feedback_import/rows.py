@@ -1,14 +1,16 @@
 """Cleaning the records of an export into feedback rows, or rejecting them."""
 
 import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, tzinfo
 
 import pandas as pd
 
+from backlog.feedback_import.dates import EARLIEST, parse_dates
+from backlog.feedback_import.problems import BrokenRecord
 from backlog.feedback_import.values import (
-    EARLIEST,
-    parse_dates,
+    html_to_text,
     parse_sentiment,
     parse_source,
     split_themes,
@@ -18,18 +20,25 @@ from backlog.privacy import mask_contact_details, pseudonymise
 MAX_EXTERNAL_ID = 200
 MAX_PAGE = 2000
 MAX_PRODUCT_AREA = 100
+MAX_ATTRIBUTE = 5000
+# Ids of rows a file does not identify: a fingerprint of what the row says.
+FINGERPRINT_PREFIX = "fp-"
 
 
 @dataclass
 class CleanOptions:
     mapping: dict[str, str]
     date_format: str
-    tz: tzinfo
+    tz: tzinfo  # the zone of the date column's local times
     now: datetime
     default_source: str
     pseudonym_key: bytes
     mask_contacts: bool = True
     rating_scale: int = 5
+    source_name: str = ""
+    attribute_columns: list[str] = field(default_factory=list)
+    html_columns: list[str] = field(default_factory=list)
+    phone_region: str | None = None
 
 
 @dataclass(slots=True)
@@ -45,6 +54,9 @@ class CleanRow:
     themes: list[str] = field(default_factory=list)
     sentiment: str = ""
     digest: str = ""
+    attributes: dict[str, str] = field(default_factory=dict)
+    # Whether the id is a fingerprint of the row, the file having none.
+    fingerprinted: bool = False
 
 
 @dataclass
@@ -67,9 +79,16 @@ def clean_records(
         for name in options.mapping
         if options.mapping[name] in index
     }
+    attribute_positions = [
+        (name, index[name]) for name in options.attribute_columns if name in index
+    ]
+    html = {index[name] for name in options.html_columns if name in index}
     rejected: list[RejectedRow] = []
     kept: list[tuple[int, list[str]]] = []
     for line, cells in records:
+        if isinstance(cells, BrokenRecord):
+            rejected.append(RejectedRow(line, list(cells), cells.problem))
+            continue
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             rejected.append(
                 RejectedRow(
@@ -86,7 +105,8 @@ def clean_records(
         position = column.get(name)
         if position is None:
             return [""] * len(kept)
-        return [cells[position] for _, cells in kept]
+        as_text = html_to_text if position in html else str
+        return [as_text(cells[position]) for _, cells in kept]
 
     stamps: list = [None] * len(kept)
     date_problems: list[str | None] = [None] * len(kept)
@@ -101,6 +121,8 @@ def clean_records(
     areas, themes = values("product_area"), values("themes")
     ratings = values("sentiment")
     date_column = options.mapping.get("received_at", "")
+    mask = options.mask_contacts
+    region = options.phone_region
     clean: list[CleanRow] = []
     for i, (line, cells) in enumerate(kept):
         text = texts[i].strip() or subjects[i].strip()
@@ -123,9 +145,9 @@ def clean_records(
         if reason:
             rejected.append(RejectedRow(line, cells, reason))
             continue
-        if options.mask_contacts:
-            text = mask_contact_details(text)
-            page = mask_contact_details(page)
+        if mask:
+            text = mask_contact_details(text, region)
+            page = mask_contact_details(page, region)
         row = CleanRow(
             line=line,
             external_id=external_id,
@@ -137,13 +159,27 @@ def clean_records(
             product_area=area,
             themes=split_themes(themes[i]),
             sentiment=parse_sentiment(ratings[i], options.rating_scale),
+            attributes=_attributes(cells, attribute_positions, html, mask, region),
         )
         row.digest = digest(row)
         if not row.external_id:
-            row.external_id = "auto-" + row.digest[:32]
+            row.external_id = fingerprint(options.source_name, row)
+            row.fingerprinted = True
         clean.append(row)
     rejected.sort(key=lambda r: r.line)
     return clean, rejected
+
+
+def _attributes(cells, positions, html, mask: bool, region) -> dict[str, str]:
+    attributes = {}
+    for name, position in positions:
+        value = cells[position]
+        if position in html:
+            value = html_to_text(value)
+        value = value.strip()[:MAX_ATTRIBUTE]
+        if value:
+            attributes[name] = mask_contact_details(value, region) if mask else value
+    return attributes
 
 
 def date_problems_of(
@@ -182,6 +218,24 @@ def digest(row: CleanRow) -> str:
             row.product_area,
             ",".join(row.themes),
             row.sentiment,
+            json.dumps(row.attributes, sort_keys=True) if row.attributes else "",
         )
     )
     return hashlib.blake2b(payload.encode(), digest_size=20).hexdigest()
+
+
+def fingerprint(source_name: str, row: CleanRow) -> str:
+    """The id of a row the file does not identify: its source, date, respondent
+    and text, so that two people writing the same words are two items."""
+    payload = "\x1f".join(
+        (
+            source_name.strip().lower(),
+            row.received_at.isoformat() if row.received_at else "",
+            row.customer,
+            row.text,
+        )
+    )
+    return (
+        FINGERPRINT_PREFIX
+        + hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+    )

@@ -1,5 +1,6 @@
 """Writing cleaned feedback rows: create new items, update changed ones."""
 
+import json
 from collections.abc import Iterable
 from dataclasses import dataclass
 from itertools import chain
@@ -46,6 +47,7 @@ ITEM_FIELDS = [
     "sentiment",
     "digest",
     "updated_at",
+    "attributes",
 ]
 CHANGING_FIELDS = ITEM_FIELDS[3:4] + ITEM_FIELDS[5:]
 # New items start at version 1; a changed item's version grows, so that an edit
@@ -140,4 +142,5 @@ def _values(row: CleanRow, now) -> tuple:
         row.sentiment,
         row.digest[:40],
         now,
+        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
     )

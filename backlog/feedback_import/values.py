@@ -1,119 +1,39 @@
-"""Turning the cells of an export into clean values: dates, channels, ratings, tags."""
+"""Turning the cells of an export into clean values: text, channels, ratings, tags.
+
+Dates are read by backlog.feedback_import.dates.
+"""
 
 import re
-from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 
-import pandas as pd
+from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 
-# Years feedback can be dated in; others are misread dates ("/1" reads as year 0).
-FIRST_YEAR, LAST_YEAR = 1900, 2200
-
-
-@dataclass(frozen=True)
-class DateFormat:
-    key: str
-    label: str
-    example: str
-    patterns: tuple[str, ...]
+HTML_MARK = re.compile(
+    r"<(?:p|div|br|span|b|i|u|strong|em|a|ul|ol|li|table|tr|td|th|h[1-6]|img|font|"
+    r"blockquote|pre|hr|html|body)\b[^>]*>|&(?:[a-zA-Z]{2,8}|#\d{2,5}|#x[0-9a-fA-F]{2,4});",
+    re.IGNORECASE,
+)
+_HTML_CONFIG = ParserConfig(css=CSS_PROFILES["strict"], display_images=False)
 
 
-DATE_FORMATS = [
-    DateFormat("iso", "Year first (ISO)", "2026-12-31 14:05", ("ISO8601",)),
-    DateFormat(
-        "day-first",
-        "Day first",
-        "31.12.2026 14:05 or 31/12/2026",
-        tuple(
-            f"%d{sep}%m{sep}{year}{time}"
-            for sep in (".", "/", "-")
-            for year in ("%Y", "%y")
-            for time in (" %H:%M:%S", " %H:%M", "")
-        ),
-    ),
-    DateFormat(
-        "month-first",
-        "Month first (US)",
-        "12/31/2026 2:05 PM",
-        tuple(
-            f"%m{sep}%d{sep}{year}{time}"
-            for sep in ("/", "-")
-            for year in ("%Y", "%y")
-            for time in (" %I:%M %p", " %I:%M:%S %p", " %H:%M:%S", " %H:%M", "")
-        ),
-    ),
-]
-DATE_FORMATS_BY_KEY = {f.key: f for f in DATE_FORMATS}
-EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+def looks_like_html(samples: list[str]) -> bool:
+    """Whether a column holds HTML: tags or entities in a tenth of its values."""
+    filled = [value for value in samples if value and value.strip()]
+    if not filled:
+        return False
+    marked = sum(1 for value in filled if HTML_MARK.search(value))
+    return marked >= max(1, len(filled) // 10)
 
 
-def parse_dates(values: pd.Series, format_key: str, tz: tzinfo) -> pd.Series:
-    """Parse a column of date strings; unparseable values become NaT.
-
-    Values without a time zone are taken to be in `tz`; the result is in UTC.
-    """
-    date_format = DATE_FORMATS_BY_KEY[format_key]
-    cleaned = values.fillna("").astype(str).str.strip()
-    result = pd.Series(pd.NaT, index=cleaned.index, dtype="datetime64[ns, UTC]")
-    pending = cleaned != ""
-    for pattern in date_format.patterns:
-        if not pending.any():
-            break
-        parsed = _parse_pattern(cleaned[pending], pattern, tz)
-        hit = parsed.notna()
-        result.loc[parsed.index[hit]] = parsed[hit]
-        pending &= ~result.notna()
-    return result
-
-
-def _parse_pattern(values: pd.Series, pattern: str, tz: tzinfo) -> pd.Series:
-    try:
-        parsed = pd.to_datetime(values, format=pattern, errors="coerce")
-    except (ValueError, TypeError):
-        # A column mixing values with and without a time zone: one by one.
-        parsed = values.map(lambda v: _parse_one(v, pattern, tz))
-        parsed = pd.to_datetime(parsed, utc=True, errors="coerce")
-        return parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR)).astype(
-            "datetime64[ns, UTC]"
-        )
-    # Years a pattern can read but no real feedback has ("/1" reads as year 0)
-    # would overflow the nanosecond timestamps below; they become missing dates.
-    parsed = parsed.where(parsed.dt.year.between(FIRST_YEAR, LAST_YEAR))
-    if getattr(parsed.dt, "tz", None) is None:
-        parsed = parsed.dt.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-    return parsed.dt.tz_convert("UTC").astype("datetime64[ns, UTC]")
-
-
-def _parse_one(value: str, pattern: str, tz: tzinfo):
-    stamp = pd.to_datetime(value, format=pattern, errors="coerce")
-    if pd.isna(stamp) or not FIRST_YEAR <= stamp.year <= LAST_YEAR:
-        return pd.NaT
-    if stamp.tzinfo is None:
-        stamp = stamp.tz_localize(tz, ambiguous="NaT", nonexistent="shift_forward")
-    return stamp.tz_convert("UTC")
-
-
-def detect_date_format(samples: list[str], tz: tzinfo) -> tuple[str, bool]:
-    """Choose the date format that reads most samples; say whether it was a guess.
-
-    When day-first and month-first read the samples equally well (every day is 12
-    or less) day-first is chosen and the choice is marked ambiguous, so the preview
-    asks the person to confirm.
-    """
-    values = pd.Series([s for s in samples if s and s.strip()][:300], dtype=object)
-    if values.empty:
-        return "iso", False
-    hits = {
-        f.key: int(parse_dates(values, f.key, tz).notna().sum()) for f in DATE_FORMATS
-    }
-    best = max(DATE_FORMATS, key=lambda f: hits[f.key]).key
-    ambiguous = best in {"day-first", "month-first"} and (
-        hits["day-first"] == hits["month-first"]
-    )
-    if ambiguous:
-        best = "day-first"
-    return best, ambiguous
+def html_to_text(value: str) -> str:
+    """The text of an HTML body: line breaks kept, entities decoded."""
+    if "<" not in value and "&" not in value:
+        return value
+    text = get_text(value, _HTML_CONFIG)
+    lines = [line.rstrip() for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
 SOURCE_WORDS = {
@@ -137,14 +57,6 @@ SOURCE_WORDS = {
 }
 SOURCE_LOOKUP = {
     word: source for source, words in SOURCE_WORDS.items() for word in words
-}
-SYSTEM_DEFAULT_SOURCE = {
-    "zendesk": "ticket",
-    "freshdesk": "ticket",
-    "intercom": "chat",
-    "typeform": "survey",
-    "surveymonkey": "survey",
-    "trustpilot": "review",
 }
 
 

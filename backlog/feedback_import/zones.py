@@ -7,6 +7,7 @@ the hour the clocks skip) is read with the offset in force just before the
 change, so 02:30 on the morning the clocks go forward in Berlin is 01:30 UTC.
 """
 
+from datetime import UTC, datetime, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
@@ -41,3 +42,14 @@ def validate_time_zone(name: str) -> None:
         zone(name)
     except ValueError as problem:
         raise ValidationError(str(problem)) from None
+
+
+def local_time_kind(naive: datetime, tz: tzinfo) -> str:
+    """ "gap" for a local time the clocks skip, "overlap" for one that occurs
+    twice, "" for an ordinary one."""
+    first = naive.replace(tzinfo=tz, fold=0)
+    second = naive.replace(tzinfo=tz, fold=1)
+    if first.utcoffset() == second.utcoffset():
+        return ""
+    back = first.astimezone(UTC).astimezone(tz).replace(tzinfo=None)
+    return "overlap" if back == naive else "gap"

@@ -2,6 +2,9 @@
 
 import backlog.feedback_import.zones
 import django.core.validators
+import datetime
+import hashlib
+
 from django.db import migrations, models
 
 
@@ -11,6 +14,34 @@ def tools_of_earlier_imports(apps, schema_editor):
     FeedbackImport.objects.exclude(source_system="").update(
         tool=models.F("source_system")
     )
+
+
+def fingerprint_ids_of_unidentified_items(apps, schema_editor):
+    # Rows without an id used to be identified by a digest of all their
+    # content; they are now identified by a fingerprint of their source, date,
+    # respondent and text (backlog.feedback_import.rows.fingerprint), which
+    # this computes the same way, so that re-importing such a file matches them.
+    FeedbackItem = apps.get_model("backlog", "FeedbackItem")
+    items = FeedbackItem.objects.filter(external_id__startswith="auto-").order_by("pk")
+    taken = set()
+    changed = []
+    for item in items.iterator(chunk_size=2000):
+        received = item.received_at.astimezone(datetime.UTC).isoformat()
+        payload = "\x1f".join(
+            (item.source_system.strip().lower(), received, item.customer_ref, item.text)
+        )
+        base = "fp-" + hashlib.blake2b(payload.encode(), digest_size=16).hexdigest()
+        key, number = base, 1
+        while (item.organisation_id, item.source_system, key) in taken:
+            number += 1
+            key = f"{base}-{number}"
+        taken.add((item.organisation_id, item.source_system, key))
+        item.external_id = key
+        changed.append(item)
+        if len(changed) >= 2000:
+            FeedbackItem.objects.bulk_update(changed, ["external_id"])
+            changed = []
+    FeedbackItem.objects.bulk_update(changed, ["external_id"])
 
 
 class Migration(migrations.Migration):
@@ -130,4 +161,7 @@ class Migration(migrations.Migration):
             field=models.CharField(blank=True, max_length=100, verbose_name="source"),
         ),
         migrations.RunPython(tools_of_earlier_imports, migrations.RunPython.noop),
+        migrations.RunPython(
+            fingerprint_ids_of_unidentified_items, migrations.RunPython.noop
+        ),
     ]

@@ -9,6 +9,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
+from backlog.feedback_import.tools import TOOLS_BY_KEY
 from cromaturity.models import Organisation, OrgQuerySet, Team
 
 
@@ -305,8 +306,7 @@ class FeedbackImport(models.Model):
     time_zone = models.CharField(max_length=60, default="UTC")
     no_date = models.BooleanField(
         default=False,
-        help_text="Confirmed that the file has no date: items are dated by the "
-        "import.",
+        help_text="Confirmed that the file has no date: items are dated by the import.",
     )
     mask_contacts = models.BooleanField(default=True)
     status = models.CharField(
@@ -342,6 +342,11 @@ class FeedbackImport(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("feedback:import-detail", args=[self.organisation.slug, self.pk])
+
+    @property
+    def tool_name(self) -> str:
+        tool = TOOLS_BY_KEY.get(self.tool)
+        return tool.name if tool else self.tool
 
     @property
     def is_finished(self) -> bool:

@@ -10,19 +10,21 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from backlog.feedback_forms import MappingForm, UploadForm, too_big_message
 from backlog.feedback_import.importing import (
+    FileProblem,
     ImportRefused,
     confirm_import,
     prepare_import,
-    preview,
     retry_import,
+    save_choices,
 )
-from backlog.feedback_import.progress import read_progress
-from backlog.feedback_import.reading import FileProblem
+from backlog.feedback_import.previewing import preview
+from backlog.feedback_import.progress import read_progress_state
 from backlog.models import FeedbackImport, ImportStatus
 from backlog.privacy import masks_contacts
 from cromaturity.models import Role
@@ -127,6 +129,10 @@ def _mapping_form(feedback_import: FeedbackImport, data=None) -> MappingForm:
     }
     initial["source_system"] = feedback_import.source_system
     initial["date_format"] = feedback_import.date_format
+    initial["time_zone"] = feedback_import.time_zone
+    initial["no_date"] = feedback_import.no_date
+    initial["attribute_columns"] = feedback_import.attribute_columns
+    initial["html_text"] = bool(feedback_import.html_columns)
     return MappingForm(data, header=feedback_import.header, initial=initial)
 
 
@@ -139,9 +145,9 @@ def _detail(request, feedback_import, form=None, status=200):
         except FileProblem as problem:
             context["file_problem"] = str(problem)
     if feedback_import.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}:
-        live = read_progress(feedback_import.pk)
+        live = read_progress_state(feedback_import.pk)
         if live is not None:
-            feedback_import.rows_read = live
+            feedback_import.rows_read, context["saving"] = live
     if feedback_import.status == ImportStatus.SUCCEEDED and feedback_import.rejected:
         context["rejected_rows"] = _first_rejected_rows(feedback_import)
     template = "backlog/feedbackimport_detail.html"
@@ -176,21 +182,24 @@ def import_confirm(request, feedback_import_id):
     form = _mapping_form(feedback_import, request.POST)
     if not form.is_valid():
         return _detail(request, feedback_import, form, status=400)
+    checking = request.POST.get("action") == "check"
     try:
-        confirm_import(
-            feedback_import,
-            mapping=form.mapping(),
-            source_system=form.cleaned_data["source_system"],
-            date_format=form.cleaned_data["date_format"],
-            save_as=form.cleaned_data["save_as"],
-            by=request.user,
-        )
+        if checking:
+            feedback_import = save_choices(feedback_import, **form.choices())
+        else:
+            confirm_import(
+                feedback_import,
+                **form.choices(),
+                save_as=form.cleaned_data["save_as"],
+                by=request.user,
+            )
     except ImportRefused as problem:
         form.add_error(None, str(problem))
         return _detail(request, feedback_import, form, status=400)
-    return redirect(
-        "feedback:import-detail", request.organisation.slug, feedback_import.pk
+    url = reverse(
+        "feedback:import-detail", args=[request.organisation.slug, feedback_import.pk]
     )
+    return redirect(url + ("#preview-heading" if checking else ""))
 
 
 @member_required(Role.CONTRIBUTOR)

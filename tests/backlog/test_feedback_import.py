@@ -47,16 +47,18 @@ def sample(name: str) -> bytes:
 
 
 @pytest.mark.parametrize(
-    ("name", "count", "system"),
+    ("name", "count", "tool", "source"),
     [
-        ("zendesk_tickets.csv", 400, "zendesk"),
-        ("intercom_conversations.csv", 250, "intercom"),
-        ("freshdesk_tickets_de.csv", 150, "freshdesk"),
+        ("zendesk_tickets.csv", 400, "zendesk", "Zendesk"),
+        ("intercom_conversations.csv", 250, "intercom", "Intercom"),
+        ("freshdesk_tickets_de.csv", 150, "freshdesk", "Freshdesk"),
     ],
 )
-def test_each_sample_imports_once_and_reimports_as_unchanged(org, name, count, system):
+def test_each_sample_imports_once_and_reimports_as_unchanged(
+    org, name, count, tool, source
+):
     first = upload(org, name, sample(name))
-    assert first.source_system == system
+    assert (first.tool, first.source_system) == (tool, source)
     assert run(first).line() == f"created={count} updated=0 unchanged=0 rejected=0"
     second = upload(org, name, sample(name))
     assert run(second).line() == f"created=0 updated=0 unchanged={count} rejected=0"
@@ -142,7 +144,7 @@ def test_rejected_rows_are_kept_with_their_reason(org):
     assert [(r["line"], r["Id"], r["reason"]) for r in rows] == [
         ("4", "2", "no text"),
         ("5", "3", "impossible date “31.02.2026” in column “Created at”"),
-        ("6", "1", "same id as line 2 (duplicate row)"),
+        ("6", "1", "repeats line 2 (duplicate row)"),
     ]
     assert FeedbackItem.objects.get(external_id="4").text.startswith("=HYPERLINK")
 
@@ -293,7 +295,10 @@ def test_confirming_checks_the_mapping_and_saves_it_for_next_time(
         )
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.SUCCEEDED
-    assert feedback_import.source_system == "zendesk"
+    assert (feedback_import.source_system, feedback_import.tool) == (
+        "Zendesk",
+        "zendesk",
+    )
     saved = ImportMapping.objects.get(organisation=org)
     assert saved.mapping == mapping
     mapping_without_subject = {k: v for k, v in mapping.items() if k != "subject"}
@@ -328,9 +333,9 @@ def _large_csv(rows: int) -> bytes:
     return ("\n".join(lines) + "\n").encode()
 
 
-def test_a_large_file_is_read_by_a_separate_process_with_the_same_result(org):
+def test_a_large_file_is_read_in_chunks_with_every_row_accounted_for(org):
     feedback_import = upload(org, "big.csv", _large_csv(21_000))
-    assert feedback_import.rows_total > importing.SEPARATE_READER_FROM_ROWS
+    assert feedback_import.rows_total > 4 * row_stream.CHUNK_ROWS
     assert run(feedback_import).line() == (
         "created=21000 updated=0 unchanged=0 rejected=1"
     )

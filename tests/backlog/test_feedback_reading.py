@@ -10,9 +10,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from openpyxl import Workbook
 
+from backlog.feedback_import.dates import detect_date_format
 from backlog.feedback_import.mapping import (
-    guess_source_system,
     mapping_problems,
+    suggest,
     suggest_mapping,
 )
 from backlog.feedback_import.reading import (
@@ -24,7 +25,6 @@ from backlog.feedback_import.reading import (
     open_table,
 )
 from backlog.feedback_import.rows import CleanOptions, clean_records
-from backlog.feedback_import.values import detect_date_format
 
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
 NOW = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
@@ -65,7 +65,7 @@ def clean_file(path: Path, layout: Layout | None = None, tz="UTC", **overrides):
 def test_every_sample_is_read_whole(name, encoding, delimiter, system, rows):
     table, clean, rejected = clean_file(SAMPLES / name)
     assert (table.layout.encoding, table.layout.delimiter) == (encoding, delimiter)
-    assert guess_source_system(table.header) == system
+    assert suggest(table.header, table.aliases, []).tool.key == system
     assert (len(clean), rejected) == (rows, [])
     assert len({row.external_id for row in clean}) == rows
 
@@ -180,7 +180,7 @@ def test_rows_without_an_id_column_get_a_stable_content_id(tmp_path):
     path.write_text("Comment,Submitted at\nLove it,2026-08-01\n", encoding="utf-8")
     _, first, _ = clean_file(path)
     _, second, _ = clean_file(path)
-    assert first[0].external_id.startswith("auto-")
+    assert first[0].external_id.startswith("fp-")
     assert first[0].external_id == second[0].external_id
 
 

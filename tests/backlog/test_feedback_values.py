@@ -8,10 +8,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from backlog.feedback_import.dates import detect_date_format, parse_dates
 from backlog.feedback_import.rows import CleanOptions, clean_records
 from backlog.feedback_import.values import (
-    detect_date_format,
-    parse_dates,
     parse_sentiment,
     parse_source,
     rating_scale,

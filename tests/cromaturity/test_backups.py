@@ -61,6 +61,7 @@ def full(world):  # noqa: F811 - the fixture imported above
         mapping={"external_id": "Id", "text": "Description"},
         source_system="desk",
         date_format="iso",
+        no_date=True,
     )
     run_import(FeedbackImport.objects.get(pk=feedback_import.pk))
     their_admin = Membership.objects.get(organisation=org_b, role=Role.ADMIN).user

@@ -1,0 +1,21 @@
+"""What can stop an import, in words for the people who uploaded the file."""
+
+
+class FileProblem(Exception):
+    """The file cannot be imported at all; the message says why, for people."""
+
+
+class ImportRefused(Exception):
+    """The import cannot go ahead as asked; the message says why, for people."""
+
+
+class BrokenRecord(list):
+    """The cells of a record the file itself gets wrong, with what is wrong.
+
+    Yielded in place of a record's cells so that the row is rejected with its
+    reason while the rows after it are still read.
+    """
+
+    def __init__(self, cells: list[str], problem: str):
+        super().__init__(cells)
+        self.problem = problem
