@@ -69,7 +69,10 @@ def read_header(rows: list[list[str]]) -> Header:
         # Raised by the caller as a FileProblem; kept here as plain data.
         raise ValueError(width)
     padded = [(row + [""] * width)[:width] for row in rows]
-    aliases = [[row[i].strip() for row in padded] for i in range(width)]
+    aliases = [
+        [row[i].strip() for row in padded if row[i].strip().lower() != "response"]
+        for i in range(width)
+    ]
     if len(rows) == 1:
         names = [cells[0] for cells in aliases]
     elif _import_ids(rows[-1]):

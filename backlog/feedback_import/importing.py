@@ -26,7 +26,6 @@ from backlog.feedback_import.progress import clear_progress, write_progress
 from backlog.feedback_import.reading import (
     XLSX_MAGIC,
     Layout,
-    detect_layout,
     open_table,
 )
 from backlog.feedback_import.row_stream import RowStream, date_zone_of
@@ -119,10 +118,9 @@ def prepare_import(
 def _detect(feedback_import: FeedbackImport) -> None:
     organisation = feedback_import.organisation
     path = Path(feedback_import.file.path)
-    layout = detect_layout(path)
-    table = open_table(path, layout, preview=SAMPLE_ROWS)
+    table = open_table(path, preview=SAMPLE_ROWS)
     samples = [cells for _, cells in table.preview]
-    feedback_import.rows_total = estimate_rows(path, layout, table.preview)
+    feedback_import.rows_total = estimate_rows(path, table.layout, table.preview)
     feedback_import.layout = table.layout.as_dict()
     feedback_import.header = table.header
     suggestion = suggest(table.header, table.aliases, samples)

@@ -198,7 +198,9 @@ METADATA = re.compile(
     r"recipient.*|external ?(?:data )?reference|location ?(?:latitude|longitude)|"
     r"distribution ?channel|user ?language|country|source url|device|browser|os|"
     r"hotjar user id|email address|e-?mail|first name|last name|name|phone|"
-    r"custom data \d+|tags|score|total score|user agent|language|q_.*)$"
+    r"custom data \d+|tags|score|total score|user agent|language|q_.*|"
+    r"response type|ending|review .*|business unit id|webshop name|domain url)"
+    r"(?: \(utc\))?$"
 )
 PERSONAL = re.compile(r"e-?mail|name|phone|telefon|ip ?address|recipient")
 
@@ -228,7 +230,10 @@ def suggest(
     if tool is None or tool.is_survey or "text" not in mapping:
         questions = _questions(header, names, mapping)
         if "text" not in mapping:
-            text = _free_text_question(questions, header, samples)
+            open_ended = {
+                column for column in questions if "open-ended response" in names[column]
+            }
+            text = _free_text_question(questions, header, samples, open_ended)
             if text:
                 mapping["text"] = text
         if tool is None or tool.is_survey:
@@ -303,7 +308,10 @@ def _has_values(column, header, samples) -> bool:
 
 
 def _free_text_question(
-    questions: list[str], header: list[str], samples: list[list[str]]
+    questions: list[str],
+    header: list[str],
+    samples: list[list[str]],
+    open_ended: set[str],
 ) -> str | None:
     """The question people answer in their own words: long, varied answers."""
     best, best_score = None, 0.0
@@ -319,6 +327,9 @@ def _free_text_question(
         if words < 3 or variety < 0.4:
             continue
         score = length * variety
+        if column in open_ended:
+            # SurveyMonkey marks the questions answered in people's own words.
+            score *= 10
         if score > best_score:
             best, best_score = column, score
     return best

@@ -19,6 +19,7 @@ from backlog.models import FeedbackImport, FeedbackItem, ImportMapping, ImportSt
 
 MAX_NAME = 100
 _NOISE = re.compile(
+    r"\((?:responses|antworten)\)|form responses \d+|"
     r"(?:^|[\s_-])(?:export|responses?|survey[\s_-]responses|download|data|"
     r"\d{4}[-_.]?\d{2}[-_.]?\d{2}(?:[t_ -]?\d{2}[-_.:]?\d{2}(?:[-_.:]?\d{2})?)?)"
     r"(?=$|[\s_-])",

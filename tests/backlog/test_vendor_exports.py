@@ -210,9 +210,12 @@ def test_two_hotjar_surveys_numbered_alike_are_two_sources(tmp_path, org):
     assert import_export(tmp_path, org, purchases) == first_import(purchases)
     items = FeedbackItem.objects.for_org(org)
     assert items.count() == 2 * len(exits.expected)
-    first = items.get(text=exits.expected[0].text).source_system
-    second = items.get(text=purchases.expected[0].text).source_system
-    assert first != second
+    sources = set(items.values_list("source_system", flat=True))
+    assert len(sources) == 2
+    first = items.get(
+        external_id=exits.expected[0].external_id, text=exits.expected[0].text
+    ).source_system
+    (second,) = sources - {first}
     assert_stored(items.filter(source_system=first), exits)
     assert_stored(items.filter(source_system=second), purchases)
 
