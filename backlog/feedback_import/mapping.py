@@ -88,6 +88,7 @@ KNOWN_HEADERS: dict[str, list[str]] = {
         "start date (utc)",
         "start date",
         "date",
+        "when",
         "created_at",
         "erstellt am",
         "erstellt",
