@@ -124,33 +124,24 @@ def _records(path: Path, layout: Layout) -> Iterator[tuple[int, list[str]]]:
     return csv_records(path, layout.encoding, layout.delimiter)
 
 
-def _without_nul(
+def _bounded(
     records: Iterator[tuple[int, list[str]]],
 ) -> Iterator[tuple[int, list[str]]]:
-    # Databases refuse NUL characters in text (PostgreSQL even inside JSON, where
-    # the header is kept), and they carry no meaning in an export.
-    for line, cells in records:
-        if any("\x00" in cell for cell in cells):
-            cleaned = [cell.replace("\x00", "") for cell in cells]
-            if isinstance(cells, BrokenRecord):
-                cleaned = BrokenRecord(cleaned, cells.problem)
-            cells = cleaned
-        yield line, cells
+    """The records without NUL characters, stopping at the cell and time budget.
 
-
-def _within_budget(
-    records: Iterator[tuple[int, list[str]]],
-) -> Iterator[tuple[int, list[str]]]:
-    """Stop reading a file that holds more cells, or takes longer, than allowed."""
+    Databases refuse NUL characters in text (PostgreSQL even inside JSON, where
+    the header is kept), and they carry no meaning in an export.
+    """
     deadline = time.monotonic() + settings.IMPORT_MAX_SECONDS
+    max_cells = settings.IMPORT_MAX_CELLS
     cells = 0
     for count, (line, record) in enumerate(records, 1):
         cells += len(record)
         if count % BUDGET_CHECK_EVERY == 0 or len(record) > MAX_COLUMNS:
-            if cells > settings.IMPORT_MAX_CELLS:
+            if cells > max_cells:
                 raise FileProblem(
-                    f"The file holds more than {settings.IMPORT_MAX_CELLS:,} cells; "
-                    "split it into smaller files."
+                    f"The file holds more than {max_cells:,} cells; split it into "
+                    "smaller files."
                 )
             if time.monotonic() > deadline:
                 raise FileProblem(
@@ -158,6 +149,11 @@ def _within_budget(
                     f"{settings.IMPORT_MAX_SECONDS} seconds (it had reached line "
                     f"{line}); split it into smaller files."
                 )
+        if "\x00" in "".join(record):
+            cleaned = [cell.replace("\x00", "") for cell in record]
+            if isinstance(record, BrokenRecord):
+                cleaned = BrokenRecord(cleaned, record.problem)
+            record = cleaned
         yield line, record
 
 
@@ -171,7 +167,7 @@ def open_table(path: Path, layout: Layout | None = None, preview: int = 0) -> Ta
     layout = layout or detect_layout(path)
     if layout.kind in {"json", "ndjson"}:
         return _open_json(path, layout, preview)
-    records = _within_budget(_without_nul(_records(path, layout)))
+    records = _bounded(_records(path, layout))
     head: list[tuple[int, list[str]]] = []
     for item in records:
         head.append(item)
@@ -221,7 +217,7 @@ def _header(rows: list[list[str]]):
 
 def _open_json(path: Path, layout: Layout, preview: int) -> Table:
     header, records = json_table(path, layout.kind, layout.records_prefix)
-    records = _within_budget(_without_nul(records))
+    records = _bounded(records)
     head = []
     for item in records:
         head.append(item)

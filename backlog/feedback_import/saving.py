@@ -101,9 +101,7 @@ def upsert_feedback(
             FeedbackItem,
             INSERTED_FIELDS,
             [
-                (organisation_id, system, row.external_id, feedback_import_id, now)
-                + _values(row, now)
-                + (1,)
+                new_item_values(organisation_id, system, feedback_import_id, row, now)
                 for row in new
             ],
         )
@@ -129,6 +127,17 @@ def upsert_feedback(
     # Changed items may be evidence: their hypotheses' strength may change too.
     refresh_evidence_of_items(changed_ids)
     return ids
+
+
+def new_item_values(
+    organisation_id: int, system: str, feedback_import_id, row: CleanRow, now
+) -> tuple:
+    """The values of INSERTED_FIELDS for a new item, as the columns store them."""
+    return (
+        (organisation_id, system, row.external_id, feedback_import_id, now)
+        + _values(row, now)
+        + (1,)
+    )
 
 
 def _values(row: CleanRow, now) -> tuple:

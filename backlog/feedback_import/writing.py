@@ -35,12 +35,19 @@ def _adapt(rows: Iterable[Sequence]) -> Iterable[Sequence]:
     if first is None:
         return
     dated = [i for i, value in enumerate(first) if isinstance(value, datetime)]
+    # Columns such as created_at hold one moment for every row of an import:
+    # each column remembers its last value and adapts it once.
+    last = dict.fromkeys(dated)
+    adapted = dict.fromkeys(dated)
     for row in chain([first], rows):
         if dated:
             row = list(row)
             for i in dated:
-                if row[i] is not None:
-                    row[i] = _adapt_datetime(row[i])
+                value = row[i]
+                if value is not None:
+                    if value is not last[i]:
+                        last[i], adapted[i] = value, _adapt_datetime(value)
+                    row[i] = adapted[i]
         yield row
 
 
