@@ -7,7 +7,7 @@ from django.template.defaultfilters import filesizeformat
 from backlog.conflicts import version_field
 from backlog.feedback_capture import FeedbackInput
 from backlog.feedback_import.dates import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
-from backlog.feedback_import.mapping import FIELDS
+from backlog.feedback_import.mapping import FIELDS, personal_columns
 from backlog.feedback_import.zones import time_zone_names
 from backlog.models import FeedbackSource, Sentiment
 from cromaturity.models import Team
@@ -160,7 +160,10 @@ class MappingForm(forms.Form):
         super().__init__(*args, **kwargs)
         choices = [("", "— not in this file —")] + [(c, c) for c in header]
         self.fields["time_zone"].choices = [(z, z) for z in time_zone_names()]
-        self.fields["attribute_columns"].choices = [(c, c) for c in header]
+        personal = personal_columns(header, [[column] for column in header])
+        self.fields["attribute_columns"].choices = [
+            (column, column) for column in header if column not in personal
+        ]
         self.mapping_fields = []
         for field in FIELDS:
             name = f"map_{field.name}"

@@ -21,7 +21,11 @@ from django.utils import timezone
 
 from backlog.configuration import settings_for
 from backlog.feedback_import.dates import DATE_FORMATS_BY_KEY, detect_date_format
-from backlog.feedback_import.mapping import mapping_problems, suggest
+from backlog.feedback_import.mapping import (
+    mapping_problems,
+    personal_columns,
+    suggest,
+)
 from backlog.feedback_import.problems import FileProblem, ImportRefused
 from backlog.feedback_import.progress import clear_progress, write_progress
 from backlog.feedback_import.reading import (
@@ -197,6 +201,13 @@ def _validated_choices(
     source = canonical_source(feedback_import.organisation, source_system)
     if not source:
         problems.append("Name the source these items come from (for example Zendesk).")
+    personal = personal_columns(header, [[column] for column in header])
+    refused = sorted(set(attribute_columns or []) & personal)
+    if refused:
+        problems.append(
+            "Columns about who the customer is are never kept as answers (they "
+            f"are stored only as a pseudonym): {', '.join(refused)}."
+        )
     extra = [*(attribute_columns or []), *(html_columns or [])]
     unknown = sorted({column for column in extra if column not in header})
     if unknown:

@@ -203,7 +203,10 @@ METADATA = re.compile(
     r"response type|ending|review .*|business unit id|webshop name|domain url)"
     r"(?: \(utc\))?$"
 )
-PERSONAL = re.compile(r"e-?mail|name|phone|telefon|ip ?address|recipient")
+PERSONAL = re.compile(
+    r"e-?mail|\bname\b|first ?name|last ?name|full ?name|username|phone|telefon|"
+    r"mobile|ip ?address|recipient|\baddress\b|adresse|vollständiger name"
+)
 
 
 def normalise_header(name: str) -> str:
@@ -288,6 +291,17 @@ def _names_by_column(header, aliases) -> dict[str, list[str]]:
     return names
 
 
+def personal_columns(header: list[str], aliases: list[list[str]]) -> set[str]:
+    """Columns that hold who a customer is (name, email, phone, address): they
+    are never kept as attributes, only ever as the pseudonymised customer."""
+    names = _names_by_column(header, aliases)
+    return {
+        column
+        for column in header
+        if any(PERSONAL.search(name) for name in names[column])
+    }
+
+
 def _questions(header, names, mapping) -> list[str]:
     used = set(mapping.values())
     return [
@@ -295,7 +309,7 @@ def _questions(header, names, mapping) -> list[str]:
         for column in header
         if column not in used
         and not any(METADATA.match(name) for name in names[column])
-        and not any(PERSONAL.search(name) for name in names[column][:1])
+        and not any(PERSONAL.search(name) for name in names[column])
     ]
 
 

@@ -256,3 +256,14 @@ def test_unidentified_items_of_earlier_imports_keep_matching_after_the_upgrade(o
     migration.fingerprint_ids_of_unidentified_items(apps, None)
     row = CleanRow(1, "", received, "Love it", "survey", "cust-1", "", "")
     assert FeedbackItem.objects.get().external_id == fingerprint("survey", row)
+
+
+def test_columns_about_the_customer_are_never_kept_as_answers(org):
+    content = (
+        "What could we improve?,First Name,Email Address,Submitted\n"
+        "Faster delivery please,Ann,ann@example.org,2026-08-01 10:00\n"
+    )
+    feedback_import = upload(org, "s.csv", content.encode())
+    assert "First Name" not in feedback_import.attribute_columns
+    with pytest.raises(ImportRefused, match="never kept as answers.*First Name"):
+        run(feedback_import, attribute_columns=["First Name"])

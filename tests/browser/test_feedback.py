@@ -14,6 +14,8 @@ from backlog.models import Evidence, FeedbackImport, FeedbackItem, Hypothesis
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# The source is required: its label ends with an asterisk.
+SOURCE = re.compile(r"^Source\s*\*?$")
 
 SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "samples"
 TITLE = "Say on the size guide whether it measures body or garment"
@@ -67,9 +69,10 @@ def test_an_export_becomes_evidence_on_a_hypothesis(
     expect(page.get_by_text("Encoding cp1252, separated by semicolons")).to_be_visible()
     expect(page.get_by_role("columnheader", name="Beschreibung")).to_be_visible()
     expect(page.get_by_label("Text (required)")).to_have_value("Beschreibung")
-    expect(page.get_by_label("Ticket or conversation id")).to_have_value("Ticket-ID")
+    expect(page.get_by_label("Ticket or response id")).to_have_value("Ticket-ID")
     expect(page.get_by_label("Date", exact=True)).to_have_value("Erstellt am")
-    page.get_by_label("Exported from").fill("freshdesk")
+    expect(page.get_by_role("combobox", name=SOURCE)).to_have_value("Freshdesk")
+    page.get_by_label("Times without a zone are in").select_option("Europe/Berlin")
     page.get_by_label("Dates are written").select_option("day-first")
     page.get_by_role("button", name="Import").click()
 
