@@ -30,9 +30,11 @@ seven digits are looked at, so most texts never reach libphonenumber.
 3. A phone-shaped number is still left alone when its surroundings say it is
    something else:
 
-   * it is glued to letters, directly or through - _ / . = (SKUs, versions,
-     file names, invoice numbers and tracking numbers such as INV-2026-00123,
-     1Z999AA10123456784, AB123456789GB, JJD0012345678901, paths in links);
+   * it is glued to a word: a letter or digit right next to it, a letter
+     beyond a - _ / or =, or a lower-case letter beyond a dot after it (SKUs,
+     versions, file names, invoice and tracking numbers such as
+     INV-2026-00123, 1Z999AA10123456784, AB123456789GB, JJD0012345678901,
+     paths and queries in links);
    * it lies inside a web address or an IBAN (GB29 NWBK 6016 1331 9268 19);
    * the word before it names another kind of number: order, customer,
      account, invoice, reference, tracking, parcel, ticket, card, ... in
@@ -127,10 +129,11 @@ AMOUNT_AFTER = re.compile(
 )
 WEB_ADDRESS = re.compile(r"(?:https?://|www\.)\S+")
 IBAN = re.compile(r"\b[A-Z]{2}\d\d(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?\b")
-_GLUE_BEFORE = "-_/="
-_GLUE_AFTER = "-_/.="
+GLUE_BEFORE = "-_/="
+GLUE_AFTER = "-_/.="
 IS_POSSIBLE = ValidationResult.IS_POSSIBLE
-_CONTEXT = 40
+# How far back the words before a number are read.
+WORDS_BEFORE = 40
 
 
 DIGITS = re.compile(r"\d+")
@@ -152,12 +155,12 @@ def _is_phone(match: phonenumbers.PhoneNumberMatch, region: str, *, home: bool) 
     written = _digit_groups(match.raw_string)
     digits = "".join(written)
     grouped = len(written) > 1
+    possible = phonenumbers.is_possible_number_with_reason(number) == IS_POSSIBLE
     if match.raw_string.lstrip("(").startswith("+"):
-        return phonenumbers.is_possible_number_with_reason(number) == IS_POSSIBLE
-    if digits.startswith(("00", "011")):
-        return phonenumbers.is_possible_number_with_reason(number) == IS_POSSIBLE and (
-            grouped or phonenumbers.is_valid_number(number)
-        )
+        return possible
+    code = str(number.country_code)
+    if digits.startswith((f"00{code}", f"011{code}")):
+        return possible and (grouped or phonenumbers.is_valid_number(number))
     national = _digit_groups(
         phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
     )
@@ -193,7 +196,9 @@ def _phones_in_run(run: str, region: str) -> tuple[tuple[int, int], ...]:
     _add_phones(run, region, found, home=True)
     for other in ABROAD:
         left = _digit_count(run) - sum(_digit_count(run[s:e]) for s, e in found)
-        if left < MIN_DIGITS_ABROAD or not GROUPED.search(run):
+        if left < MIN_DIGITS_ABROAD or not (
+            GROUPED.search(run) or run.startswith("00")
+        ):
             break
         if other != region:
             _add_phones(run, other, found, home=False)
@@ -201,16 +206,17 @@ def _phones_in_run(run: str, region: str) -> tuple[tuple[int, int], ...]:
 
 
 def _glued(text: str, start: int, end: int) -> bool:
-    before = text[start - 1] if start else " "
+    # A + starts a number of its own: "1234567+44 20 7946 0958" is two numbers.
+    before = text[start - 1] if start and text[start] != "+" else " "
     after = text[end] if end < len(text) else " "
     if before.isalnum() or after.isalnum():
         return True
-    if before in _GLUE_BEFORE and start > 1 and text[start - 2].isalpha():
+    if before in GLUE_BEFORE and start > 1 and text[start - 2].isalpha():
         return True
     # A dot after a number joins it to a lower-case word (a file extension, a
     # domain) but ends the sentence before a capital.
     following = text[end + 1] if end + 1 < len(text) else " "
-    return (after in _GLUE_AFTER and following.isalpha()) and (
+    return (after in GLUE_AFTER and following.isalpha()) and (
         after != "." or following.islower()
     )
 
@@ -225,7 +231,7 @@ def _is_reference_word(word: str) -> bool:
 
 def _introduced(text: str, start: int) -> bool:
     """Whether a reference word, "#" or a currency stands right before `start`."""
-    before = text[max(0, start - _CONTEXT) : start].rstrip()
+    before = text[max(0, start - WORDS_BEFORE) : start].rstrip()
     if before.endswith(("#", *CURRENCY_SIGNS)):
         return True
     words = before.rstrip(".:#").rsplit(None, 2)[-2:]

@@ -17,15 +17,21 @@ from backlog.configuration import settings_for
 from backlog.phone_numbers import has_digit_run, phone_spans
 
 # A local part of the characters RFC 5322 allows (any script's letters too), not
-# starting with a dot or a quote (tried only where a word starts, which keeps
-# the search fast), then a domain of at least two labels whose last
-# starts with a letter: "@mention" and "user@" are left alone.
+# starting with a dot, then a domain of at least two labels whose last starts
+# with a letter: "@mention" and "user@" are left alone. Tried only where a word
+# starts, which keeps the search fast.
 EMAIL = re.compile(
-    r"(?<![\w!#$%&*+/=?^`{|}~-])[\w!#$%&*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*"
+    r"(?<![\w!#$%&'*+/=?^`{|}~-])[\w!#$%&'*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*"
     r"@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_](?:[\w-]*[^\W_])?"
 )
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
+
+
+def _mask_email(match: re.Match) -> str:
+    # In 'jo@example.com' the quotes are the sentence's, not the address's.
+    quoted = match.group().startswith("'") and match.string.startswith("'", match.end())
+    return f"'{EMAIL_MASK}" if quoted else EMAIL_MASK
 
 
 def mask_contact_details(text: str, region: str | None = None) -> str:
@@ -35,7 +41,7 @@ def mask_contact_details(text: str, region: str | None = None) -> str:
     (None: settings.PHONE_REGION); backlog.phone_numbers says what counts.
     """
     if "@" in text:
-        text = EMAIL.sub(EMAIL_MASK, text)
+        text = EMAIL.sub(_mask_email, text)
     if not has_digit_run(text):
         return text
     spans = phone_spans(text, region or settings.PHONE_REGION)

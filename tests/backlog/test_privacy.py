@@ -127,6 +127,7 @@ EMAILS = [
     ("GB", "mail jo.doe+x@shop.co.uk now", "mail [email] now"),
     ("GB", "chloé@example.net wrote", "[email] wrote"),
     ("GB", "to o'brien@mail.example.ie.", "to [email]."),
+    ("GB", "send it to 'jo@example.com' please", "send it to '[email]' please"),
     ("GB", "CC: ADMIN@Example.COM, ops@a.b.example.org", "CC: [email], [email]"),
     (
         "GB",
