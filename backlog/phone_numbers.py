@@ -251,7 +251,8 @@ def _another_kind_of_number(text: str, start: int, end: int) -> bool:
     if AMOUNT_AFTER.match(text, end):
         return True
     window = max(0, start - 60), min(len(text), end + 40)
-    embedding = [*IBAN.finditer(text, *window)]
+    # An IBAN has no +: international numbers skip the search.
+    embedding = [] if text[start] == "+" else [*IBAN.finditer(text, *window)]
     if "://" in text or "www." in text:
         embedding += WEB_ADDRESS.finditer(text, *window)
     return any(m.start() < end and start < m.end() for m in embedding)
