@@ -25,6 +25,7 @@ from backlog.models import (
     Status as HypothesisStatus,
 )
 from backlog.privacy import (
+    contact_region,
     mask_contact_details,
     masks_contacts,
     pseudonym_key,
@@ -132,16 +133,20 @@ class FeedbackOut(Schema):
     themes: list[str]
 
 
-def _row(item: FeedbackIn, mask: bool, key: bytes) -> CleanRow:
+def _row(item: FeedbackIn, region: str | None, key: bytes) -> CleanRow:
+    """The item as an import row; contacts masked unless `region` is None."""
     text, page = item.text, item.page
+    if region is not None:
+        text = mask_contact_details(text, region)
+        page = mask_contact_details(page, region)
     row = CleanRow(
         line=0,
         external_id=item.external_id,
         received_at=item.received_at,
-        text=mask_contact_details(text) if mask else text,
+        text=text,
         source=item.source,
         customer=pseudonymise(item.customer, key),
-        page=mask_contact_details(page) if mask else page,
+        page=page,
         product_area=item.product_area,
         themes=split_themes(",".join(item.themes)),
         sentiment=item.sentiment,
@@ -171,9 +176,9 @@ def push_feedback(request, batch: FeedbackBatchIn):
             400,
             {"detail": f"items: the same external_id appears twice: {duplicates[0]}"},
         )
-    mask = masks_contacts(organisation)
+    region = contact_region(organisation) if masks_contacts(organisation) else None
     key = pseudonym_key(organisation)
-    rows = [_row(item, mask, key) for item in batch.items]
+    rows = [_row(item, region, key) for item in batch.items]
     summary = Summary()
     with transaction.atomic():
         written = upsert_feedback(organisation.pk, batch.source_system, [rows], summary)

@@ -15,6 +15,8 @@ EDITABLE = [
     "power",
     "variants",
     "mask_contact_details",
+    "country",
+    "time_zone",
 ]
 
 

@@ -10,7 +10,7 @@ from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.evidence import refresh_evidence, refresh_evidence_of_items
 from backlog.feedback_import.values import split_themes
 from backlog.models import FeedbackItem, FeedbackTheme, Theme
-from backlog.privacy import mask_contact_details, pseudonymise
+from backlog.privacy import contact_region, mask_contact_details, pseudonymise
 from cromaturity.models import Organisation, Team
 
 
@@ -49,9 +49,10 @@ class FeedbackInput:
     received_at: datetime | None = None
 
 
-def _clean_text(text: str, mask: bool) -> str:
+def _clean_text(text: str, region: str | None) -> str:
+    """The text tidied and, unless `region` is None, masked as read there."""
     text = text.strip().replace("\x00", "")
-    return mask_contact_details(text) if mask else text
+    return text if region is None else mask_contact_details(text, region)
 
 
 def _set_themes(item: FeedbackItem, themes: str) -> None:
@@ -74,11 +75,12 @@ def record_feedback(
     pseudonym_key: bytes,
 ) -> FeedbackItem:
     now = timezone.now()
+    region = contact_region(organisation) if mask_contacts else None
     item = FeedbackItem.objects.create(
         organisation=organisation,
         source=data.source,
         received_at=data.received_at or now,
-        text=_clean_text(data.text, mask_contacts),
+        text=_clean_text(data.text, region),
         page=data.page.strip(),
         product_area=data.product_area.strip(),
         customer_ref=pseudonymise(data.customer, pseudonym_key),
@@ -128,7 +130,8 @@ def update_feedback(
     stored = FeedbackItem.objects.select_for_update().get(pk=item.pk)
     item.source = data.source
     item.received_at = data.received_at or stored.received_at
-    item.text = _clean_text(data.text, mask_contacts)
+    region = contact_region(item.organisation) if mask_contacts else None
+    item.text = _clean_text(data.text, region)
     item.page = data.page.strip()
     item.product_area = data.product_area.strip()
     item.customer_ref = (

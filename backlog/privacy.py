@@ -1,6 +1,7 @@
 """Keeping customers' personal details out of stored feedback.
 
-Emails and phone numbers inside feedback text are masked; customer references are
+Emails and phone numbers inside feedback text are masked (backlog.phone_numbers
+says which numbers are phone numbers); customer references are
 replaced by a keyed hash, so the same customer is recognised across items and
 imports without storing who they are.
 """
@@ -12,33 +13,43 @@ from functools import lru_cache
 
 from django.conf import settings
 
-EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-# Phone numbers start with + or 0 (international or national format) and have at
-# least eight digits; order numbers such as "#619501" are left alone.
-PHONE = re.compile(
-    r"(?<![\w#./:+-])(?:\+|00|0)\d(?:[\s./-]?\(?\d+\)?){2,}(?!\w)"
-    r"|\(\d{3}\)\s?\d{3}[\s.-]\d{4}"
+from backlog.configuration import settings_for
+from backlog.phone_numbers import has_digit_run, phone_spans
+
+# A local part of the characters RFC 5322 allows (any script's letters too), not
+# starting with a dot, then a domain of at least two labels whose last starts
+# with a letter: "@mention" and "user@" are left alone. Tried only where a word
+# starts, which keeps the search fast.
+EMAIL = re.compile(
+    r"(?<![\w!#$%&'*+/=?^`{|}~-])[\w!#$%&'*+/=?^`{|}~-][\w.!#$%&'*+/=?^`{|}~-]*"
+    r"@(?:[^\W_](?:[\w-]*[^\W_])?\.)+[^\W\d_](?:[\w-]*[^\W_])?"
 )
 EMAIL_MASK = "[email]"
 PHONE_MASK = "[phone]"
 
 
-def _mask_phone(match: re.Match) -> str:
-    digits = sum(ch.isdigit() for ch in match.group(0))
-    return PHONE_MASK if digits >= 8 else match.group(0)
-
-
-# A phone number has a digit after "+", "0" or "(": texts without one are skipped
-# cheaply, which matters when an import masks hundreds of thousands of them.
-MAYBE_PHONE = re.compile(r"[+0(]\d")
+def _mask_email(match: re.Match) -> str:
+    # In 'jo@example.com' the quotes are the sentence's, not the address's.
+    quoted = match.group().startswith("'") and match.string.startswith("'", match.end())
+    return f"'{EMAIL_MASK}" if quoted else EMAIL_MASK
 
 
 def mask_contact_details(text: str, region: str | None = None) -> str:
+    """`text` with emails and phone numbers replaced by [email] and [phone].
+
+    `region` is the country whose national numbers the text may hold
+    (None: settings.PHONE_REGION); backlog.phone_numbers says what counts.
+    """
     if "@" in text:
-        text = EMAIL.sub(EMAIL_MASK, text)
-    if MAYBE_PHONE.search(text):
-        text = PHONE.sub(_mask_phone, text)
-    return text
+        text = EMAIL.sub(_mask_email, text)
+    if not has_digit_run(text):
+        return text
+    spans = phone_spans(text, region or settings.PHONE_REGION)
+    pieces, last = [], 0
+    for start, end in spans:
+        pieces += [text[last:start], PHONE_MASK]
+        last = end
+    return "".join(pieces) + text[last:]
 
 
 @lru_cache(maxsize=65536)
@@ -59,13 +70,9 @@ def pseudonym_key(organisation) -> bytes:
 
 def masks_contacts(organisation) -> bool:
     """Whether emails and phone numbers in the organisation's feedback are masked."""
-    from backlog.configuration import settings_for
-
     return settings_for(organisation).mask_contact_details
 
 
 def contact_region(organisation) -> str:
-    """The country whose phone numbers the organisation's feedback writes."""
-    from backlog.configuration import settings_for
-
+    """The country whose national phone numbers the organisation's feedback holds."""
     return settings_for(organisation).phone_region
