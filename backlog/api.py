@@ -12,6 +12,7 @@ from pydantic import field_validator
 from backlog.configuration import settings_for
 from backlog.feedback_import.rows import CleanRow, digest
 from backlog.feedback_import.saving import Summary, upsert_feedback
+from backlog.feedback_import.sources import canonical_source
 from backlog.feedback_import.values import split_themes
 from backlog.models import (
     Evidence,
@@ -161,9 +162,11 @@ def _row(item: FeedbackIn, region: str | None, key: bytes) -> CleanRow:
     response={200: FeedbackBatchOut, 400: ProblemOut},
     summary="Create or update feedback items",
     description=(
-        f"Up to {MAX_BATCH} items. An item is identified by `source_system` and "
-        "`external_id`: sending the same batch again changes nothing, and an item "
-        "sent again with other content is updated. The whole batch is saved or, "
+        f"Up to {MAX_BATCH} items. An item is identified by `source_system` (the "
+        "source, matched to an existing one whatever its case, so pushed items and "
+        "imported exports of one feed are one source) and `external_id`: sending "
+        "the same batch again changes nothing, and an item sent again with other "
+        "content is updated. The whole batch is saved or, "
         "when any item is invalid, none of it."
     ),
 )
@@ -180,8 +183,10 @@ def push_feedback(request, batch: FeedbackBatchIn):
     key = pseudonym_key(organisation)
     rows = [_row(item, region, key) for item in batch.items]
     summary = Summary()
+    # "zendesk" pushed here and "Zendesk" imported from a file are one source.
+    source = canonical_source(organisation, batch.source_system)
     with transaction.atomic():
-        written = upsert_feedback(organisation.pk, batch.source_system, [rows], summary)
+        written = upsert_feedback(organisation.pk, source, [rows], summary)
     return {
         "created": summary.created,
         "updated": summary.updated,

@@ -185,3 +185,12 @@ def test_nul_characters_are_dropped_from_every_field(client, key):
         "Payment",
     )
     assert list(stored.themes.values_list("name", flat=True)) == ["checkout"]
+
+
+def test_a_pushed_source_is_the_imported_source_of_the_same_name(client, key, org):
+    FeedbackItem.objects.create(
+        organisation=org, source_system="Zendesk", external_id="Z-1", text="Old"
+    )
+    body = push(client, key, {"source_system": "zendesk", "items": [item(1)]}).json()
+    assert (body["created"], body["updated"]) == (0, 1)
+    assert FeedbackItem.objects.get().source_system == "Zendesk"
