@@ -10,6 +10,7 @@ from backlog.feedback_import.importing import (
 )
 from backlog.feedback_import.mapping import FIELD_NAMES, mapping_problems
 from backlog.feedback_import.reading import FileProblem
+from backlog.feedback_import.stale import keep_alive
 from backlog.feedback_import.values import DATE_FORMATS_BY_KEY
 from backlog.models import ImportStatus
 from cromaturity.models import Organisation
@@ -87,7 +88,8 @@ class Command(BaseCommand):
         feedback_import.status = ImportStatus.QUEUED
         feedback_import.save()
         try:
-            summary = run_import(feedback_import)
+            with keep_alive(feedback_import.pk):
+                summary = run_import(feedback_import)
         except (FileProblem, ImportRefused) as problem:
             raise CommandError(f"{source}: {problem}") from None
         feedback_import.refresh_from_db()
