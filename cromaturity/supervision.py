@@ -8,11 +8,14 @@ ends for any reason (an error, the out-of-memory killer, `kill -9`) is started
 again, with the same worker id, after a pause that doubles with each quick death
 in a row (1, 2, 4 ... 30 s); each death and restart is one line in the log.
 
-When the web command ends, or the supervisor gets SIGINT (Ctrl+C) or SIGTERM,
-every group gets SIGTERM: the web server stops gracefully and a worker finishes
-the task it is running. What is still there after the grace period, or at once
-on a second Ctrl+C, gets SIGKILL, so no process outlives the supervisor. The
-exit status is the web command's when it ended on its own, 0 after a signal.
+Started in a terminal, the supervisor makes the web command the terminal's
+foreground job, as a shell would: Ctrl+C reaches the web server, and a debugger
+in it can read the terminal. When the web command ends, or the supervisor gets
+SIGINT or SIGTERM, every group gets SIGTERM: the web server stops gracefully
+and a worker finishes the task it is running. What is still there after the
+grace period, or at once on a second Ctrl+C, gets SIGKILL, so no process
+outlives the supervisor. The exit status is the web command's when it ended on
+its own, 0 after a signal.
 
 Only the standard library is used: this runs before, and apart from, Django.
 """
@@ -98,6 +101,31 @@ def signal_group(pgid: int, signum: int) -> None:
         pass
 
 
+class Terminal:
+    """The terminal the supervisor was started in the foreground of, if any."""
+
+    def __init__(self) -> None:
+        try:
+            self.fd = sys.stdin.fileno()
+            self.ours = os.isatty(self.fd) and os.tcgetpgrp(self.fd) == os.getpgrp()
+        except (OSError, ValueError):
+            self.ours = False
+
+    def give_to(self, pgid: int) -> None:
+        """Make `pgid` the terminal's foreground group, as a shell does a job's."""
+        if not self.ours:
+            return
+        # A process outside the foreground group is stopped by SIGTTOU when it
+        # changes the terminal, unless it ignores the signal.
+        previous = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+        try:
+            os.tcsetpgrp(self.fd, pgid)
+        except OSError:
+            pass
+        finally:
+            signal.signal(signal.SIGTTOU, previous)
+
+
 @dataclass
 class Child:
     """A command the supervisor runs, the leader of its own process group."""
@@ -138,6 +166,7 @@ class Supervisor:
         self.stop_signal: int | None = None
         self.force = False
         self._wakeup_read, self._wakeup_write = os.pipe()
+        self.terminal = Terminal()
 
     @property
     def children(self) -> list[Child]:
@@ -148,6 +177,11 @@ class Supervisor:
         for child in self.children:
             child.start()
             logger.info("%s started (pid %d)", self._describe(child), child.pid)
+        if self.web is not None:
+            # In a terminal, the web server is the job in front: Ctrl+C reaches it
+            # (it stops, then the workers are stopped), and a debugger in it reads
+            # the terminal instead of being stopped for trying.
+            self.terminal.give_to(self.web.pid)
         status = 0
         while self.stop_signal is None:
             if self.web is not None and self.web.ended():
@@ -231,6 +265,8 @@ class Supervisor:
             pass
 
     def _stop_all(self) -> None:
+        # A second Ctrl+C is the supervisor's again.
+        self.terminal.give_to(os.getpgrp())
         started = [child for child in self.children if child.process is not None]
         if not started:
             return

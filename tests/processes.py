@@ -7,11 +7,13 @@ inherited by whatever it starts in turn, so that `processes_marked` finds any
 process left behind, however it was started.
 """
 
+import fcntl
 import os
 import re
 import signal
 import socket
 import subprocess
+import termios
 import threading
 import time
 import uuid
@@ -69,17 +71,30 @@ def wait_until(check: Callable[[], object], *, timeout: float = WAIT, what: str)
 class Watched:
     """A command running in a process group of its own, its output collected."""
 
-    def __init__(self, command: Sequence[str], *, env: dict[str, str]) -> None:
+    def __init__(
+        self, command: Sequence[str], *, env: dict[str, str], terminal: bool = False
+    ) -> None:
+        """With `terminal`, the command runs in a session of its own whose
+        controlling terminal is a pseudo-terminal the test types into."""
         self.marker = uuid.uuid4().hex
+        self._terminal = None
+        options: dict = {"stdout": subprocess.PIPE, "stderr": subprocess.STDOUT}
+        if terminal:
+            self._terminal, user_side = os.openpty()
+            options = {
+                "stdin": user_side,
+                "stdout": user_side,
+                "stderr": user_side,
+                "start_new_session": True,
+                "preexec_fn": _take_controlling_terminal,
+            }
+        else:
+            options["process_group"] = 0
         self.process = subprocess.Popen(  # noqa: S603 - the test's own commands
-            list(command),
-            cwd=ROOT,
-            env={**env, MARKER: self.marker},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            process_group=0,
+            list(command), cwd=ROOT, env={**env, MARKER: self.marker}, **options
         )
+        if terminal:
+            os.close(user_side)
         self.lines: list[str] = []
         self._changed = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -94,13 +109,37 @@ class Watched:
         with self._changed:
             return "\n".join(self.lines)
 
+    def _chunks(self):
+        if self._terminal is None:
+            yield from iter(lambda: self.process.stdout.read1(4096), b"")
+            return
+        while True:
+            try:
+                chunk = os.read(self._terminal, 4096)
+            except OSError:  # the terminal closes when the last process leaves
+                return
+            if not chunk:
+                return
+            yield chunk
+
     def _read(self) -> None:
-        for line in self.process.stdout:
+        pending = b""
+        for chunk in self._chunks():
+            pending += chunk
+            *complete, pending = pending.split(b"\n")
             with self._changed:
-                self.lines.append(line.rstrip("\n"))
+                self.lines.extend(
+                    line.decode(errors="replace").rstrip("\r") for line in complete
+                )
                 self._changed.notify_all()
         with self._changed:
+            if pending:
+                self.lines.append(pending.decode(errors="replace").rstrip("\r"))
             self._changed.notify_all()
+
+    def type(self, keys: bytes) -> None:
+        """Type into the terminal (b"\x03" is Ctrl+C)."""
+        os.write(self._terminal, keys)
 
     def wait_for(self, pattern: str, *, after: int = 0, timeout: float = WAIT):
         """The first match of `pattern` in a line from number `after` on."""
@@ -131,6 +170,9 @@ class Watched:
     def wait(self, timeout: float = WAIT) -> int:
         returncode = self.process.wait(timeout)
         self._reader.join(timeout)
+        if self._terminal is not None:
+            os.close(self._terminal)
+            self._terminal = None
         return returncode
 
     def kill_everything(self) -> None:
@@ -142,7 +184,11 @@ class Watched:
                 pass
         if self.process.poll() is None:
             self.process.kill()
-        self.process.wait(10)
+        self.wait(10)
+
+
+def _take_controlling_terminal() -> None:
+    fcntl.ioctl(0, termios.TIOCSCTTY, 0)
 
 
 def processes_marked(marker: str) -> list[int]:

@@ -174,6 +174,44 @@ def test_stopping_the_supervisor_stops_the_web_server_and_workers_leaving_nothin
 
 
 @pytest.mark.django_db(transaction=True)
+def test_in_a_terminal_the_web_server_reads_it_and_ctrl_c_stops_everything():
+    # Answers a question on the terminal, as a debugger does, and stops on Ctrl+C
+    # with status 0, as runserver and gunicorn do.
+    web = [
+        sys.executable,
+        "-c",
+        "import sys, time\n"
+        "try:\n"
+        "    name = input('Who is there? ')\n"
+        "    sys.stdout.write(f'Hello, {name}!\\n')\n"
+        "    sys.stdout.flush()\n"
+        "    time.sleep(600)\n"
+        "except KeyboardInterrupt:\n"
+        "    sys.stdout.write('web stopping\\n')\n",
+    ]
+    supervisor = Watched(
+        [*SUPERVISOR, "--", *web], env=app_environment(), terminal=True
+    )
+    try:
+        # The worker logs to the same terminal: it has started before the web
+        # server is answered, so that their lines do not mix.
+        supervisor.wait_for(r"Starting worker worker_id=\S+-1\b")
+        supervisor.wait_for("Who is there?")
+        supervisor.type(b"Ada\n")
+        supervisor.wait_for("Hello, Ada!")
+        supervisor.type(b"\x03")
+        assert supervisor.wait() == 0, supervisor.output
+        supervisor.wait_for("web stopping")
+        supervisor.wait_for(
+            r"web \(pid \d+\) exited with status 0; stopping the workers"
+        )
+        supervisor.wait_for("Stopped")
+        assert processes_marked(supervisor.marker) == []
+    finally:
+        supervisor.kill_everything()
+
+
+@pytest.mark.django_db(transaction=True)
 def test_what_ignores_sigterm_is_killed_after_the_grace_period(started):
     stubborn = [
         sys.executable,
