@@ -14,7 +14,7 @@ PORT ?= 8000
 help:
 	@echo "make run   install everything, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test  install everything and run the linters and the whole test suite"
-	@echo "make serve production-like run: gunicorn, whitenoise and the task worker, DEBUG off"
+	@echo "make serve production-like run: gunicorn, whitenoise and the task workers (WORKERS, restarted if they die), DEBUG off"
 	@echo "make bench benchmarks: import, pages, exports and load; figures in bench/results.json"
 
 $(PY):

@@ -1,9 +1,10 @@
-"""Background work of the backlog, run by `manage.py db_worker`."""
+"""Background work of the backlog, run by the task worker (`manage.py run_worker`)."""
 
 from django.tasks import task
 
 from backlog.feedback_import.importing import ImportRefused, run_import
 from backlog.feedback_import.reading import FileProblem
+from backlog.feedback_import.stale import keep_alive
 from backlog.models import FeedbackImport, ImportStatus
 
 
@@ -15,7 +16,8 @@ def run_feedback_import(import_id: int) -> str:
     if feedback_import.status != ImportStatus.QUEUED:
         return f"skipped: import {import_id} is {feedback_import.status}"
     try:
-        return run_import(feedback_import).line()
+        with keep_alive(import_id):
+            return run_import(feedback_import).line()
     except (FileProblem, ImportRefused) as problem:
         # Recorded on the import for people to read; nothing to retry.
         return f"failed: {problem}"

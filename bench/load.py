@@ -109,9 +109,11 @@ def start_server(database: str, scale: int) -> subprocess.Popen:
 
 
 def stop_server(server: subprocess.Popen) -> None:
+    # The supervisor stops gunicorn and the task workers, each in a process group
+    # of its own, and gives them up to 30 s before it kills them itself.
     try:
         os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)
+        server.wait(timeout=40)
     except (ProcessLookupError, subprocess.TimeoutExpired):
         os.killpg(server.pid, signal.SIGKILL)
 

@@ -8,6 +8,8 @@ web and worker processes share anyway.
 
 import json
 import os
+from contextlib import suppress
+from datetime import UTC, datetime
 from pathlib import Path
 
 from django.conf import settings
@@ -44,3 +46,16 @@ def read_progress_state(import_id: int) -> tuple[int, bool] | None:
 
 def clear_progress(import_id: int) -> None:
     _path(import_id).unlink(missing_ok=True)
+
+
+def touch_progress(import_id: int) -> None:
+    """Renew the time of a running import's progress file: its heartbeat."""
+    with suppress(FileNotFoundError):
+        os.utime(_path(import_id))
+
+
+def progress_touched_at(import_id: int) -> datetime | None:
+    try:
+        return datetime.fromtimestamp(_path(import_id).stat().st_mtime, tz=UTC)
+    except OSError:
+        return None

@@ -25,6 +25,7 @@ from backlog.feedback_import.importing import (
 )
 from backlog.feedback_import.previewing import preview
 from backlog.feedback_import.progress import read_progress_state
+from backlog.feedback_import.stale import is_stalled, show_stalled_as_failed
 from backlog.models import FeedbackImport, ImportStatus
 from backlog.privacy import masks_contacts
 from cromaturity.models import Role
@@ -57,6 +58,8 @@ def _imports_page(request, form=None, status=200, error=""):
         "uploaded_by"
     )
     page = Paginator(imports, 20).get_page(request.GET.get("page"))
+    for feedback_import in page:
+        show_stalled_as_failed(feedback_import)
     return render(
         request,
         "backlog/feedbackimport_list.html",
@@ -144,10 +147,11 @@ def _detail(request, feedback_import, form=None, status=200):
             context["preview"] = preview(feedback_import)
         except FileProblem as problem:
             context["file_problem"] = str(problem)
-    if feedback_import.status in {ImportStatus.QUEUED, ImportStatus.RUNNING}:
+    if feedback_import.status == ImportStatus.RUNNING:
         live = read_progress_state(feedback_import.pk)
         if live is not None:
             feedback_import.rows_read, context["saving"] = live
+    show_stalled_as_failed(feedback_import)
     if feedback_import.status == ImportStatus.SUCCEEDED and feedback_import.rejected:
         context["rejected_rows"] = _first_rejected_rows(feedback_import)
     template = "backlog/feedbackimport_detail.html"
@@ -207,6 +211,10 @@ def import_confirm(request, feedback_import_id):
 def import_retry(request, feedback_import_id):
     feedback_import = _import(request, feedback_import_id)
     try:
+        if feedback_import.status == ImportStatus.RUNNING and not is_stalled(
+            feedback_import
+        ):
+            raise ImportRefused("This import is still running.")
         retry_import(feedback_import)
     except ImportRefused as problem:
         messages.error(request, str(problem))
