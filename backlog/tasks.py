@@ -4,7 +4,6 @@ from django.tasks import task
 
 from backlog.feedback_import.importing import ImportRefused, run_import
 from backlog.feedback_import.reading import FileProblem
-from backlog.feedback_import.stale import keep_alive
 from backlog.models import FeedbackImport, ImportStatus
 
 
@@ -16,8 +15,7 @@ def run_feedback_import(import_id: int) -> str:
     if feedback_import.status != ImportStatus.QUEUED:
         return f"skipped: import {import_id} is {feedback_import.status}"
     try:
-        with keep_alive(import_id):
-            return run_import(feedback_import).line()
+        return run_import(feedback_import).line()
     except (FileProblem, ImportRefused) as problem:
         # Recorded on the import for people to read; nothing to retry.
         return f"failed: {problem}"

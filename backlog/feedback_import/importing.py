@@ -1,18 +1,16 @@
 """Importing a help-desk or survey export into feedback items, all or nothing.
 
 An import runs in two phases. Reading cleans the file chunk by chunk, writes the
-rejected rows (with reasons) and stages the clean ones in a temporary file,
-outside any transaction, reporting progress as it goes. Writing then saves every
-staged row in ONE transaction: an import that fails midway leaves nothing
-behind, and can be retried because the uploaded file is kept.
+rejected rows (with reasons) and stages the clean ones in temporary tables of
+its own database connection, outside any transaction, reporting progress as it
+goes. Writing then saves every staged row in ONE transaction: an import that
+fails midway leaves nothing behind, and can be retried because the uploaded file
+is kept.
 """
 
 import hashlib
-import pickle
 import tempfile
-from collections.abc import Iterator
 from datetime import datetime
-from operator import attrgetter
 from pathlib import Path
 
 from django.core.files.base import ContentFile, File
@@ -21,6 +19,7 @@ from django.utils import timezone
 
 from backlog.configuration import settings_for
 from backlog.feedback_import.dates import DATE_FORMATS_BY_KEY, detect_date_format
+from backlog.feedback_import.json_files import count_records
 from backlog.feedback_import.mapping import (
     mapping_problems,
     personal_columns,
@@ -34,9 +33,9 @@ from backlog.feedback_import.reading import (
     open_table,
 )
 from backlog.feedback_import.row_stream import RowStream, date_zone_of
-from backlog.feedback_import.rows import CleanRow
-from backlog.feedback_import.saving import Summary, upsert_feedback
+from backlog.feedback_import.saving import Staging, Summary, apply_staged
 from backlog.feedback_import.sources import canonical_source, propose_source
+from backlog.feedback_import.stale import keep_alive
 from backlog.feedback_import.workbooks import count_rows
 from backlog.feedback_import.zones import zone
 from backlog.models import FeedbackImport, ImportMapping, ImportStatus
@@ -72,6 +71,8 @@ def estimate_rows(path: Path, layout: Layout, sample: list[tuple[int, list]]) ->
     """
     if layout.kind == "xlsx":
         return max(0, count_rows(path, layout.sheet) - layout.header_rows)
+    if layout.kind == "json":
+        return count_records(path, layout.records_prefix)
     newline = "\n".encode(layout.encoding.replace("-sig", ""))
     newline = newline.lstrip(b"\xff\xfe\xfe\xff")
     count = 0
@@ -334,8 +335,8 @@ def run_import(
 ) -> Summary:
     """Read, clean and write an import. Never leaves a half-written import.
 
-    The file is read and cleaned before the write transaction opens; all rows
-    are then written in that one transaction.
+    The file is read, cleaned and staged before the write transaction opens;
+    the staged rows are then written in that one transaction.
     """
     FeedbackImport.objects.filter(pk=feedback_import.pk).update(
         status=ImportStatus.RUNNING,
@@ -348,19 +349,22 @@ def run_import(
     write_progress(feedback_import.pk, 0)
     reading = RowStream(feedback_import, now or timezone.now())
     try:
-        with tempfile.TemporaryFile() as rejects, tempfile.TemporaryFile() as staged:
+        with tempfile.TemporaryFile() as rejects, Staging() as staging:
             parallel = feedback_import.rows_total >= PARALLEL_FROM_ROWS
-            chunks = _stage(reading.chunks(rejects, parallel=parallel), staged)
+            for rows in reading.chunks(rejects, parallel=parallel):
+                staging.add(rows)
             write_progress(feedback_import.pk, reading.rows_read, saving=True)
             summary = Summary(rejected=reading.rejected)
             feedback_import.rows_read = reading.rows_read
             _keep_rejected_rows(feedback_import, rejects, summary)
             try:
-                with transaction.atomic():
-                    upsert_feedback(
+                # Reading reports progress chunk by chunk; writing is a few long
+                # statements, during which a thread keeps the heartbeat.
+                with keep_alive(feedback_import.pk), transaction.atomic():
+                    apply_staged(
+                        staging,
                         feedback_import.organisation_id,
                         feedback_import.source_system,
-                        _unstage(staged, chunks),
                         summary,
                         feedback_import_id=feedback_import.pk,
                     )
@@ -382,23 +386,6 @@ def run_import(
     finally:
         clear_progress(feedback_import.pk)
     return summary
-
-
-def _stage(chunks: Iterator[list[CleanRow]], staged) -> int:
-    count = 0
-    for rows in chunks:
-        pickle.dump([_as_tuple(row) for row in rows], staged, protocol=5)
-        count += 1
-    staged.seek(0)
-    return count
-
-
-def _unstage(staged, chunks: int) -> Iterator[list[CleanRow]]:
-    for _ in range(chunks):
-        yield [CleanRow(*values) for values in pickle.load(staged)]  # noqa: S301 - our own file
-
-
-_as_tuple = attrgetter(*CleanRow.__slots__)  # tuples pickle faster
 
 
 def _fail(feedback_import: FeedbackImport, message: str) -> None:

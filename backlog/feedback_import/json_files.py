@@ -56,6 +56,19 @@ def records_prefix(path: Path) -> str:
     return ""
 
 
+def count_records(path: Path, prefix: str) -> int:
+    """How many records a JSON document holds, counted without building them."""
+    count = 0
+    with path.open("rb") as handle:
+        try:
+            for event_prefix, event, _ in ijson.parse(handle):
+                if event == "start_map" and event_prefix == prefix:
+                    count += 1
+        except ijson.JSONError:
+            pass
+    return count
+
+
 def json_objects(path: Path, kind: str, prefix: str) -> Iterator[tuple[int, object]]:
     """Yield each record with its number (the line, for NDJSON)."""
     if kind == "ndjson":

@@ -1,21 +1,40 @@
-"""Writing cleaned feedback rows: create new items, update changed ones."""
+"""Writing cleaned feedback rows: create new items, update changed ones.
+
+Rows are first staged in temporary tables of the import's own database
+connection, as they are cleaned and before any write transaction opens. Applying
+them is then a handful of set-based statements inside the caller's transaction —
+new items inserted from the staging table, changed ones updated from it, their
+themes linked by a join — so the database does in one pass what a loop over rows
+would do row by row, and the write lock is held for as short a time as it can be.
+"""
 
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
-from itertools import chain
+from dataclasses import dataclass, field
 
+from django.db import connection
 from django.utils import timezone
 
 from backlog.evidence import refresh_evidence_of_items
 from backlog.feedback_capture import theme_ids
 from backlog.feedback_import.rows import CleanRow
-from backlog.feedback_import.writing import (
-    bulk_insert,
-    bulk_update,
-    insert_returning_ids,
-)
-from backlog.models import FeedbackItem, FeedbackTheme
+from backlog.feedback_import.writing import insert_rows
+
+STAGED_ITEMS = "feedback_staging"
+STAGED_THEMES = "feedback_staging_themes"
+# Staged as the items table stores them (types copied from it).
+STAGED_COLUMNS = [
+    "external_id",
+    "source",
+    "received_at",
+    "text",
+    "page",
+    "product_area",
+    "customer_ref",
+    "sentiment",
+    "digest",
+    "attributes",
+]
 
 
 @dataclass
@@ -32,27 +51,163 @@ class Summary:
         )
 
 
-ITEM_FIELDS = [
-    "organisation",
-    "source_system",
-    "external_id",
-    "feedback_import",
-    "created_at",
-    "source",
-    "received_at",
-    "text",
-    "page",
-    "product_area",
-    "customer_ref",
-    "sentiment",
-    "digest",
-    "updated_at",
-    "attributes",
-]
-CHANGING_FIELDS = ITEM_FIELDS[3:4] + ITEM_FIELDS[5:]
-# New items start at version 1; a changed item's version grows, so that an edit
-# form opened before the import is refused instead of overwriting the new text.
-INSERTED_FIELDS = [*ITEM_FIELDS, "version"]
+@dataclass
+class Staging:
+    """Clean rows kept on this database connection until they are applied."""
+
+    now: object = field(default_factory=timezone.now)
+    themes: set[str] = field(default_factory=set)
+    rows: int = 0
+
+    def __enter__(self) -> "Staging":
+        with connection.cursor() as cursor:
+            self._drop(cursor)
+            if connection.vendor == "sqlite" and not connection.in_atomic_block:
+                # A large import is staged on disk, not in memory (the setting
+                # cannot change inside a transaction; API batches are small).
+                cursor.execute("PRAGMA temp_store = FILE")
+            columns = ", ".join(STAGED_COLUMNS)
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGED_ITEMS} AS "  # noqa: S608 - our names
+                f"SELECT id AS line, {columns} FROM backlog_feedbackitem WHERE 1 = 0"
+            )
+            cursor.execute(
+                f"CREATE TEMPORARY TABLE {STAGED_THEMES} "
+                "(external_id varchar(200), name varchar(50))"
+            )
+        return self
+
+    def __exit__(self, *exc) -> None:
+        with connection.cursor() as cursor:
+            self._drop(cursor)
+            if connection.vendor == "sqlite" and not connection.in_atomic_block:
+                cursor.execute("PRAGMA temp_store = MEMORY")
+
+    @staticmethod
+    def _drop(cursor) -> None:
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGED_ITEMS}")
+        cursor.execute(f"DROP TABLE IF EXISTS {STAGED_THEMES}")
+
+    def add(self, rows: list[CleanRow]) -> None:
+        now = self.now
+        insert_rows(
+            STAGED_ITEMS,
+            ["line", *STAGED_COLUMNS],
+            [
+                (
+                    row.line,
+                    row.external_id,
+                    row.source,
+                    # A file confirmed to have no date: the moment of the import.
+                    row.received_at or now,
+                    row.text,
+                    row.page,
+                    row.product_area,
+                    row.customer,
+                    row.sentiment,
+                    row.digest[:40],
+                    json.dumps(row.attributes, ensure_ascii=False)
+                    if row.attributes
+                    else "{}",
+                )
+                for row in rows
+            ],
+        )
+        links = [(row.external_id, theme) for row in rows for theme in row.themes]
+        insert_rows(STAGED_THEMES, ["external_id", "name"], links)
+        self.themes.update(theme for _, theme in links)
+        self.rows += len(rows)
+
+
+_MATCH = (
+    "i.organisation_id = %s AND i.source_system = %s AND i.external_id = s.external_id"
+)
+
+
+def apply_staged(
+    staging: Staging,
+    organisation_id: int,
+    system: str,
+    summary: Summary,
+    *,
+    feedback_import_id: int | None = None,
+    want_ids: bool = False,
+) -> dict[str, int]:
+    """Write the staged rows as items of `system`; runs in the caller's
+    transaction. Items whose content is unchanged are left alone. Returns the item
+    id of every staged external id when `want_ids`."""
+    if not staging.rows:
+        return {}
+    now = connection.ops.adapt_datetimefield_value(staging.now)
+    key = [organisation_id, system]
+    # Themes first: the links below join them by name.
+    theme_ids(organisation_id, staging.themes)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT i.id FROM {STAGED_ITEMS} s JOIN backlog_feedbackitem i "  # noqa: S608
+            f"ON {_MATCH} WHERE i.digest <> s.digest",
+            key,
+        )
+        changed = [pk for (pk,) in cursor.fetchall()]
+        cursor.execute(
+            f"SELECT COUNT(*) FROM {STAGED_ITEMS} s JOIN backlog_feedbackitem i "  # noqa: S608
+            f"ON {_MATCH} WHERE i.digest = s.digest",
+            key,
+        )
+        summary.unchanged += cursor.fetchone()[0]
+        if changed:
+            cursor.execute(
+                "DELETE FROM backlog_feedbacktheme WHERE item_id IN ("  # noqa: S608
+                f"SELECT i.id FROM {STAGED_ITEMS} s JOIN backlog_feedbackitem i "
+                f"ON {_MATCH} WHERE i.digest <> s.digest)",
+                key,
+            )
+            # A changed item's version grows, so that an edit form opened before
+            # the import is refused instead of overwriting the new text.
+            cursor.execute(
+                "UPDATE backlog_feedbackitem AS i SET feedback_import_id = %s, "  # noqa: S608
+                "source = s.source, received_at = s.received_at, text = s.text, "
+                "page = s.page, product_area = s.product_area, "
+                "customer_ref = s.customer_ref, sentiment = s.sentiment, "
+                "digest = s.digest, attributes = s.attributes, updated_at = %s, "
+                f"version = i.version + 1 FROM {STAGED_ITEMS} s "
+                f"WHERE {_MATCH} AND i.digest <> s.digest",
+                [feedback_import_id, now, *key],
+            )
+        cursor.execute(
+            "INSERT INTO backlog_feedbackitem (organisation_id, source_system, "  # noqa: S608
+            "external_id, feedback_import_id, created_at, updated_at, version, "
+            "source, received_at, text, page, product_area, customer_ref, "
+            "sentiment, digest, attributes) "
+            "SELECT %s, %s, s.external_id, %s, %s, %s, 1, s.source, s.received_at, "
+            "s.text, s.page, s.product_area, s.customer_ref, s.sentiment, "
+            f"s.digest, s.attributes FROM {STAGED_ITEMS} s WHERE NOT EXISTS ("
+            f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) ORDER BY s.line",
+            [*key, feedback_import_id, now, now, *key],
+        )
+        summary.created += cursor.rowcount
+        summary.updated += len(changed)
+        # New and changed items get their themes; unchanged ones have them.
+        cursor.execute(
+            "INSERT INTO backlog_feedbacktheme (item_id, theme_id) "  # noqa: S608
+            f"SELECT i.id, t.id FROM {STAGED_THEMES} s "
+            f"JOIN backlog_feedbackitem i ON {_MATCH} "
+            "JOIN backlog_theme t ON t.organisation_id = %s AND t.name = s.name "
+            "WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "
+            "WHERE x.item_id = i.id AND x.theme_id = t.id)",
+            [*key, organisation_id],
+        )
+        ids = {}
+        if want_ids:
+            cursor.execute(
+                f"SELECT s.external_id, i.id FROM {STAGED_ITEMS} s "  # noqa: S608
+                f"JOIN backlog_feedbackitem i ON {_MATCH}",
+                key,
+            )
+            ids = dict(cursor.fetchall())
+    # Changed items may be evidence: their hypotheses' strength may change too.
+    refresh_evidence_of_items(changed)
+    return ids
 
 
 def upsert_feedback(
@@ -63,93 +218,16 @@ def upsert_feedback(
     *,
     feedback_import_id: int | None = None,
 ) -> dict[str, int]:
-    """Create or update the items of `system` with the given external ids.
-
-    Items whose content is unchanged are left alone. Runs inside the caller's
-    transaction. Returns the item id of every external id written or matched.
-    """
-    now = timezone.now()
-    ids: dict[str, int] = {}
-    changed_ids: list[int] = []
-    # One read of what this source already has, instead of a lookup per row.
-    existing = {
-        external_id: (pk, digest)
-        for external_id, pk, digest in FeedbackItem.objects.filter(
-            organisation_id=organisation_id, source_system=system
+    """Stage and write rows in the caller's transaction (for batches that are
+    already in memory); returns the item id of every external id."""
+    with Staging() as staging:
+        for rows in chunks:
+            staging.add(rows)
+        return apply_staged(
+            staging,
+            organisation_id,
+            system,
+            summary,
+            feedback_import_id=feedback_import_id,
+            want_ids=True,
         )
-        .order_by()
-        .values_list("external_id", "pk", "digest")
-        .iterator(chunk_size=20_000)
-    }
-    for rows in chunks:
-        if not rows:
-            continue
-        themes = theme_ids(
-            organisation_id, {theme for row in rows for theme in row.themes}
-        )
-        new, changed = [], []
-        for row in rows:
-            match = existing.get(row.external_id)
-            if match is None:
-                new.append(row)
-            elif match[1] != row.digest:
-                changed.append((match[0], row))
-            else:
-                summary.unchanged += 1
-                ids[row.external_id] = match[0]
-        new_ids = insert_returning_ids(
-            FeedbackItem,
-            INSERTED_FIELDS,
-            [
-                new_item_values(organisation_id, system, feedback_import_id, row, now)
-                for row in new
-            ],
-        )
-        bulk_update(
-            FeedbackItem,
-            CHANGING_FIELDS,
-            [(feedback_import_id, *_values(row, now), pk) for pk, row in changed],
-            increment=["version"],
-        )
-        if changed:
-            FeedbackTheme.objects.filter(item_id__in=[pk for pk, _ in changed]).delete()
-        summary.created += len(new)
-        summary.updated += len(changed)
-        links = [
-            (pk, themes[theme])
-            for pk, row in chain(zip(new_ids, new, strict=True), changed)
-            for theme in row.themes
-        ]
-        bulk_insert(FeedbackTheme, ["item", "theme"], links)
-        ids.update(zip((row.external_id for row in new), new_ids, strict=True))
-        ids.update((row.external_id, pk) for pk, row in changed)
-        changed_ids.extend(pk for pk, _ in changed)
-    # Changed items may be evidence: their hypotheses' strength may change too.
-    refresh_evidence_of_items(changed_ids)
-    return ids
-
-
-def new_item_values(
-    organisation_id: int, system: str, feedback_import_id, row: CleanRow, now
-) -> tuple:
-    """The values of INSERTED_FIELDS for a new item, as the columns store them."""
-    return (
-        (organisation_id, system, row.external_id, feedback_import_id, now)
-        + _values(row, now)
-        + (1,)
-    )
-
-
-def _values(row: CleanRow, now) -> tuple:
-    return (
-        row.source,
-        row.received_at or now,
-        row.text,
-        row.page,
-        row.product_area,
-        row.customer,
-        row.sentiment,
-        row.digest[:40],
-        now,
-        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
-    )

@@ -2,8 +2,8 @@
 
 A worker can die without a word (the out-of-memory killer, `kill -9`, a machine
 going down) and leave its import "running" for ever. While an import runs, its
-process renews the time of the import's progress file every BEAT_SECONDS from a
-thread of its own, whatever the import is doing (reading, writing, committing).
+progress file is renewed with every chunk it reads, and every BEAT_SECONDS by a
+thread of its own while it writes and commits.
 A running import whose file has not been renewed for STALLED_AFTER is shown as
 failed, with the Retry button: nothing of it was saved, because an import
 writes in one transaction, which the database rolls back when its connection

@@ -54,22 +54,30 @@ def _adapt(rows: Iterable[Sequence]) -> Iterable[Sequence]:
 def bulk_insert(
     model: type[Model], fields: Sequence[str], rows: list[Sequence]
 ) -> None:
+    insert_rows(model._meta.db_table, _columns(model, fields), rows, quoted=True)
+
+
+def insert_rows(
+    table: str, columns: Sequence[str], rows: list[Sequence], *, quoted: bool = False
+) -> None:
+    """Insert plain rows into `table` (a model's, or a temporary one)."""
     if not rows:
         return
     connection.ensure_connection()
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(_columns(model, fields))
+    quote = connection.ops.quote_name
+    table = quote(table)
+    names = ", ".join(columns if quoted else [quote(c) for c in columns])
     if connection.vendor == "postgresql":
         with connection.connection.cursor() as cursor:
-            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
         return
-    marks = ", ".join(["?"] * len(fields))
+    marks = ", ".join(["?"] * len(columns))
     cursor = connection.connection.cursor()
     try:
         cursor.executemany(
-            f"INSERT INTO {table} ({columns}) VALUES ({marks})",  # noqa: S608
+            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
             _adapt(rows),
         )
     finally:

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from backlog.feedback_import import importing, row_stream, saving
+from backlog.feedback_import import importing, row_stream
 from backlog.feedback_import.importing import (
     ImportRefused,
     confirm_import,
@@ -152,16 +152,14 @@ def test_rejected_rows_are_kept_with_their_reason(org):
 def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     monkeypatch.setattr(row_stream, "CHUNK_ROWS", 100)
     feedback_import = upload(org, "z.csv", sample("zendesk_tickets.csv"))
-    calls = {"n": 0}
-    real_insert = saving.insert_returning_ids
+    real_finish = importing._finish
 
-    def failing_insert(*args):
-        calls["n"] += 1
-        if calls["n"] == 3:
-            raise RuntimeError("disk full")
-        return real_insert(*args)
+    def failing_finish(*args):
+        # The items are written by now: they must all go with the transaction.
+        assert FeedbackItem.objects.count() == 400
+        raise RuntimeError("disk full")
 
-    monkeypatch.setattr(saving, "insert_returning_ids", failing_insert)
+    monkeypatch.setattr(importing, "_finish", failing_finish)
     with pytest.raises(RuntimeError):
         run(feedback_import)
     feedback_import.refresh_from_db()
@@ -170,7 +168,7 @@ def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     assert FeedbackItem.objects.count() == 0
     assert Path(feedback_import.file.path).exists()
 
-    monkeypatch.setattr(saving, "insert_returning_ids", real_insert)
+    monkeypatch.setattr(importing, "_finish", real_finish)
     retry_import(feedback_import)
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.QUEUED

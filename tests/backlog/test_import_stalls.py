@@ -191,11 +191,6 @@ def _large_export(rows: int) -> bytes:
 
 
 @pytest.mark.django_db(transaction=True)
-# The large file is read by a forked process while the heartbeat thread waits on
-# its event, holding no lock the reading process could need.
-@pytest.mark.filterwarnings(
-    "ignore:This process .* is multi-threaded, use of fork:DeprecationWarning"
-)
 def test_an_import_whose_worker_was_killed_is_retried_and_imported_once(
     admin_client, org, admin_user, settings
 ):

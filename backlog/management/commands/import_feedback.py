@@ -12,7 +12,6 @@ from backlog.feedback_import.importing import (
     save_choices,
 )
 from backlog.feedback_import.mapping import FIELD_NAMES
-from backlog.feedback_import.stale import keep_alive
 from backlog.models import FeedbackImport, ImportStatus
 from backlog.privacy import masks_contacts
 from cromaturity.models import Organisation
@@ -125,8 +124,7 @@ class Command(BaseCommand):
         )
         feedback_import.refresh_from_db()
         try:
-            with keep_alive(feedback_import.pk):
-                summary = run_import(feedback_import)
+            summary = run_import(feedback_import)
         except (FileProblem, ImportRefused) as problem:
             raise CommandError(f"{file}: {problem}") from None
         feedback_import.refresh_from_db()
