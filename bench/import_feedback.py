@@ -160,9 +160,10 @@ def bulk_phase(database: str, path: Path) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
+    from backlog.feedback_import.cleaning import CHUNK_ROWS
     from backlog.feedback_import.importing import prepare_import
-    from backlog.feedback_import.row_stream import CHUNK_ROWS, RowStream
-    from backlog.feedback_import.writing import bulk_insert
+    from backlog.feedback_import.row_stream import RowStream
+    from backlog.feedback_import.writing import bulk_insert, stored_datetime
     from backlog.models import FeedbackItem
     from cromaturity.workspaces import create_organisation
 
@@ -176,13 +177,12 @@ def bulk_phase(database: str, path: Path) -> dict:
             by=None,
         )
     now = timezone.now()
+    stamp = stored_datetime(now)
     with tempfile.TemporaryFile() as rejects:
         rows = [
-            (organisation.pk, "Zendesk", row.external_id, now, now, 1, row.source)
-            + (row.received_at, row.text, row.page, row.product_area, row.customer)
-            + (row.sentiment, row.digest, json.dumps(row.attributes))
-            for chunk in RowStream(feedback_import, now).chunks(rejects)
-            for row in chunk
+            (organisation.pk, "Zendesk", staged[1], stamp, stamp, 1, *staged[2:])
+            for items, _ in RowStream(feedback_import, now).chunks(rejects)
+            for staged in items
         ]
     started = time.perf_counter()
     with transaction.atomic():

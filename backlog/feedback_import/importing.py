@@ -56,6 +56,7 @@ __all__ = [
 SAMPLE_ROWS = 200
 # Below this many rows, other processes cost more than they save.
 PARALLEL_FROM_ROWS = 20_000
+CLEANING_PROCESSES = 2
 
 
 def header_signature(header: list[str]) -> str:
@@ -350,9 +351,10 @@ def run_import(
     reading = RowStream(feedback_import, now or timezone.now())
     try:
         with tempfile.TemporaryFile() as rejects, Staging() as staging:
-            parallel = feedback_import.rows_total >= PARALLEL_FROM_ROWS
-            for rows in reading.chunks(rejects, parallel=parallel):
-                staging.add(rows)
+            large = feedback_import.rows_total >= PARALLEL_FROM_ROWS
+            processes = CLEANING_PROCESSES if large else 1
+            for items, links in reading.chunks(rejects, processes=processes):
+                staging.add(items, links)
             write_progress(feedback_import.pk, reading.rows_read, saving=True)
             summary = Summary(rejected=reading.rejected)
             feedback_import.rows_read = reading.rows_read

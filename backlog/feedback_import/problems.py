@@ -9,6 +9,12 @@ class ImportRefused(Exception):
     """The import cannot go ahead as asked; the message says why, for people."""
 
 
+def too_many_rows(limit: int) -> ImportRefused:
+    return ImportRefused(
+        f"The file has more than {limit:,} rows; split it into smaller files."
+    )
+
+
 class BrokenRecord(list):
     """The cells of a record the file itself gets wrong, with what is wrong.
 

@@ -7,27 +7,25 @@ database's write lock.
 
 import csv
 import io
-import multiprocessing
-from collections import deque
 from collections.abc import Iterator
 from datetime import datetime
 from itertools import chain, islice
-from operator import attrgetter
 from pathlib import Path
 
 from django.conf import settings
 
+from backlog.feedback_import.cleaning import (
+    CELL_SEPARATOR,
+    CHUNK_ROWS,
+    cleaned_here,
+    cleaned_in_processes,
+)
 from backlog.feedback_import.dates import header_says_utc
 from backlog.feedback_import.mapping import mapping_problems
-from backlog.feedback_import.problems import ImportRefused
+from backlog.feedback_import.problems import ImportRefused, too_many_rows
 from backlog.feedback_import.progress import write_progress
 from backlog.feedback_import.reading import Layout, Table, open_table
-from backlog.feedback_import.rows import (
-    CleanOptions,
-    CleanRow,
-    RejectedRow,
-    clean_records,
-)
+from backlog.feedback_import.rows import CleanOptions
 from backlog.feedback_import.tools import TOOLS_BY_KEY
 from backlog.feedback_import.values import rating_scale
 from backlog.feedback_import.zones import zone
@@ -35,10 +33,6 @@ from backlog.models import FeedbackImport
 from backlog.privacy import contact_region, pseudonym_key
 
 __all__ = ["CHUNK_ROWS", "ImportRefused", "RowStream", "date_zone_of"]
-
-CHUNK_ROWS = 5000
-CLEANERS = 2
-_row_values = attrgetter(*CleanRow.__slots__)
 
 
 def date_zone_of(table: Table, column: str | None, chosen: str) -> tuple[str, str]:
@@ -92,16 +86,19 @@ class RowStream:
             phone_region=contact_region(organisation),
         )
 
-    def chunks(self, rejects, *, parallel: bool = False) -> Iterator[list[CleanRow]]:
-        """The file's clean rows chunk by chunk; rejected rows go to `rejects`.
+    def chunks(
+        self, rejects, *, processes: int = 1
+    ) -> Iterator[tuple[list[tuple], list[tuple[str, str]]]]:
+        """The file's clean rows chunk by chunk, as staged values and (id, theme)
+        links; rejected rows go to `rejects`.
 
-        With `parallel`, rows are cleaned by other processes while this one
-        reads the file, so that every processor core works on a large import.
+        With several `processes`, rows are cleaned by forked processes, each
+        reading the file, so that every processor core works on a large import.
         """
         feedback_import = self.feedback_import
-        table = open_table(
-            Path(feedback_import.file.path), Layout(**feedback_import.layout)
-        )
+        path = Path(feedback_import.file.path)
+        layout = Layout(**feedback_import.layout)
+        table = open_table(path, layout)
         if table.header != feedback_import.header:
             raise ImportRefused("The file changed since it was uploaded.")
         mapping = feedback_import.mapping
@@ -112,9 +109,6 @@ class RowStream:
             table, mapping.get("received_at"), feedback_import.time_zone
         )
         self.options.tz = zone(zone_name)
-        text_rejects = io.TextIOWrapper(rejects, encoding="utf-8", newline="")
-        writer = csv.writer(text_rejects)
-        writer.writerow(["line", *table.header, "reason"])
         records = table.records
         if "sentiment" in mapping:
             position = table.header.index(mapping["sentiment"])
@@ -123,78 +117,39 @@ class RowStream:
                 [cells[position] for _, cells in head if len(cells) > position]
             )
             records = chain(head, records)
-        seen = _SeenRows()
-        raw = self._counted(_chunks(records))
-        if parallel:
-            cleaned = _clean_in_processes(table.header, raw, self.options)
+        if processes > 1:
+            cleaned = cleaned_in_processes(path, layout, self.options, processes)
         else:
-            cleaned = (
-                (chunk, *clean_records(table.header, chunk, self.options))
-                for chunk in raw
-            )
-        for chunk, clean, refused in cleaned:
-            cells_by_line = dict(chunk)
-            kept = []
-            for row in clean:
-                problem = seen.admit(row, cells_by_line[row.line])
+            cleaned = cleaned_here(table.header, records, self.options)
+        text_rejects = io.TextIOWrapper(rejects, encoding="utf-8", newline="")
+        writer = csv.writer(text_rejects)
+        writer.writerow(["line", *table.header, "reason"])
+        seen = _SeenRows()
+        for staged in cleaned:
+            self.rows_read += staged.rows_read
+            if self.rows_read > settings.IMPORT_MAX_ROWS:
+                raise too_many_rows(settings.IMPORT_MAX_ROWS)
+            refused = list(staged.rejected)
+            items, links = [], []
+            for i, values in enumerate(staged.items):
+                line, raw = staged.lines[i], staged.raw[i]
+                problem, external_id = seen.admit(
+                    line, staged.ids[i], staged.fingerprinted[i], raw
+                )
                 if problem:
-                    refused.append(
-                        RejectedRow(row.line, cells_by_line[row.line], problem)
-                    )
-                else:
-                    kept.append(row)
-            for row in sorted(refused, key=lambda r: r.line):
-                writer.writerow([row.line, *row.cells, row.reason])
+                    refused.append((line, raw.split(CELL_SEPARATOR), problem))
+                    continue
+                if external_id != staged.ids[i]:
+                    values = (values[0], external_id, *values[2:])
+                items.append(values)
+                links.extend((external_id, theme) for theme in staged.themes[i])
+            for line, cells, reason in sorted(refused, key=lambda r: r[0]):
+                writer.writerow([line, *cells, reason])
             self.rejected += len(refused)
             text_rejects.flush()
             write_progress(feedback_import.pk, self.rows_read)
-            yield kept
+            yield items, links
         text_rejects.detach()
-
-    def _counted(self, chunks: Iterator[list]) -> Iterator[list]:
-        for chunk in chunks:
-            self.rows_read += len(chunk)
-            if self.rows_read > settings.IMPORT_MAX_ROWS:
-                raise ImportRefused(
-                    f"The file has more than {settings.IMPORT_MAX_ROWS:,} rows; "
-                    "split it into smaller files."
-                )
-            yield chunk
-
-
-def _clean_in_processes(header: list[str], chunks, options: CleanOptions):
-    """Clean chunks in forked processes while this one reads the next ones.
-
-    Results come back in the file's order; at most a few chunks wait at a
-    time, so memory stays bounded whatever the size of the file.
-    """
-    context = multiprocessing.get_context("fork")
-    with context.Pool(CLEANERS) as pool:
-        pending: deque = deque()
-        for chunk in chunks:
-            job = pool.apply_async(_clean_chunk, (header, chunk, options))
-            pending.append((chunk, job))
-            if len(pending) > 2 * CLEANERS:
-                yield _collected(*pending.popleft())
-        while pending:
-            yield _collected(*pending.popleft())
-
-
-def _clean_chunk(header, chunk, options) -> tuple[list[tuple], list[tuple]]:
-    clean, refused = clean_records(header, chunk, options)
-    # Tuples cross between processes several times faster than dataclasses.
-    return [_row_values(row) for row in clean], [
-        (row.line, row.cells, row.reason) for row in refused
-    ]
-
-
-def _collected(chunk, job) -> tuple[list, list[CleanRow], list[RejectedRow]]:
-    clean, refused = job.get()
-    return (
-        chunk,
-        [CleanRow(*values) for values in clean],
-        [RejectedRow(*values) for values in refused],
-    )
 
 
 class _SeenRows:
@@ -210,36 +165,29 @@ class _SeenRows:
         self._first: dict[str, tuple[int, int]] = {}
         self._occurrences: dict[str, int] = {}
 
-    def admit(self, row: CleanRow, cells: list[str]) -> str | None:
-        content = hash(tuple(cells))
-        first = self._first.get(row.external_id)
+    def admit(
+        self, line: int, external_id: str, fingerprinted: bool, raw: str
+    ) -> tuple[str | None, str]:
+        """(why the row is refused or None, the id it is kept under)."""
+        content = hash(raw)
+        first = self._first.get(external_id)
         if first is None:
-            self._first[row.external_id] = (row.line, content)
-            return None
-        line, first_content = first
+            self._first[external_id] = (line, content)
+            return None, external_id
+        first_line, first_content = first
         if content == first_content:
-            return f"repeats line {line} (duplicate row)"
-        if not row.fingerprinted:
-            return f"same id “{row.external_id}” as line {line}, with other content"
-        base = row.external_id
-        number = self._occurrences.get(base, 1)
+            return f"repeats line {first_line} (duplicate row)", external_id
+        if not fingerprinted:
+            return (
+                f"same id “{external_id}” as line {first_line}, with other content",
+                external_id,
+            )
+        number = self._occurrences.get(external_id, 1)
         while True:
             number += 1
-            candidate = f"{base}-{number}"
+            candidate = f"{external_id}-{number}"
             if candidate not in self._first:
                 break
-        self._occurrences[base] = number
-        row.external_id = candidate
-        self._first[candidate] = (row.line, content)
-        return None
-
-
-def _chunks(records) -> Iterator[list]:
-    chunk = []
-    for record in records:
-        chunk.append(record)
-        if len(chunk) >= CHUNK_ROWS:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+        self._occurrences[external_id] = number
+        self._first[candidate] = (line, content)
+        return None, candidate

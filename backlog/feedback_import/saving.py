@@ -10,6 +10,7 @@ would do row by row, and the write lock is held for as short a time as it can be
 
 import json
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -18,7 +19,7 @@ from django.utils import timezone
 from backlog.evidence import refresh_evidence_of_items
 from backlog.feedback_capture import theme_ids
 from backlog.feedback_import.rows import CleanRow
-from backlog.feedback_import.writing import insert_rows
+from backlog.feedback_import.writing import insert_rows, stored_datetime
 
 STAGED_ITEMS = "feedback_staging"
 STAGED_THEMES = "feedback_staging_themes"
@@ -100,35 +101,60 @@ class Staging:
                     # Temporary tables have no statistics until analysed.
                     cursor.execute(f"ANALYZE {table}")
 
-    def add(self, rows: list[CleanRow]) -> None:
-        now = self.now
-        insert_rows(
-            STAGED_ITEMS,
-            ["line", *STAGED_COLUMNS],
-            [
-                (
-                    row.line,
-                    row.external_id,
-                    row.source,
-                    # A file confirmed to have no date: the moment of the import.
-                    row.received_at or now,
-                    row.text,
-                    row.page,
-                    row.product_area,
-                    row.customer,
-                    row.sentiment,
-                    row.digest[:40],
-                    json.dumps(row.attributes, ensure_ascii=False)
-                    if row.attributes
-                    else "{}",
-                )
-                for row in rows
-            ],
-        )
-        links = [(row.external_id, theme) for row in rows for theme in row.themes]
-        insert_rows(STAGED_THEMES, ["external_id", "name"], links)
+    def add(self, items: list[tuple], links: list[tuple[str, str]]) -> None:
+        """Stage rows (as staged_values gives them) and their (id, theme) links."""
+        with _temporary_writes():
+            insert_rows(STAGED_ITEMS, ["line", *STAGED_COLUMNS], items)
+            insert_rows(STAGED_THEMES, ["external_id", "name"], links)
         self.themes.update(theme for _, theme in links)
-        self.rows += len(rows)
+        self.rows += len(items)
+
+    def add_rows(self, rows: list[CleanRow]) -> None:
+        self.add(
+            [staged_values(row, self.now) for row in rows],
+            [(row.external_id, theme) for row in rows for theme in row.themes],
+        )
+
+
+def staged_values(row: CleanRow, now) -> tuple:
+    """A clean row as staged: "line" and STAGED_COLUMNS, as the items table
+    stores them. A row without a date (a file confirmed to have none) is dated
+    `now`, the moment of the import."""
+    return (
+        row.line,
+        row.external_id,
+        row.source,
+        stored_datetime(row.received_at or now),
+        row.text,
+        row.page,
+        row.product_area,
+        row.customer,
+        row.sentiment,
+        row.digest[:40],
+        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
+    )
+
+
+@contextmanager
+def _temporary_writes():
+    """Group the writes of one chunk to temporary tables.
+
+    On SQLite, outside the import's transaction, a plain BEGIN (unlike the
+    IMMEDIATE transactions of the ORM) takes no lock on the database itself,
+    because temporary tables live apart from it.
+    """
+    if connection.vendor != "sqlite" or connection.in_atomic_block:
+        yield
+        return
+    connection.ensure_connection()
+    raw = connection.connection
+    raw.execute("BEGIN DEFERRED")
+    try:
+        yield
+    except BaseException:
+        raw.execute("ROLLBACK")
+        raise
+    raw.execute("COMMIT")
 
 
 _MATCH = (
@@ -235,7 +261,7 @@ def upsert_feedback(
     already in memory); returns the item id of every external id."""
     with Staging() as staging:
         for rows in chunks:
-            staging.add(rows)
+            staging.add_rows(rows)
         return apply_staged(
             staging,
             organisation_id,

@@ -28,6 +28,13 @@ def _adapt_datetime(value: datetime):
     return connection.ops.adapt_datetimefield_value(value)
 
 
+def stored_datetime(value: datetime):
+    """`value` as the database stores it (SQLite: naive UTC text)."""
+    if connection.vendor == "sqlite":
+        return _adapt_datetime(value)
+    return value
+
+
 def _adapt(rows: Iterable[Sequence]) -> Iterable[Sequence]:
     """Adapt the datetime columns (found in the first row) of every row."""
     rows = iter(rows)

@@ -11,8 +11,9 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from backlog.feedback_import import row_stream
+from backlog.feedback_import import cleaning, importing
 from backlog.feedback_import.importing import (
+    FileProblem,
     ImportRefused,
     prepare_import,
     run_import,
@@ -226,13 +227,13 @@ def test_the_organisations_zone_reads_naive_times(org):
 
 def test_a_file_is_read_and_cleaned_outside_the_write_transaction(org, monkeypatch):
     seen = []
-    original = row_stream.clean_records
+    original = cleaning.clean_records
 
     def watching(*args, **kwargs):
         seen.append(connection.in_atomic_block)
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(row_stream, "clean_records", watching)
+    monkeypatch.setattr(cleaning, "clean_records", watching)
     run(upload(org, "t.csv", b"Id,Description,Created at\n1,x,2026-08-01\n"))
     # pytest-django wraps each test in a transaction of its own: inside it, the
     # import's own transaction would be a second, nested atomic block.
@@ -267,3 +268,53 @@ def test_columns_about_the_customer_are_never_kept_as_answers(org):
     assert "First Name" not in feedback_import.attribute_columns
     with pytest.raises(ImportRefused, match="never kept as answers.*First Name"):
         run(feedback_import, attribute_columns=["First Name"])
+
+
+def test_a_large_file_cleaned_by_several_processes_comes_in_as_one_would(
+    org, monkeypatch
+):
+    monkeypatch.setattr(cleaning, "CHUNK_ROWS", 1000)
+    lines = ["Comment,Date,Customer,Rating"]
+    lines += [f"Feedback {n},2026-08-01 10:00,c{n % 50},5" for n in range(6000)]
+    # Repeated whole in a chunk another process cleans: a duplicate.
+    lines.insert(4500, "Feedback 10,2026-08-01 10:00,c10,5")
+    # Same words, date and person with another rating: a second item.
+    lines.insert(5200, "Feedback 11,2026-08-01 10:00,c11,1")
+    content = ("\n".join(lines) + "\n").encode()
+    stored = {}
+    for processes in (1, 2):
+        monkeypatch.setattr(importing, "PARALLEL_FROM_ROWS", 0)
+        monkeypatch.setattr(importing, "CLEANING_PROCESSES", processes)
+        FeedbackItem.objects.all().delete()
+        feedback_import = upload(org, f"big-{processes}.csv", content)
+        assert run(feedback_import, source_system="Big") == (
+            "created=6001 updated=0 unchanged=0 rejected=1"
+        )
+        feedback_import.refresh_from_db()
+        with feedback_import.rejected_file.open("rb") as handle:
+            rejected = handle.read().decode("utf-8-sig").splitlines()
+        assert rejected[1].startswith("4501,Feedback 10,")
+        assert rejected[1].endswith("repeats line 12 (duplicate row)")
+        twins = FeedbackItem.objects.filter(text="Feedback 11")
+        first, second = sorted(twins.values_list("external_id", flat=True))
+        assert second == first + "-2"
+        stored[processes] = sorted(
+            FeedbackItem.objects.values_list("external_id", "text", "sentiment")
+        )
+    assert stored[1] == stored[2]
+
+
+def test_a_problem_found_by_a_cleaning_process_stops_the_import(
+    org, monkeypatch, settings
+):
+    monkeypatch.setattr(cleaning, "CHUNK_ROWS", 1000)
+    monkeypatch.setattr(importing, "PARALLEL_FROM_ROWS", 0)
+    lines = ["Id,Description,Created at"]
+    lines += [f"{n},Feedback {n},2026-08-01 10:00" for n in range(5000)]
+    feedback_import = upload(org, "big.csv", ("\n".join(lines) + "\n").encode())
+    settings.IMPORT_MAX_CELLS = 9_000
+    with pytest.raises(FileProblem, match="more than 9,000 cells"):
+        run(feedback_import)
+    feedback_import.refresh_from_db()
+    assert feedback_import.status == ImportStatus.FAILED
+    assert not FeedbackItem.objects.exists()

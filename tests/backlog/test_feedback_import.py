@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from backlog.feedback_import import importing, row_stream
+from backlog.feedback_import import cleaning, importing
 from backlog.feedback_import.importing import (
     ImportRefused,
     confirm_import,
@@ -150,7 +150,7 @@ def test_rejected_rows_are_kept_with_their_reason(org):
 
 
 def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
-    monkeypatch.setattr(row_stream, "CHUNK_ROWS", 100)
+    monkeypatch.setattr(cleaning, "CHUNK_ROWS", 100)
     feedback_import = upload(org, "z.csv", sample("zendesk_tickets.csv"))
     real_finish = importing._finish
 
@@ -333,7 +333,7 @@ def _large_csv(rows: int) -> bytes:
 
 def test_a_large_file_is_read_in_chunks_with_every_row_accounted_for(org):
     feedback_import = upload(org, "big.csv", _large_csv(21_000))
-    assert feedback_import.rows_total > 4 * row_stream.CHUNK_ROWS
+    assert feedback_import.rows_total > 4 * cleaning.CHUNK_ROWS
     assert run(feedback_import).line() == (
         "created=21000 updated=0 unchanged=0 rejected=1"
     )
