@@ -305,8 +305,7 @@ class FeedbackImport(models.Model):
     time_zone = models.CharField(max_length=60, default="UTC")
     no_date = models.BooleanField(
         default=False,
-        help_text="Confirmed that the file has no date: items are dated by the "
-        "import.",
+        help_text="Confirmed that the file has no date: items are dated by the import.",
     )
     mask_contacts = models.BooleanField(default=True)
     status = models.CharField(
