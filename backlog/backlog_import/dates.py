@@ -7,7 +7,7 @@ Times without a zone are in the zone the importing person chose.
 """
 
 import re
-from datetime import tzinfo
+from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 
@@ -38,6 +38,7 @@ FORMAT_CHOICES = [(f.key, f"{f.label} ({f.example})") for f in DATE_FORMATS] + [
     (WRITTEN, "Month written out (January 5, 2026 or 05/Jan/26 2:05 PM)")
 ]
 FORMAT_KEYS = [key for key, _ in FORMAT_CHOICES]
+OWN_ZONE = re.compile(r"(?:Z|UTC|GMT|[+-]\d{2}:?\d{2})$", re.IGNORECASE)
 AM_PM = re.compile(r"(\d)\s*([ap])\.?m\.?(?!\w)", re.IGNORECASE)
 
 
@@ -66,12 +67,45 @@ def _parse_written(values: pd.Series, tz: tzinfo) -> pd.Series:
     return result
 
 
+def _in_zone(wall, tz: tzinfo):
+    """A wall-clock time in `tz` as UTC, by the rule of `feedback_import.zones`
+    (PEP 495, fold=0): a time that occurs twice is the first, a time the clocks
+    skip is read with the offset in force before the change."""
+    if pd.isna(wall):
+        return pd.NaT
+    local = datetime(
+        wall.year,
+        wall.month,
+        wall.day,
+        wall.hour,
+        wall.minute,
+        wall.second,
+        wall.microsecond,
+        tzinfo=tz,
+        fold=0,
+    )
+    return pd.Timestamp(local.astimezone(UTC))
+
+
 def parse_sheet_dates(values: pd.Series, format_key: str, tz: tzinfo) -> pd.Series:
-    """Parse a column of dates; unreadable ones become NaT, the rest UTC."""
+    """Parse a column of dates; unreadable ones become NaT, the rest UTC.
+
+    Dates are read as wall-clock times first and placed in `tz` one by one, so
+    that the hour a daylight-saving change repeats or skips is read by the
+    zones' rule instead of being lost; a date written with its own offset
+    keeps it.
+    """
     tidy = _tidy(values)
     if format_key == WRITTEN:
-        return _parse_written(tidy, tz)
-    return parse_dates(tidy, format_key, tz)
+        walls = _parse_written(tidy, UTC)
+    else:
+        walls = parse_dates(tidy, format_key, UTC)
+    zoned = tidy.str.contains(OWN_ZONE).tolist()
+    stamps = [
+        wall if own else _in_zone(wall, tz)
+        for wall, own in zip(walls.tolist(), zoned, strict=True)
+    ]
+    return pd.Series(stamps, index=values.index, dtype="datetime64[ns, UTC]")
 
 
 def detect_sheet_date_format(samples: list[str], tz: tzinfo) -> tuple[str, bool]:

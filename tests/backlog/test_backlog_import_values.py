@@ -472,6 +472,13 @@ def test_nobody_unknown_is_made_up_and_the_cell_is_kept_for_the_report(people):
         ("05/Jan/26 2:05 PM", "written", datetime(2026, 1, 5, 13, 5, tzinfo=UTC)),
         ("5 January 2026", "written", datetime(2026, 1, 4, 23, 0, tzinfo=UTC)),
         ("31.02.2026", "day-first", None),
+        # The hour the clocks go back comes twice: the first of the two.
+        ("2025-10-26 02:30", "iso", datetime(2025, 10, 26, 0, 30, tzinfo=UTC)),
+        # The hour they skip: read with the offset before the change.
+        ("2026-03-29 02:30", "iso", datetime(2026, 3, 29, 1, 30, tzinfo=UTC)),
+        # A date with its own offset keeps it.
+        ("2026-01-05T14:05:00+05:00", "iso", datetime(2026, 1, 5, 9, 5, tzinfo=UTC)),
+        ("2026-01-05T14:05:00Z", "iso", datetime(2026, 1, 5, 14, 5, tzinfo=UTC)),
     ],
 )
 def test_dates_of_backlog_tools_are_read_in_the_chosen_zone(text, format_key, expected):
