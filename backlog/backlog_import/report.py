@@ -7,10 +7,12 @@ are also counted by kind and subject, so the report page can say "3 rows: owner
 “Bob” is not a member" instead of listing 3 rows.
 """
 
+import csv
+import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from cromaturity.spreadsheets import csv_bytes
+from cromaturity.spreadsheets import neutralise_cell
 
 # The kinds of notes, in the order the report lists them, and their headings.
 NOTE_KINDS = {
@@ -93,9 +95,20 @@ class RowReport:
 REPORT_HEADER = ["line", "id", "title", "outcome", "hypothesis", "notes"]
 
 
+def _csv(header: list[str], rows) -> bytes:
+    """CSV with a BOM for spreadsheets, every text cell neutralised as exports
+    are (cromaturity.spreadsheets); written directly, as a report has a row per
+    row of the sheet."""
+    buffer = io.StringIO(newline="")
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
+    return ("\ufeff" + buffer.getvalue()).encode()
+
+
 def report_csv(rows: list[RowReport], hypothesis_path) -> bytes:
-    """Every row's outcome and notes, as CSV that is safe in a spreadsheet."""
-    return csv_bytes(
+    """Every row's outcome and notes."""
+    return _csv(
         REPORT_HEADER,
         (
             [
@@ -114,7 +127,7 @@ def report_csv(rows: list[RowReport], hypothesis_path) -> bytes:
 def rejected_csv(header: list[str], rejected: list[RejectedRow]) -> bytes:
     """The rejected rows as they were, with the reason, to fix and import again
     (the import reads the quotes that keep formulas out back off)."""
-    return csv_bytes(
+    return _csv(
         ["line", *header, "reason"],
         (
             [row.line, *row.cells, row.reason]

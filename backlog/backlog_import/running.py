@@ -240,7 +240,10 @@ def _finish(backlog_import, written: Written, rejected, saved_files) -> None:
         ContentFile(
             report_csv(
                 reports,
-                lambda pk: reverse("backlog:hypothesis-detail", args=[slug, pk]),
+                # One reverse for all rows: the path differs only by the id.
+                reverse("backlog:hypothesis-detail", args=[slug, 0])
+                .replace("/0/", "/{}/")
+                .format,
             )
         ),
         save=False,

@@ -372,3 +372,23 @@ def test_command_refuses_bad_input_clearly_and_keeps_nothing(
         call_command("import_backlog", *args)
     assert not Hypothesis.objects.exists()
     assert not BacklogImport.objects.exists()
+
+
+def test_a_large_reimport_updates_every_changed_row_in_bulk(org, admin_user):
+    def sheet_of(word):
+        lines = ["Id,Title,Metric,Impact,Confidence,Ease,Tags"]
+        lines += [
+            f"{n},Idea {n},{word} {n},5,5,{n % 10 + 1},t{n % 3}" for n in range(300)
+        ]
+        return ("\n".join(lines) + "\n").encode()
+
+    import_sheet(org, admin_user, "big.csv", sheet_of("Orders"), tags=True)
+    _, summary = import_sheet(
+        org, admin_user, "big.csv", sheet_of("Revenue"), tags=True
+    )
+    assert summary.line() == "created=0 updated=300 unchanged=0 rejected=0"
+    idea = Hypothesis.objects.get(title="Idea 123")
+    assert (idea.metric, idea.version) == ("Revenue 123", 2)
+    row = SheetRow.objects.get(hypothesis=idea)
+    assert row.imported_values["metric"] == "Revenue 123"
+    assert Hypothesis.objects.filter(metric__startswith="Revenue").count() == 300
