@@ -16,6 +16,7 @@ def main() -> None:
     started = time.perf_counter()
     for module in (
         "bench.import_feedback",
+        "bench.import_backlog",
         "bench.pages",
         "bench.exports",
         "bench.load",
