@@ -9,12 +9,14 @@ values, which the bulk writes take as they are (`writing`).
 """
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 
 from backlog.backlog_import.merging import merge
 from backlog.backlog_import.references import key_of, pages_of, tags_of
 from backlog.backlog_import.report import Note, RowReport, Summary
-from backlog.backlog_import.rows import STRUCTURED, CleanRow, SheetScore
+from backlog.backlog_import.rows import CleanRow
+from backlog.backlog_import.sheet_scores import SheetScore, ranking_fields
+from backlog.backlog_import.stored import PLAIN, TEXTS, iso, read_stored, state_of
 from backlog.models import (
     BacklogImport,
     Hypothesis,
@@ -28,13 +30,8 @@ from backlog.pipeline import nearest_status
 from backlog.prioritization import (
     Framework,
     IceMode,
-    ice_score,
-    pie_score,
-    summarise,
 )
 
-TEXTS = ["title", *STRUCTURED, "learning"]
-PLAIN = [*TEXTS, "kind", "owner_id", "team_id"]
 LABELS = {
     name: str(Hypothesis._meta.get_field(name).verbose_name) for name in TEXTS
 } | {
@@ -47,10 +44,6 @@ LABELS = {
     "status": "status",
     "result": "result",
 }
-
-
-def _iso(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).isoformat() if value else None
 
 
 def _defaults(model) -> dict:
@@ -108,58 +101,18 @@ class Planner:
         self.scored: set[int] = set()
         self.created_reports: list[tuple[RowReport, int]] = []
 
-    # Reading what is stored --------------------------------------------------
-
     def plan(self, rows: list[CleanRow]) -> None:
-        self._load(rows)
-        for row in rows:
-            self.add(row)
-
-    def _load(self, rows: list[CleanRow]) -> None:
-        source = self.backlog_import.source
-        self.sheet_rows = {
-            sheet_row.key: sheet_row
-            for sheet_row in SheetRow.objects.filter(
-                organisation_id=self.organisation_id, source=source
-            ).order_by()
-        }
-        ids = [
-            self.sheet_rows[row.key].hypothesis_id
-            for row in rows
-            if row.key in self.sheet_rows
-        ]
-        self.hypotheses = {
-            h.pk: h
-            for h in Hypothesis.objects.select_for_update(of=("self",))
-            .filter(organisation_id=self.organisation_id, pk__in=ids)
-            .select_related("page")
-            .order_by()
-        }
-        self.tag_names: dict[int, list[str]] = {h: [] for h in self.hypotheses}
-        for hypothesis_id, name in (
-            Hypothesis.tags.through.objects.filter(hypothesis_id__in=ids)
-            .order_by()
-            .values_list("hypothesis_id", "tag__name")
-        ):
-            self.tag_names[hypothesis_id].append(name)
-        self.scores = {
-            (s.hypothesis_id, s.scorer_id, s.framework): s
-            for s in Score.objects.filter(
-                hypothesis_id__in=ids, framework__in=[Framework.ICE, Framework.PIE]
-            ).order_by()
-        }
+        stored = read_stored(
+            self.organisation_id, self.backlog_import.source, [r.key for r in rows]
+        )
+        self.sheet_rows = stored.sheet_rows
+        self.hypotheses = stored.hypotheses
+        self.tag_names = stored.tag_names
+        self.scores = stored.scores
         self.pages.prepare(row.page for row in rows if row.page)
         self.tags.prepare(name for row in rows for name in row.tags or [])
-
-    def _state(self, hypothesis: Hypothesis) -> dict:
-        """A hypothesis's importable fields in the form imports compare."""
-        state = {name: getattr(hypothesis, name) for name in PLAIN}
-        state["page"] = key_of(hypothesis.page.name) if hypothesis.page else ""
-        state["tags"] = sorted(key_of(n) for n in self.tag_names.get(hypothesis.pk, []))
-        state["created_at"] = _iso(hypothesis.created_at)
-        state["status"] = hypothesis.status
-        state["result"] = hypothesis.result
-        return state
+        for row in rows:
+            self.add(row)
 
     # One row ---------------------------------------------------------------
 
@@ -168,7 +121,7 @@ class Planner:
         be set (a page or tag that does not exist)."""
         incoming = {name: row.values[name] for name in PLAIN if name in row.values}
         if "created_at" in row.values:
-            incoming["created_at"] = _iso(row.values["created_at"])
+            incoming["created_at"] = iso(row.values["created_at"])
         if row.page is not None:
             if not row.page or self.pages.id_of(row.page):
                 incoming["page"] = key_of(row.page)
@@ -285,7 +238,7 @@ class Planner:
             "status_changed_at": self.now,
             "status_changed_by_id": self.importer_id,
             "updated_at": self.now,
-            **self._aggregates(scores),
+            **ranking_fields(scores, self.ice_mode),
         }
         self.new_hypotheses.append(hypothesis)
         self.new_tags.append([self.tags.id_of(n) for n in incoming.get("tags", [])])
@@ -296,30 +249,8 @@ class Planner:
             self.new_scores.append((index, self._score(None, scorer_id, score)))
         self._report(row, "created", None, notes, index=index)
 
-    def _aggregates(self, scores: list[SheetScore]) -> dict:
-        """A new hypothesis's ranking fields from its one scorer's scores, as
-        scoring.refresh_scores computes them."""
-        fields = {}
-        for score in scores:
-            framework = Framework(score.framework)
-            values = score.values
-            if framework == Framework.ICE:
-                value = ice_score(
-                    values["impact"], values["confidence"], values["ease"],
-                    self.ice_mode,
-                )  # fmt: skip
-            else:
-                value = pie_score(
-                    values["potential"], values["importance"], values["ease"]
-                )
-            summary = summarise([value], framework, self.ice_mode)
-            fields[f"{framework}_score"] = summary.mean
-            fields[f"{framework}_count"] = summary.count
-            fields[f"{framework}_disagreement"] = summary.disagreement
-        return fields
-
     def _update(self, row, sheet_row, hypothesis, notes) -> None:
-        current = self._state(hypothesis)
+        current = state_of(hypothesis, self.tag_names)
         base = sheet_row.imported_values
         incoming = self._incoming(row, notes)
         plain = merge(base, current, incoming)

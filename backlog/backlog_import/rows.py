@@ -18,11 +18,7 @@ from backlog.backlog_import.columns import DATE_FIELDS, STRUCTURED, tag_columns
 from backlog.backlog_import.dates import parse_sheet_dates
 from backlog.backlog_import.people import People
 from backlog.backlog_import.report import Note, RejectedRow
-from backlog.backlog_import.sheet_scores import (
-    mismatch,
-    parse_number,
-    parse_rating,
-)
+from backlog.backlog_import.sheet_scores import SheetScore, read_scores
 from backlog.backlog_import.statements import split_statement
 from backlog.backlog_import.statuses import (
     DEFAULT_CHOICE,
@@ -33,7 +29,6 @@ from backlog.backlog_import.statuses import (
 )
 from backlog.feedback_import.values import EARLIEST
 from backlog.models import Hypothesis, Kind, Page, Tag
-from backlog.prioritization import Framework
 from backlog.privacy import mask_contact_details
 from cromaturity.spreadsheets import restore_cell
 
@@ -58,19 +53,6 @@ TRELLO_COLOUR = re.compile(
     re.IGNORECASE,
 )
 TAG_SEPARATORS = re.compile(r"[,;|\n]")
-FRAMEWORK_PARTS = {
-    Framework.ICE: [
-        ("ice_impact", "impact", "Impact"),
-        ("ice_confidence", "confidence", "Confidence"),
-        ("ice_ease", "ease", "Ease"),
-    ],
-    Framework.PIE: [
-        ("pie_potential", "potential", "Potential"),
-        ("pie_importance", "importance", "Importance"),
-        ("pie_ease", "ease", "Ease"),
-    ],
-}
-TOTALS = {Framework.ICE: "ice_total", Framework.PIE: "pie_total"}
 
 
 @dataclass
@@ -83,12 +65,6 @@ class CleanOptions:
     people: People
     teams: dict[str, int]
     mask_contacts: bool = True
-
-
-@dataclass(slots=True)
-class SheetScore:
-    framework: str
-    values: dict[str, int]
 
 
 @dataclass(slots=True)
@@ -334,7 +310,10 @@ def _clean_one(i, line, row_cells, cells, dates, options):
                 )
             row.result = result
 
-    _scores(row, cell, cells, mapping, notes)
+    row.scores, row.sheet_scores, score_notes = read_scores(
+        lambda name: cell(name) if name in cells else None, mapping
+    )
+    notes.extend(score_notes)
     row.notes = notes
     row.digest = digest(row)
     return row, None
@@ -360,55 +339,6 @@ def _tags(texts: list[str], notes: list[Note]) -> list[str]:
             seen.add(name.casefold())
             names.append(name)
     return names
-
-
-def _scores(row: CleanRow, cell, cells, mapping, notes: list[Note]) -> None:
-    for framework, parts in FRAMEWORK_PARTS.items():
-        label = Framework(framework).label
-        ratings, problems, empty = {}, [], []
-        for name, part, part_label in parts:
-            if name not in cells:
-                continue
-            value, problem = parse_rating(cell(name), part_label)
-            if problem:
-                problems.append(problem)
-            elif value is None:
-                empty.append(part_label)
-            else:
-                ratings[part] = value
-        if ratings and (problems or empty):
-            why = "; ".join(problems + [f"{e} is empty" for e in empty])
-            notes.append(Note("score_skipped", label, f"{label} not imported: {why}"))
-        elif problems:
-            notes.append(
-                Note(
-                    "score_skipped",
-                    label,
-                    f"{label} not imported: {'; '.join(problems)}",
-                )
-            )
-        elif len(ratings) == 3:
-            row.scores.append(SheetScore(framework, ratings))
-        total_field = TOTALS[framework]
-        total_text = cell(total_field) if total_field in cells else ""
-        if not total_text:
-            continue
-        row.sheet_scores[mapping[total_field]] = total_text
-        total = parse_number(total_text)
-        if total is None:
-            notes.append(
-                Note(
-                    "not_understood",
-                    f"{label} score “{total_text}”",
-                    f"the sheet's {label} score “{total_text}” is not a number",
-                )
-            )
-        elif len(ratings) == 3 and not problems:
-            problem = mismatch(total, [ratings[part] for _, part, _ in parts], label)
-            if problem:
-                notes.append(Note("score_mismatch", label, problem))
-    if "score" in cells and cell("score"):
-        row.sheet_scores[mapping["score"]] = cell("score")
 
 
 def digest(row: CleanRow) -> str:

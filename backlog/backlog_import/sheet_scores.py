@@ -8,9 +8,19 @@ its parts is kept as the sheet said it and never split into made-up parts.
 
 import math
 import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from backlog.prioritization import RATING_MAX, RATING_MIN
+from backlog.backlog_import.report import Note
+from backlog.prioritization import (
+    RATING_MAX,
+    RATING_MIN,
+    Framework,
+    IceMode,
+    ice_score,
+    pie_score,
+    summarise,
+)
 
 NUMBER = re.compile(r"[+-]?(\d+([.,]\d*)?|[.,]\d+)")
 # Spreadsheets keep 15 significant digits; beyond 6 decimals is float noise.
@@ -86,3 +96,97 @@ def mismatch(total: Reading, parts: list[int], framework: str) -> str | None:
         f"or product of {written} ({_number(values['mean'])}, "
         f"{_number(values['sum'])} or {_number(values['product'])})"
     )
+
+
+# Each framework's parts: the mapping's field, the score's field, the label.
+FRAMEWORK_PARTS = {
+    Framework.ICE: [
+        ("ice_impact", "impact", "Impact"),
+        ("ice_confidence", "confidence", "Confidence"),
+        ("ice_ease", "ease", "Ease"),
+    ],
+    Framework.PIE: [
+        ("pie_potential", "potential", "Potential"),
+        ("pie_importance", "importance", "Importance"),
+        ("pie_ease", "ease", "Ease"),
+    ],
+}
+TOTALS = {Framework.ICE: "ice_total", Framework.PIE: "pie_total"}
+
+
+@dataclass(slots=True)
+class SheetScore:
+    framework: str
+    values: dict[str, int]
+
+
+def read_scores(
+    cell: Callable[[str], str | None], mapping: Mapping[str, str]
+) -> tuple[list[SheetScore], dict[str, str], list[Note]]:
+    """A row's scores, the totals it writes (by column, as written) and notes.
+
+    `cell(field)` is the row's cell for a field, or None when no column feeds it.
+    A framework's score needs all three parts as ratings; otherwise it is left
+    out and the note says why.
+    """
+    scores, totals, notes = [], {}, []
+    for framework, parts in FRAMEWORK_PARTS.items():
+        label = Framework(framework).label
+        ratings, problems, empty = {}, [], []
+        for name, part, part_label in parts:
+            text = cell(name)
+            if text is None:
+                continue
+            value, problem = parse_rating(text, part_label)
+            if problem:
+                problems.append(problem)
+            elif value is None:
+                empty.append(f"{part_label} is empty")
+            else:
+                ratings[part] = value
+        # All parts empty: the row is not scored, which needs no note.
+        if problems or (ratings and empty):
+            why = "; ".join(problems + empty)
+            notes.append(Note("score_skipped", label, f"{label} not imported: {why}"))
+        elif len(ratings) == len(parts):
+            scores.append(SheetScore(framework, ratings))
+        total_text = cell(TOTALS[framework]) or ""
+        if not total_text:
+            continue
+        totals[mapping[TOTALS[framework]]] = total_text
+        total = parse_number(total_text)
+        if total is None:
+            notes.append(
+                Note(
+                    "not_understood",
+                    f"{label} score “{total_text}”",
+                    f"the sheet's {label} score “{total_text}” is not a number",
+                )
+            )
+        elif len(ratings) == len(parts):
+            problem = mismatch(total, [ratings[part] for _, part, _ in parts], label)
+            if problem:
+                notes.append(Note("score_mismatch", label, problem))
+    if cell("score"):
+        totals[mapping["score"]] = cell("score")
+    return scores, totals, notes
+
+
+def ranking_fields(scores: list[SheetScore], ice_mode: IceMode) -> dict:
+    """A new hypothesis's ranking fields from its one scorer's scores, as
+    scoring.refresh_scores computes them."""
+    fields = {}
+    for score in scores:
+        framework = Framework(score.framework)
+        values = score.values
+        if framework == Framework.ICE:
+            value = ice_score(
+                values["impact"], values["confidence"], values["ease"], ice_mode
+            )
+        else:
+            value = pie_score(values["potential"], values["importance"], values["ease"])
+        summary = summarise([value], framework, ice_mode)
+        fields[f"{framework}_score"] = summary.mean
+        fields[f"{framework}_count"] = summary.count
+        fields[f"{framework}_disagreement"] = summary.disagreement
+    return fields

@@ -12,8 +12,9 @@ recomputed once, at the end.
 from datetime import datetime
 
 from backlog.backlog_import import bulk
-from backlog.backlog_import.planning import TEXTS, Planner, Written
+from backlog.backlog_import.planning import Planner, Written
 from backlog.backlog_import.rows import CleanRow
+from backlog.backlog_import.stored import TEXTS
 from backlog.models import BacklogImport, Hypothesis, Score, SheetRow
 from backlog.prioritization import IceMode
 from backlog.scoring import refresh_scores
