@@ -392,3 +392,23 @@ def test_a_large_reimport_updates_every_changed_row_in_bulk(org, admin_user):
     row = SheetRow.objects.get(hypothesis=idea)
     assert row.imported_values["metric"] == "Revenue 123"
     assert Hypothesis.objects.filter(metric__startswith="Revenue").count() == 300
+
+
+def test_a_backup_keeps_the_imports_their_files_and_the_sheet_rows(
+    org, admin_user, carla, tmp_path, settings
+):
+    from tests.cromaturity.test_backups import (
+        empty_the_database,
+        everything,
+        stored_files,
+    )
+
+    import_sheet(org, admin_user, "a.csv", sheet("airtable_growth_backlog.csv"))
+    rows, files = everything(), stored_files(settings)
+    assert any(name.startswith("backlog-imports/reports/") for name in files)
+    assert rows["backlog.SheetRow"]
+    call_command("backup", str(tmp_path / "all.zip"))
+    empty_the_database(settings)
+    call_command("restore", str(tmp_path / "all.zip"))
+    assert everything() == rows
+    assert stored_files(settings) == files
