@@ -25,7 +25,6 @@ NOTE_KINDS = {
     "created_tag": "Tags created",
     "score_mismatch": "Sheet scores that disagree with their parts",
     "score_skipped": "Scores not imported",
-    "sheet_score_only": "Sheet scores kept as written (without their parts)",
     "kept_in_app": "Changes made in the app since the last import, kept",
     "result_not_kept": "Results not kept",
     "not_understood": "Words not understood",

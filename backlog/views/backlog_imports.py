@@ -19,6 +19,7 @@ from backlog.backlog_import.columns import (
     PIE_PARTS,
     TOOL_NAMES,
 )
+from backlog.backlog_import.dates import FORMAT_CHOICES
 from backlog.backlog_import.importing import (
     confirm_columns,
     confirm_statuses,
@@ -154,6 +155,9 @@ def _detail(request, backlog_import, *, columns=None, statuses=None, status=200)
     elif step == S.MAPPED:
         context["form"] = statuses or StatusTableForm(rows=status_table(backlog_import))
         context["mapped"] = _mapped_fields(backlog_import)
+        context["date_format"] = dict(FORMAT_CHOICES).get(
+            backlog_import.date_format, backlog_import.date_format
+        )
     if backlog_import.status in {S.QUEUED, S.RUNNING}:
         live = read_progress(backlog_import.pk)
         if live is not None:
