@@ -1,11 +1,13 @@
 from django.contrib import admin
 
 from backlog.models import (
+    BacklogImport,
     BacklogSettings,
     Experiment,
     Hypothesis,
     Page,
     Score,
+    SheetRow,
     Tag,
     Variant,
 )
@@ -70,6 +72,7 @@ class ScoreInline(admin.TabularInline):
         "ease",
         "pxl_ease",
         "note",
+        "imported",
         "updated_at",
     ]
     readonly_fields = fields
@@ -86,6 +89,19 @@ class ExperimentInline(admin.TabularInline):
     extra = 0
     fields = ["name", "started_on", "ended_on"]
     show_change_link = True
+
+
+class SheetRowInline(admin.TabularInline):
+    model = SheetRow
+    extra = 0
+    fields = ["source", "key", "backlog_import", "line", "sheet_scores", "updated_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        # Rows of a sheet are written by its import only.
+        return False
 
 
 @admin.register(Hypothesis)
@@ -131,7 +147,7 @@ class HypothesisAdmin(admin.ModelAdmin):
         "status_changed_at",
         "concluded_at",
     ]
-    inlines = [ScoreInline, ExperimentInline]
+    inlines = [ScoreInline, ExperimentInline, SheetRowInline]
     fieldsets = [
         (None, {"fields": ["organisation", "title", "kind", "status", "result"]}),
         (
@@ -165,8 +181,15 @@ class HypothesisAdmin(admin.ModelAdmin):
 
 @admin.register(Score)
 class ScoreAdmin(admin.ModelAdmin):
-    list_display = ["hypothesis", "scorer", "framework", "score", "updated_at"]
-    list_filter = ["framework", "hypothesis__organisation"]
+    list_display = [
+        "hypothesis",
+        "scorer",
+        "framework",
+        "score",
+        "imported",
+        "updated_at",
+    ]
+    list_filter = ["framework", "imported", "hypothesis__organisation"]
     search_fields = ["hypothesis__title", "scorer__username", "note"]
     list_select_related = ["hypothesis", "scorer"]
     raw_id_fields = ["hypothesis", "scorer"]
@@ -217,3 +240,52 @@ class VariantAdmin(admin.ModelAdmin):
     ]
     search_fields = ["name", "experiment__name", "experiment__hypothesis__title"]
     list_select_related = ["experiment"]
+
+
+@admin.register(BacklogImport)
+class BacklogImportAdmin(admin.ModelAdmin):
+    list_display = [
+        "original_name",
+        "organisation",
+        "source",
+        "status",
+        "rows_total",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "uploaded_by",
+        "created_at",
+    ]
+    list_filter = ["status", "tool", "organisation"]
+    search_fields = ["original_name", "source", "organisation__name", "error"]
+    list_select_related = ["organisation", "uploaded_by"]
+    date_hierarchy = "created_at"
+    raw_id_fields = ["uploaded_by"]
+    # What an import did is its record: it is read here, not edited.
+    readonly_fields = [
+        "layout",
+        "header",
+        "status_words",
+        "rows_total",
+        "rows_read",
+        "created",
+        "updated",
+        "unchanged",
+        "rejected",
+        "noted",
+        "notes",
+        "attempts",
+        "started_at",
+        "finished_at",
+    ]
+
+
+@admin.register(SheetRow)
+class SheetRowAdmin(admin.ModelAdmin):
+    list_display = ["key", "source", "hypothesis", "organisation", "line", "updated_at"]
+    list_filter = ["source", "organisation"]
+    search_fields = ["key", "source", "hypothesis__title"]
+    list_select_related = ["hypothesis", "organisation"]
+    raw_id_fields = ["hypothesis", "backlog_import"]
+    readonly_fields = ["imported_values", "digest", "created_at", "updated_at"]

@@ -12,6 +12,9 @@ rejected; reopen it first. Checks on entering a status:
 
 * *ready* needs a primary metric ("measured by") and at least one score;
 * *concluded* needs a result (won, lost, inconclusive) and a learning.
+
+A hypothesis brought in at a later status (from a spreadsheet) stands at the
+nearest status on the way forward whose checks its facts pass.
 """
 
 from django.db import transaction
@@ -32,6 +35,12 @@ TRANSITIONS: dict[Status, tuple[Status, ...]] = {
     S.PARKED: (S.IDEA, S.BACKLOG, S.REJECTED),
     S.REJECTED: (S.IDEA, S.BACKLOG, S.PARKED),
 }
+
+
+# The way forward, for a hypothesis that enters the pipeline at a later status
+# (brought in from a spreadsheet) and has to stand where its facts allow.
+FORWARD = (S.IDEA, S.BACKLOG, S.READY, S.RUNNING, S.ANALYSING, S.CONCLUDED)
+READY_ON_THE_WAY = (S.READY, S.RUNNING, S.ANALYSING)
 
 
 class MoveRefused(Exception):
@@ -86,6 +95,64 @@ def check_move(
         if missing:
             return f"Concluding needs {' and '.join(missing)}."
     return None
+
+
+def standing_problem(
+    status: Status,
+    *,
+    metric: str,
+    score_count: int,
+    result: str = "",
+    learning: str = "",
+) -> str | None:
+    """Why a hypothesis with these facts cannot stand at `status`, or None.
+
+    For a hypothesis that enters the pipeline there directly: ready, running and
+    analysing need what becoming ready needs; concluded needs what concluding
+    needs, and a metric like every status from ready on. A concluded test does
+    not need a score: the score ranks what is still to be tested.
+    """
+    status = Status(status)
+    missing = []
+    if status in READY_ON_THE_WAY or status == Status.CONCLUDED:
+        if not metric.strip():
+            missing.append("a primary metric (“measured by”)")
+    if status in READY_ON_THE_WAY and score_count < 1:
+        missing.append("at least one score")
+    if status == Status.CONCLUDED:
+        if result not in Result.values:
+            missing.append("a result (won, lost or inconclusive)")
+        if not learning.strip():
+            missing.append("a learning")
+    if missing:
+        return f"{status.label} needs {get_text_list(missing, 'and')}."
+    return None
+
+
+def nearest_status(
+    status: Status,
+    *,
+    metric: str,
+    score_count: int,
+    result: str = "",
+    learning: str = "",
+) -> tuple[Status, str | None]:
+    """`status` when the facts allow it, or else the nearest earlier status on
+    the way forward that they allow, with the reason it is not `status`."""
+    status = Status(status)
+    facts = {
+        "metric": metric,
+        "score_count": score_count,
+        "result": result,
+        "learning": learning,
+    }
+    reason = standing_problem(status, **facts)
+    if reason is None:
+        return status, None
+    for earlier in reversed(FORWARD[: FORWARD.index(status)]):
+        if standing_problem(earlier, **facts) is None:
+            return earlier, reason
+    return Status.IDEA, reason
 
 
 @transaction.atomic

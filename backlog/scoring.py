@@ -97,7 +97,8 @@ def score_hypothesis(
         )
     Hypothesis.objects.select_for_update().filter(pk=hypothesis.pk).first()
     blank = {field: None for fields in FIELDS_BY_FRAMEWORK.values() for field in fields}
-    wanted = {**blank, **values, "note": note}
+    # Scoring again makes an imported score the scorer's own.
+    wanted = {**blank, **values, "note": note, "imported": False}
     score = (
         Score.objects.select_for_update()
         .filter(hypothesis=hypothesis, scorer=scorer, framework=framework)

@@ -2,9 +2,16 @@
 
 from django.tasks import task
 
+from backlog.backlog_import import reading as backlog_reading
+from backlog.backlog_import.running import run_import as run_backlog
 from backlog.feedback_import.importing import ImportRefused, run_import
 from backlog.feedback_import.reading import FileProblem
-from backlog.models import FeedbackImport, ImportStatus
+from backlog.models import (
+    BacklogImport,
+    BacklogImportStatus,
+    FeedbackImport,
+    ImportStatus,
+)
 
 
 @task()
@@ -17,5 +24,19 @@ def run_feedback_import(import_id: int) -> str:
     try:
         return run_import(feedback_import).line()
     except (FileProblem, ImportRefused) as problem:
+        # Recorded on the import for people to read; nothing to retry.
+        return f"failed: {problem}"
+
+
+@task()
+def run_backlog_import(import_id: int) -> str:
+    backlog_import = BacklogImport.objects.select_related(
+        "organisation", "uploaded_by"
+    ).get(pk=import_id)
+    if backlog_import.status != BacklogImportStatus.QUEUED:
+        return f"skipped: backlog import {import_id} is {backlog_import.status}"
+    try:
+        return run_backlog(backlog_import).line()
+    except (FileProblem, backlog_reading.ImportRefused) as problem:
         # Recorded on the import for people to read; nothing to retry.
         return f"failed: {problem}"

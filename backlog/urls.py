@@ -1,6 +1,7 @@
 from django.urls import path
 
 from backlog.views import (
+    backlog_imports,
     board,
     configuration,
     evidence,
@@ -104,4 +105,36 @@ urlpatterns = [
     path("pages/<int:page_id>/", pages.page_update, name="page-update"),
     path("pages/<int:page_id>/delete/", pages.page_delete, name="page-delete"),
     path("settings/", configuration.backlog_settings, name="settings"),
+    path("imports/", backlog_imports.import_list, name="import-list"),
+    path("imports/upload/", backlog_imports.import_create, name="import-create"),
+    path(
+        "imports/<int:backlog_import_id>/",
+        backlog_imports.import_detail,
+        name="import-detail",
+    ),
+    path(
+        "imports/<int:backlog_import_id>/columns/",
+        backlog_imports.import_columns,
+        name="import-columns",
+    ),
+    path(
+        "imports/<int:backlog_import_id>/statuses/",
+        backlog_imports.import_statuses,
+        name="import-statuses",
+    ),
+    path(
+        "imports/<int:backlog_import_id>/retry/",
+        backlog_imports.import_retry,
+        name="import-retry",
+    ),
+    path(
+        "imports/<int:backlog_import_id>/rejected.csv",
+        backlog_imports.import_rejected,
+        name="import-rejected",
+    ),
+    path(
+        "imports/<int:backlog_import_id>/report.csv",
+        backlog_imports.import_report,
+        name="import-report",
+    ),
 ]

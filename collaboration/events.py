@@ -7,9 +7,18 @@ and notifies those concerned. A failure to *email* never reaches the caller:
 emails are queued after the commit and sent by the task worker.
 """
 
+from django.urls import reverse
+
 from assessments.models import Assessment, AssessmentStatus, Response
-from backlog.models import Evidence, FeedbackImport, Hypothesis, Score, Status
-from collaboration.models import Activity, ActivityKind, NotificationKind
+from backlog.models import (
+    BacklogImport,
+    Evidence,
+    FeedbackImport,
+    Hypothesis,
+    Score,
+    Status,
+)
+from collaboration.models import Activity, ActivityKind, NotificationKind, Watch
 from collaboration.notifying import notify
 from collaboration.watching import watch_automatically, watcher_ids
 from cromaturity.models import Membership, Organisation, Role
@@ -198,6 +207,57 @@ def feedback_imported(feedback_import: FeedbackImport) -> None:
         url=feedback_import.get_absolute_url(),
         feedback_import=feedback_import,
     )
+
+
+def backlog_imported(
+    backlog_import: BacklogImport,
+    *,
+    owned: dict[int, list[int]],
+    newly_concluded: list[Hypothesis],
+) -> None:
+    """A spreadsheet's hypotheses came in, written in bulk.
+
+    One entry in the feed for the whole import; owners follow the hypotheses
+    they own, as when made owner in the app, and are told once for all of them;
+    feedback behind a test the sheet concluded closes its loop.
+    """
+    organisation = backlog_import.organisation
+    by = backlog_import.uploaded_by
+    url = backlog_import.get_absolute_url()
+    record_activity(
+        organisation,
+        actor=by,
+        kind=ActivityKind.BACKLOG_IMPORTED,
+        summary=f"imported {backlog_import.original_name}: "
+        f"{backlog_import.created} new, {backlog_import.updated} updated, "
+        f"{backlog_import.rejected} rejected",
+        url=url,
+    )
+    Watch.objects.bulk_create(
+        [
+            Watch(user_id=owner_id, hypothesis_id=pk)
+            for owner_id, ids in owned.items()
+            for pk in ids
+        ],
+        ignore_conflicts=True,
+        batch_size=500,
+    )
+    for owner_id, ids in sorted(owned.items()):
+        count = len(ids)
+        notify(
+            organisation,
+            [owner_id],
+            kind=NotificationKind.ASSIGNED,
+            actor=by,
+            title=f"{_name(by)} imported {count} hypothes"
+            f"{'is' if count == 1 else 'es'} you own from "
+            f"{backlog_import.original_name}",
+            url=reverse("backlog:hypothesis-list", args=[organisation.slug])
+            + f"?owner={owner_id}",
+        )
+    for hypothesis in newly_concluded:
+        hypothesis.organisation = organisation
+        close_the_loop(hypothesis, by=by)
 
 
 ASSESSMENT_NEWS = {

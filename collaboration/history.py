@@ -2,8 +2,9 @@
 read from django-simple-history's tables as a readable diff: who, when, and for
 each field the old and the new value.
 
-Rows written in bulk (file imports, the demo, recomputed aggregates) leave no
-history; an imported feedback item says so with one "imported" entry.
+Rows written in bulk (feedback imports, the demo, recomputed aggregates) leave
+no history; an imported feedback item says so with one "imported" entry. A
+backlog import writes its records in bulk, with the file as the reason.
 """
 
 from collections import defaultdict
@@ -166,6 +167,9 @@ def _changes(records, field_names, describe, names) -> list[Change]:
         before = previous.get(record.id)
         previous[record.id] = record
         what, action = describe(record, before)
+        # Rows written in bulk with a record of their own (a backlog import)
+        # say where they came from.
+        action = action or record.history_change_reason or ""
         who = _who(record, names, before)
         if record.history_type == "+":
             change = Change(record.history_date, who, what, action or "created")

@@ -1,3 +1,4 @@
+from backlog.models.backlog_imports import BacklogImport, BacklogImportStatus, SheetRow
 from backlog.models.configuration import BacklogSettings
 from backlog.models.evidence import IMPORTANCE_CHOICES, Evidence
 from backlog.models.experiments import Experiment, Variant
@@ -23,6 +24,8 @@ from backlog.models.hypotheses import (
 from backlog.models.scores import Score
 
 __all__ = [
+    "BacklogImport",
+    "BacklogImportStatus",
     "BacklogSettings",
     "Evidence",
     "Experiment",
@@ -40,6 +43,7 @@ __all__ = [
     "Result",
     "Score",
     "Sentiment",
+    "SheetRow",
     "Status",
     "Tag",
     "Theme",

@@ -95,6 +95,11 @@ class Score(models.Model):
     note = models.CharField(
         max_length=300, blank=True, help_text="Why you scored it so (optional)."
     )
+    imported = models.BooleanField(
+        default=False,
+        help_text="Taken from a spreadsheet by a backlog import, not given in the "
+        "app; scoring again makes it the scorer's own.",
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     # Counts the saves, so that a score form opened on an older version (in

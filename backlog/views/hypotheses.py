@@ -227,6 +227,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
         .select_related("feedback_item", "linked_by")
     )
     return {
+        "sheet_rows": list(hypothesis.sheet_rows.select_related("backlog_import")),
         "evidence": evidence,
         "suggestion": suggested_confidence(summary_of(hypothesis), timezone.now()),
         "hypothesis": hypothesis,

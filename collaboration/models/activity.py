@@ -19,6 +19,7 @@ class ActivityKind(models.TextChoices):
     UNLINKED = "unlinked", "Unlinked feedback"
     COMMENTED = "commented", "Commented"
     IMPORTED = "imported", "Imported feedback"
+    BACKLOG_IMPORTED = "backlog_imported", "Imported hypotheses"
     ASSESSMENT = "assessment", "Assessment status"
 
 

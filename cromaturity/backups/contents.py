@@ -40,6 +40,8 @@ ORGANISATION_PATHS = {
     "backlog.experiment": "hypothesis__organisation",
     "backlog.variant": "experiment__hypothesis__organisation",
     "backlog.score": "hypothesis__organisation",
+    "backlog.backlogimport": "organisation",
+    "backlog.sheetrow": "organisation",
     "collaboration.historicalhypothesis": "organisation",
     "collaboration.historicalscore": "hypothesis__organisation",
     "collaboration.historicalfeedbackitem": "organisation",
@@ -58,7 +60,10 @@ SHARED = {
     "assessments.point",
     "assessments.leveldescriptor",
 }
-FILE_FIELDS = {"backlog.feedbackimport": ("file", "rejected_file")}
+FILE_FIELDS = {
+    "backlog.feedbackimport": ("file", "rejected_file"),
+    "backlog.backlogimport": ("file", "rejected_file", "report_file"),
+}
 
 
 class BackupError(Exception):

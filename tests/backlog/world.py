@@ -3,6 +3,7 @@
 from django.core.files.base import ContentFile
 
 from backlog.authoring import save_hypothesis
+from backlog.backlog_import.importing import prepare_import as prepare_backlog_import
 from backlog.evidence import link_feedback
 from backlog.feedback_capture import FeedbackInput, record_feedback
 from backlog.feedback_import.importing import prepare_import
@@ -58,6 +59,12 @@ def objects_of(organisation, people) -> dict:
         original_name="t.csv",
         by=people["contributor"],
     )
+    backlog_import = prepare_backlog_import(
+        organisation,
+        uploaded=ContentFile(b"Id,Title\n1,Guest checkout\n", name="b.csv"),
+        original_name="b.csv",
+        by=people["editor"],
+    )
     evidence = link_feedback(hypothesis, item, by=people["contributor"])
     return {
         "evidence_id": evidence.pk,
@@ -67,4 +74,5 @@ def objects_of(organisation, people) -> dict:
         "page_id": page.pk,
         "feedback_item_id": item.pk,
         "feedback_import_id": feedback_import.pk,
+        "backlog_import_id": backlog_import.pk,
     }
