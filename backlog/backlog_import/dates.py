@@ -11,7 +11,7 @@ from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 
-from backlog.feedback_import.values import (
+from backlog.feedback_import.dates import (
     DATE_FORMATS,
     FIRST_YEAR,
     LAST_YEAR,

@@ -27,7 +27,7 @@ from backlog.backlog_import.statuses import (
     parse_result,
     status_of,
 )
-from backlog.feedback_import.values import EARLIEST
+from backlog.feedback_import.dates import EARLIEST
 from backlog.models import Hypothesis, Kind, Page, Tag
 from backlog.privacy import mask_contact_details
 from cromaturity.spreadsheets import restore_cell
