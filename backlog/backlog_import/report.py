@@ -12,6 +12,7 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
+from backlog.feedback_import.rows import padded
 from cromaturity.spreadsheets import neutralise_cell
 
 # The kinds of notes, in the order the report lists them, and their headings.
@@ -129,7 +130,7 @@ def rejected_csv(header: list[str], rejected: list[RejectedRow]) -> bytes:
     return _csv(
         ["line", *header, "reason"],
         (
-            [row.line, *row.cells, row.reason]
+            [row.line, *padded(row.cells, len(header)), row.reason]
             for row in sorted(rejected, key=lambda r: r.line)
         ),
     )

@@ -28,6 +28,7 @@ from backlog.backlog_import.statuses import (
     status_of,
 )
 from backlog.feedback_import.dates import EARLIEST
+from backlog.feedback_import.problems import BrokenRecord
 from backlog.models import Hypothesis, Kind, Page, Tag
 from backlog.privacy import mask_contact_details
 from cromaturity.spreadsheets import restore_cell
@@ -128,6 +129,9 @@ def clean_records(
     rejected: list[RejectedRow] = []
     kept: list[tuple[int, list[str]]] = []
     for line, cells in records:
+        if isinstance(cells, BrokenRecord):
+            rejected.append(RejectedRow(line, list(cells), cells.problem))
+            continue
         if len(cells) > width and any(c.strip() for c in cells[width:]):
             rejected.append(
                 RejectedRow(

@@ -25,7 +25,7 @@ from backlog.feedback_import.mapping import mapping_problems
 from backlog.feedback_import.problems import ImportRefused, too_many_rows
 from backlog.feedback_import.progress import write_progress
 from backlog.feedback_import.reading import Layout, Table, open_table
-from backlog.feedback_import.rows import CleanOptions
+from backlog.feedback_import.rows import CleanOptions, padded
 from backlog.feedback_import.tools import TOOLS_BY_KEY
 from backlog.feedback_import.values import rating_scale
 from backlog.feedback_import.zones import zone
@@ -124,6 +124,7 @@ class RowStream:
         text_rejects = io.TextIOWrapper(rejects, encoding="utf-8", newline="")
         writer = csv.writer(text_rejects)
         writer.writerow(["line", *table.header, "reason"])
+        width = len(table.header)
         seen = _SeenRows()
         for staged in cleaned:
             self.rows_read += staged.rows_read
@@ -144,7 +145,7 @@ class RowStream:
                 items.append(values)
                 links.extend((external_id, theme) for theme in staged.themes[i])
             for line, cells, reason in sorted(refused, key=lambda r: r[0]):
-                writer.writerow([line, *cells, reason])
+                writer.writerow([line, *padded(cells, width), reason])
             self.rejected += len(refused)
             text_rejects.flush()
             write_progress(feedback_import.pk, self.rows_read)

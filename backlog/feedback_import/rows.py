@@ -182,6 +182,11 @@ def _attributes(cells, positions, html, mask: bool, region) -> dict[str, str]:
     return attributes
 
 
+def padded(cells: list[str], width: int) -> list[str]:
+    """A rejected row's cells under the header (a broken row may have fewer)."""
+    return cells + [""] * (width - len(cells))
+
+
 def date_problems_of(
     raw: pd.Series, dates: pd.Series, now: datetime
 ) -> list[str | None]:

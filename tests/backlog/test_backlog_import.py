@@ -430,3 +430,19 @@ def test_an_empty_date_is_not_made_up_and_impossible_dates_are_rejected(
         "impossible date “2026-02-31” in column “Created”",
         "date “2030-01-01” is in the future in column “Created”",
     ]
+
+
+def test_a_row_with_a_quote_never_closed_is_rejected_and_the_rows_after_it_come_in(
+    org, admin_user
+):
+    data = (
+        b"Name,Hypothesis,Status\n"
+        b"Sticky basket,Show the basket on every page,Idea\n"
+        b'Free returns,"Say returns are free,Idea\n'
+        b"Size guide,Put the size guide by the size picker,Idea\n"
+    )
+    backlog_import, _ = import_sheet(org, admin_user, "b.csv", data)
+    assert sorted(by_title(org)) == ["Size guide", "Sticky basket"]
+    rejected = rows_of(backlog_import.rejected_file)
+    assert [r["line"] for r in rejected] == ["3"]
+    assert "line 3 opens a quote" in rejected[0]["reason"]

@@ -399,3 +399,21 @@ def test_command_refuses_bad_input_clearly(org, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("import_feedback", *args)
     assert not FeedbackItem.objects.exists()
+
+
+def test_a_row_whose_quote_is_never_closed_is_reported_under_the_header(org):
+    content = (
+        b"Id,Description,Created at\n"
+        b"1,Fine,2026-08-01\n"
+        b'2,"Never closed,2026-08-01\n'
+        b"3,After it,2026-08-02\n"
+    )
+    feedback_import = upload(org, "q.csv", content)
+    assert run(feedback_import).line() == "created=2 updated=0 unchanged=0 rejected=1"
+    feedback_import.refresh_from_db()
+    with feedback_import.rejected_file.open("rb") as handle:
+        (row,) = csv.DictReader(io.StringIO(handle.read().decode("utf-8-sig")))
+    assert row["line"] == "3"
+    assert row["Id"] == '2,"Never closed,2026-08-01'
+    assert row["reason"].startswith("line 3 opens a quote")
+    assert FeedbackItem.objects.get(external_id="3").text == "After it"
