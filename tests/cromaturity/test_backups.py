@@ -346,7 +346,7 @@ def test_the_command_reports_and_never_overwrites(full, tmp_path, capsys):
     call_command("backup", str(archive), org="alpha")
     out = capsys.readouterr().out
     assert f"Backed up organisation “alpha” to {archive}" in out
-    assert "3 uploaded files" in out
+    assert "4 uploaded files" in out
     with pytest.raises(CommandError, match="already exists"):
         call_command("backup", str(archive))
     with pytest.raises(CommandError, match="no organisation with the address nope"):
