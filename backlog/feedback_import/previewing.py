@@ -17,6 +17,7 @@ from backlog.feedback_import.dates import (
     detect_date_format,
     parse_dates,
 )
+from backlog.feedback_import.preparing import header_signature
 from backlog.feedback_import.reading import Layout, open_table
 from backlog.feedback_import.row_stream import RowStream, date_zone_of
 from backlog.feedback_import.rows import clean_records
@@ -95,8 +96,6 @@ def preview(feedback_import: FeedbackImport) -> Preview:
 
 
 def _saved_mapping(feedback_import, header) -> ImportMapping | None:
-    from backlog.feedback_import.importing import header_signature
-
     return (
         ImportMapping.objects.for_org(feedback_import.organisation_id)
         .filter(header_signature=header_signature(header))

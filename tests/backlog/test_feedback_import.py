@@ -8,7 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from backlog.feedback_import import cleaning, importing
+from backlog.feedback_import import cleaning, importing, preparing
 from backlog.feedback_import.importing import (
     ImportRefused,
     confirm_import,
@@ -265,7 +265,7 @@ def test_an_upload_that_fails_unexpectedly_keeps_no_file(org, settings, monkeypa
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing, "estimate_rows", broken)
+    monkeypatch.setattr(preparing, "estimate_rows", broken)
     with pytest.raises(RuntimeError):
         upload(org, "x.csv", b"Id,Description\n1,Hello\n")
     assert not FeedbackImport.objects.exists()
