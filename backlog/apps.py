@@ -14,7 +14,10 @@ class BacklogConfig(AppConfig):
             Score,
             Tag,
         )
-        from cromaturity import freshness
+        from backlog.retention import delete_expired_uploads
+        from cromaturity import freshness, housekeeping
+
+        housekeeping.register(delete_expired_uploads)
 
         # What the cached backlog list shows.
         for model in (Hypothesis, Tag, Page, BacklogSettings):

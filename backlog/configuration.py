@@ -17,6 +17,7 @@ EDITABLE = [
     "mask_contact_details",
     "country",
     "time_zone",
+    "upload_retention_days",
 ]
 
 

@@ -58,6 +58,11 @@ urlpatterns = [
         name="import-retry",
     ),
     path(
+        "imports/<int:feedback_import_id>/original/",
+        feedback_imports.import_original,
+        name="import-original",
+    ),
+    path(
         "imports/<int:feedback_import_id>/rejected.csv",
         feedback_imports.import_rejected,
         name="import-rejected",

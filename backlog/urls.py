@@ -128,6 +128,11 @@ urlpatterns = [
         name="import-retry",
     ),
     path(
+        "imports/<int:backlog_import_id>/original/",
+        backlog_imports.import_original,
+        name="import-original",
+    ),
+    path(
         "imports/<int:backlog_import_id>/rejected.csv",
         backlog_imports.import_rejected,
         name="import-rejected",

@@ -22,6 +22,7 @@ import random
 import time
 from collections.abc import Callable
 from functools import partial
+from time import monotonic
 from typing import TypeVar
 
 from django.core.exceptions import SuspiciousOperation
@@ -32,6 +33,7 @@ from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction
 
+from cromaturity import housekeeping
 from cromaturity.backoff import backoff
 
 logger = logging.getLogger(__name__)
@@ -64,7 +66,12 @@ def close_connections() -> None:
 
 
 class ResilientWorker(Worker):
-    """django_tasks_db's worker, whose database steps wait out database errors."""
+    """django_tasks_db's worker, whose database steps wait out database errors.
+
+    Between tasks it also does the hourly housekeeping chores.
+    """
+
+    next_housekeeping: float | None = None
 
     def run(self) -> None:
         logger.info(
@@ -77,6 +84,7 @@ class ResilientWorker(Worker):
             time.sleep(random.random())  # noqa: S311 - not for security
         self.keep_trying("looking for tasks it left running", self.fail_left_tasks)
         while self.running:
+            self.housekeep_when_due()
             task_result = self.keep_trying("claiming a task", self.claim_next)
             if task_result is not None:
                 self.run_task(task_result)
@@ -95,6 +103,13 @@ class ResilientWorker(Worker):
                 return
             if self.running and task_result is None:
                 time.sleep(self.interval)
+
+    def housekeep_when_due(self) -> None:
+        now = monotonic()
+        if self.next_housekeeping is not None and now < self.next_housekeeping:
+            return
+        self.next_housekeeping = now + housekeeping.INTERVAL
+        housekeeping.run_chores()
 
     def keep_trying(self, doing: str, step: Callable[[], T]) -> T:
         """Run `step` until it gets past the database, pausing after each error."""

@@ -26,7 +26,6 @@ from backlog.backlog_import.dates import (
     share_read,
 )
 from backlog.backlog_import.reading import (
-    ImportRefused,
     column_samples,
     count_rows,
     header_signature,
@@ -41,6 +40,7 @@ from backlog.backlog_import.statuses import (
     suggest_choice,
 )
 from backlog.configuration import settings_for
+from backlog.feedback_import.problems import ImportRefused, refuse_without_file
 from backlog.feedback_import.reading import XLSX_MAGIC, FileProblem
 from backlog.feedback_import.zones import zone
 from backlog.models import BacklogImport, BacklogImportStatus
@@ -208,6 +208,7 @@ def confirm_columns(
         BacklogImportStatus.MAPPED,
     }:
         raise ImportRefused("This import has already been started.")
+    refuse_without_file(backlog_import)
     mapping = {name: column for name, column in mapping.items() if column}
     source = " ".join(source.split())[:100]
     if not source:
@@ -285,6 +286,7 @@ def confirm_statuses(
         if backlog_import.status == BacklogImportStatus.UPLOADED:
             raise ImportRefused("Confirm the columns first.")
         raise ImportRefused("This import has already been started.")
+    refuse_without_file(backlog_import)
     problems = status_map_problems(backlog_import, status_map)
     if problems:
         raise ImportRefused(" ".join(problems))
@@ -311,6 +313,7 @@ def retry_import(backlog_import: BacklogImport) -> BacklogImport:
         BacklogImportStatus.MAPPED,
     }:
         raise ImportRefused("Confirm the columns and the status table first.")
+    refuse_without_file(backlog_import)
     backlog_import.status = BacklogImportStatus.QUEUED
     backlog_import.error = ""
     backlog_import.save(update_fields=["status", "error"])

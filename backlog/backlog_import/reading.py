@@ -18,10 +18,6 @@ MAX_ROWS = 50_000
 MAX_STATUS_WORDS = 200
 
 
-class ImportRefused(Exception):
-    """The import cannot go ahead as asked; the message says why, for people."""
-
-
 def max_rows() -> int:
     return min(MAX_ROWS, settings.IMPORT_MAX_ROWS)
 

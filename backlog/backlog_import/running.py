@@ -22,7 +22,7 @@ from backlog.backlog_import.progress import (
     clear_progress,
     write_progress,
 )
-from backlog.backlog_import.reading import ImportRefused, max_rows, open_sheet
+from backlog.backlog_import.reading import max_rows, open_sheet
 from backlog.backlog_import.report import (
     Note,
     RejectedRow,
@@ -34,6 +34,7 @@ from backlog.backlog_import.report import (
 from backlog.backlog_import.rows import CleanOptions, CleanRow, clean_records
 from backlog.backlog_import.writing import Written, write_rows
 from backlog.configuration import settings_for
+from backlog.feedback_import.problems import ImportRefused
 from backlog.feedback_import.reading import FileProblem
 from backlog.feedback_import.zones import zone
 from backlog.models import BacklogImport, BacklogImportStatus

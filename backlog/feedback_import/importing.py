@@ -22,7 +22,11 @@ from backlog.feedback_import.mapping import (
     personal_columns,
 )
 from backlog.feedback_import.preparing import header_signature, prepare_import
-from backlog.feedback_import.problems import FileProblem, ImportRefused
+from backlog.feedback_import.problems import (
+    FileProblem,
+    ImportRefused,
+    refuse_without_file,
+)
 from backlog.feedback_import.progress import clear_progress, write_progress
 from backlog.feedback_import.row_stream import RowStream
 from backlog.feedback_import.saving import Staging, Summary, apply_staged
@@ -118,6 +122,7 @@ def save_choices(feedback_import: FeedbackImport, **choices) -> FeedbackImport:
     )
     if feedback_import.status != ImportStatus.UPLOADED:
         raise ImportRefused("This import has already been started.")
+    refuse_without_file(feedback_import)
     choices["time_zone"] = choices.get("time_zone") or feedback_import.time_zone
     _validated_choices(feedback_import, **choices)
     feedback_import.save(update_fields=CHOICE_FIELDS)
@@ -144,6 +149,7 @@ def confirm_import(
     )
     if feedback_import.status != ImportStatus.UPLOADED:
         raise ImportRefused("This import has already been started.")
+    refuse_without_file(feedback_import)
     _validated_choices(
         feedback_import,
         mapping=mapping,
@@ -193,6 +199,7 @@ def retry_import(feedback_import: FeedbackImport) -> FeedbackImport:
         raise ImportRefused("This import has already succeeded.")
     if feedback_import.status == ImportStatus.UPLOADED:
         raise ImportRefused("Confirm the column mapping first.")
+    refuse_without_file(feedback_import)
     feedback_import.status = ImportStatus.QUEUED
     feedback_import.error = ""
     feedback_import.save(update_fields=["status", "error"])

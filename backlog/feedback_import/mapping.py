@@ -205,7 +205,9 @@ METADATA = re.compile(
 )
 PERSONAL = re.compile(
     r"e-?mail|\bname\b|first ?name|last ?name|full ?name|username|phone|telefon|"
-    r"mobile|ip ?address|recipient|\baddress\b|adresse|vollständiger name"
+    r"mobile|ip ?address|recipient|\baddress\b|adresse|vollständiger name|"
+    r"requester|respondent|reviewer|\bauthor\b|customer ?name|contact ?name|"
+    r"\bkunde\b|kundenname|\bnom\b|nombre"
 )
 
 

@@ -17,13 +17,15 @@ from backlog.feedback_import.dates import (
     detect_date_format,
     parse_dates,
 )
+from backlog.feedback_import.disclosure import cell_masker
 from backlog.feedback_import.preparing import header_signature
 from backlog.feedback_import.reading import Layout, open_table
 from backlog.feedback_import.row_stream import RowStream, date_zone_of
-from backlog.feedback_import.rows import clean_records
+from backlog.feedback_import.rows import clean_records, padded
 from backlog.feedback_import.sources import source_names
 from backlog.feedback_import.zones import local_time_kind, zone
 from backlog.models import FeedbackImport, FeedbackItem, ImportMapping
+from backlog.privacy import contact_region, pseudonym_key
 
 PREVIEW_ROWS = 8
 DATE_EXAMPLES = 5
@@ -68,9 +70,17 @@ def preview(feedback_import: FeedbackImport) -> Preview:
     sample = table.preview
     sample_rows = [cells for _, cells in sample]
     width = len(table.header)
+    organisation = feedback_import.organisation
+    masked = cell_masker(
+        table.header,
+        feedback_import.mapping,
+        key=pseudonym_key(organisation),
+        mask=feedback_import.mask_contacts,
+        region=contact_region(organisation),
+    )
     result = Preview(
         header=table.header,
-        rows=[(row + [""] * width)[:width] for row in sample_rows[:PREVIEW_ROWS]],
+        rows=[masked(padded(row, width)[:width]) for row in sample_rows[:PREVIEW_ROWS]],
         mapping=feedback_import.mapping,
         source_system=feedback_import.source_system,
         date_format=feedback_import.date_format,

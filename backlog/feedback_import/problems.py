@@ -15,6 +15,19 @@ def too_many_rows(limit: int) -> ImportRefused:
     )
 
 
+def file_deleted_message(upload) -> str:
+    return (
+        "The uploaded file was deleted at the end of the organisation's "
+        f"retention period ({upload.file_deleted_at:%d %b %Y}); upload it again."
+    )
+
+
+def refuse_without_file(upload) -> None:
+    """Refuse a step that needs the uploaded file once retention deleted it."""
+    if upload.file_deleted_at:
+        raise ImportRefused(file_deleted_message(upload))
+
+
 class BrokenRecord(list):
     """The cells of a record the file itself gets wrong, with what is wrong.
 

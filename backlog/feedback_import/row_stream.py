@@ -21,6 +21,7 @@ from backlog.feedback_import.cleaning import (
     cleaned_in_processes,
 )
 from backlog.feedback_import.dates import header_says_utc
+from backlog.feedback_import.disclosure import cell_masker
 from backlog.feedback_import.mapping import mapping_problems
 from backlog.feedback_import.problems import ImportRefused, too_many_rows
 from backlog.feedback_import.progress import write_progress
@@ -125,6 +126,13 @@ class RowStream:
         writer = csv.writer(text_rejects)
         writer.writerow(["line", *table.header, "reason"])
         width = len(table.header)
+        masked = cell_masker(
+            table.header,
+            mapping,
+            key=self.options.pseudonym_key,
+            mask=self.options.mask_contacts,
+            region=self.options.phone_region,
+        )
         seen = _SeenRows()
         for staged in cleaned:
             self.rows_read += staged.rows_read
@@ -145,7 +153,7 @@ class RowStream:
                 items.append(values)
                 links.extend((external_id, theme) for theme in staged.themes[i])
             for line, cells, reason in sorted(refused, key=lambda r: r[0]):
-                writer.writerow([line, *padded(cells, width), reason])
+                writer.writerow([line, *masked(padded(cells, width)), reason])
             self.rejected += len(refused)
             text_rejects.flush()
             write_progress(feedback_import.pk, self.rows_read)

@@ -69,6 +69,7 @@ class BacklogSettingsForm(forms.ModelForm):
             "mask_contact_details",
             "country",
             "time_zone",
+            "upload_retention_days",
         ]
         widgets = {"ice_mode": forms.RadioSelect}
 

@@ -40,6 +40,11 @@ class BacklogImport(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     file = models.FileField(upload_to=_upload_path)
+    file_deleted_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When the uploaded file was deleted at the end of its retention.",
+    )
     original_name = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
     layout = models.JSONField(default=dict)

@@ -72,6 +72,14 @@ class BacklogSettings(models.Model):
         help_text="Phone numbers written without a country code (0171 …, "
         "555-867-5309) are recognised as this country's. Empty: the server's.",
     )
+    upload_retention_days = models.PositiveSmallIntegerField(
+        "keep uploaded files for (days)",
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(3650)],
+        help_text="Imported files hold customers' details in the clear: only admins "
+        "can download them, and they are deleted this many days after the upload. "
+        "Items, reports and masked rejected rows stay.",
+    )
     variants = models.PositiveSmallIntegerField(
         "variants, control included",
         default=2,
@@ -100,6 +108,7 @@ class BacklogSettings(models.Model):
                     power__gt=0,
                     power__lt=100,
                     variants__gte=2,
+                    upload_retention_days__gte=1,
                 ),
                 name="backlog_settings_planner_valid",
             ),

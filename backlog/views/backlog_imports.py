@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
@@ -29,9 +30,9 @@ from backlog.backlog_import.importing import (
     status_table,
 )
 from backlog.backlog_import.progress import read_progress
-from backlog.backlog_import.reading import ImportRefused
 from backlog.backlog_import.report import NOTE_KINDS
 from backlog.feedback_forms import too_big_message
+from backlog.feedback_import.problems import ImportRefused, file_deleted_message
 from backlog.feedback_import.reading import FileProblem
 from backlog.forms.backlog_imports import (
     BacklogUploadForm,
@@ -40,6 +41,7 @@ from backlog.forms.backlog_imports import (
 )
 from backlog.models import BacklogImport, BacklogImportStatus
 from backlog.views.feedback_imports import SizeCappedUploadHandler
+from backlog.views.uploads import original_upload, upload_context
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 from cromaturity.spreadsheets import export_filename, restore_cell
@@ -141,6 +143,14 @@ def _detail(request, backlog_import, *, columns=None, statuses=None, status=200)
     context = {
         "backlog_import": backlog_import,
         "tool_name": TOOL_NAMES.get(backlog_import.tool, ""),
+        **upload_context(
+            request,
+            backlog_import,
+            reverse(
+                "backlog:import-original",
+                args=[request.organisation.slug, backlog_import.pk],
+            ),
+        ),
     }
     step = backlog_import.status
     if step == S.MAPPED and (columns or request.GET.get("step") == "columns"):
@@ -148,6 +158,9 @@ def _detail(request, backlog_import, *, columns=None, statuses=None, status=200)
     context["step"] = step
     if step == S.UPLOADED:
         context["form"] = columns or _columns_form(backlog_import)
+        if backlog_import.file_deleted_at:
+            context["file_problem"] = file_deleted_message(backlog_import)
+            return render(request, "backlog/backlogimport_detail.html", context)
         try:
             context["preview"] = preview(backlog_import)
         except FileProblem as problem:
@@ -280,6 +293,13 @@ def _download(request, backlog_import, stored, what: str):
         as_attachment=True,
         filename=export_filename(request.organisation.slug, f"{stem} {what}", "csv"),
         content_type="text/csv; charset=utf-8",
+    )
+
+
+@member_required(Role.ADMIN)
+def import_original(request, backlog_import_id):
+    return original_upload(
+        request, _import(request, backlog_import_id), "backlog import"
     )
 
 

@@ -24,10 +24,12 @@ from backlog.feedback_import.importing import (
     save_choices,
 )
 from backlog.feedback_import.previewing import preview
+from backlog.feedback_import.problems import file_deleted_message
 from backlog.feedback_import.progress import read_progress_state
 from backlog.feedback_import.stale import is_stalled, show_stalled_as_failed
 from backlog.models import FeedbackImport, ImportStatus
 from backlog.privacy import masks_contacts
+from backlog.views.uploads import original_upload, upload_context
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 from cromaturity.spreadsheets import export_filename
@@ -140,8 +142,23 @@ def _mapping_form(feedback_import: FeedbackImport, data=None) -> MappingForm:
 
 
 def _detail(request, feedback_import, form=None, status=200):
-    context = {"feedback_import": feedback_import}
-    if feedback_import.status == ImportStatus.UPLOADED:
+    context = {
+        "feedback_import": feedback_import,
+        **upload_context(
+            request,
+            feedback_import,
+            reverse(
+                "feedback:import-original",
+                args=[request.organisation.slug, feedback_import.pk],
+            ),
+        ),
+    }
+    if (
+        feedback_import.status == ImportStatus.UPLOADED
+        and feedback_import.file_deleted_at
+    ):
+        context["file_problem"] = file_deleted_message(feedback_import)
+    elif feedback_import.status == ImportStatus.UPLOADED:
         context["form"] = form or _mapping_form(feedback_import)
         try:
             context["preview"] = preview(feedback_import)
@@ -222,6 +239,13 @@ def import_retry(request, feedback_import_id):
         messages.success(request, "The import was queued again.")
     return redirect(
         "feedback:import-detail", request.organisation.slug, feedback_import.pk
+    )
+
+
+@member_required(Role.ADMIN)
+def import_original(request, feedback_import_id):
+    return original_upload(
+        request, _import(request, feedback_import_id), "feedback import"
     )
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backlog.backlog_import.reading import ImportRefused
+from backlog.feedback_import.problems import ImportRefused
 from backlog.feedback_import.reading import FileProblem
 from backlog.models import BacklogImport, Hypothesis, Score, SheetRow
 from backlog.pipeline import READY_ON_THE_WAY

@@ -25,6 +25,7 @@ def _data(**changes):
         "mask_contact_details": "on",
         "country": "",
         "time_zone": "",
+        "upload_retention_days": "30",
     } | changes
 
 

@@ -366,6 +366,7 @@ def test_settings_access_matrix_and_ice_formula_change(
             "significance": "5",
             "power": "90",
             "variants": "3",
+            "upload_retention_days": "14",
         },
         ok=302,
         unchanged=_settings,
@@ -377,6 +378,7 @@ def test_settings_access_matrix_and_ice_formula_change(
         IceMode.PRODUCT,
         3,
     )
+    assert current.upload_retention_days == 14
     hypothesis.refresh_from_db()
     assert hypothesis.ice_score == 100
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.conftest import PASSWORD
 
@@ -27,6 +28,12 @@ FORM_ANSWER = re.compile(
     r"Failed to load resource: the server responded with a status of "
     r"(400 \(Bad Request\)|409 \(Conflict\))"
 )
+# How long a step may wait for the app's own signal (an element, a text, a
+# finished request) before it fails. Only an upper bound: every wait ends as
+# soon as the signal comes, so the tests are as fast as the app on a quiet
+# machine and still pass on a busy 2-core one running other suites beside them.
+SIGNAL_TIMEOUT_MS = 30_000
+expect.set_options(timeout=SIGNAL_TIMEOUT_MS)
 SKIP_MESSAGE = (
     "BROWSER TESTS SKIPPED: the system Chromium is not installed "
     "(Debian package 'chromium')."
@@ -122,7 +129,7 @@ def assert_accessible(page) -> None:
 def _watch(page):
     checks = PageChecks(page)
     page._checks = checks
-    page.set_default_timeout(10_000)
+    page.set_default_timeout(SIGNAL_TIMEOUT_MS)
     return checks
 
 

@@ -11,9 +11,9 @@ from backlog.backlog_import.importing import (
     status_map_problems,
     status_table,
 )
-from backlog.backlog_import.reading import ImportRefused
 from backlog.backlog_import.running import run_import
 from backlog.backlog_import.statuses import CHOICES, parse_status_map
+from backlog.feedback_import.problems import ImportRefused
 from backlog.feedback_import.reading import FileProblem
 from backlog.models import BacklogImportStatus
 from cromaturity.models import Membership, Organisation
