@@ -157,6 +157,8 @@ def _temporary_writes():
     raw.execute("COMMIT")
 
 
+# New items from which the items table's statistics are refreshed (PostgreSQL).
+ANALYZE_FROM_ROWS = 1000
 _MATCH = (
     "i.organisation_id = %s AND i.source_system = %s AND i.external_id = s.external_id"
 )
@@ -224,8 +226,15 @@ def apply_staged(
             f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) ORDER BY s.line",
             [*key, feedback_import_id, now, now, *key],
         )
-        summary.created += cursor.rowcount
+        created = cursor.rowcount
+        summary.created += created
         summary.updated += len(changed)
+        if connection.vendor == "postgresql" and created >= ANALYZE_FROM_ROWS:
+            # The planner's statistics predate the rows just inserted: without
+            # fresh ones it takes the new items for a handful and joins the
+            # staged links to them one by one, for minutes. ANALYZE in this
+            # transaction counts its own uncommitted rows.
+            cursor.execute("ANALYZE backlog_feedbackitem")
         # New and changed items get their themes; unchanged ones have them.
         cursor.execute(
             "INSERT INTO backlog_feedbacktheme (item_id, theme_id) "  # noqa: S608

@@ -318,3 +318,29 @@ def test_a_problem_found_by_a_cleaning_process_stops_the_import(
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.FAILED
     assert not FeedbackItem.objects.exists()
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="PostgreSQL plans by its statistics"
+)
+def test_a_large_first_import_refreshes_the_items_statistics_before_linking_themes(
+    org, monkeypatch
+):
+    monkeypatch.setattr("backlog.feedback_import.saving.ANALYZE_FROM_ROWS", 50)
+    rows = "".join(f"{n},Text {n},2026-08-01 10:00,shipping\n" for n in range(60))
+    feedback_import = upload(org, "t.csv", ("Id,Text,Date,Tags\n" + rows).encode())
+    statements = []
+
+    def record(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record):
+        assert run(feedback_import).startswith("created=60 ")
+    analysed = statements.index("ANALYZE backlog_feedbackitem")
+    linked = next(
+        i
+        for i, sql in enumerate(statements)
+        if "INSERT INTO backlog_feedbacktheme" in sql
+    )
+    assert analysed < linked
