@@ -35,6 +35,9 @@ from backlog.privacy import (
 
 router = Router()
 MAX_BATCH = 1000
+# Far beyond any organisation's list, and far below the 64-bit integers in which
+# databases count rows, so that an offset never reaches a query as an overflow.
+MAX_OFFSET = 1_000_000_000
 
 
 class FeedbackIn(Schema):
@@ -118,7 +121,7 @@ class ProblemOut(Schema):
 
 class Paging(Schema):
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FeedbackOut(Schema):
@@ -167,7 +170,9 @@ def _row(item: FeedbackIn, region: str | None, key: bytes) -> CleanRow:
         "imported exports of one feed are one source) and `external_id`: sending "
         "the same batch again changes nothing, and an item sent again with other "
         "content is updated. The whole batch is saved or, "
-        "when any item is invalid, none of it."
+        "when any item is invalid, none of it. A body over the server's size "
+        "limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by default) is refused with "
+        "413 and the limit named."
     ),
 )
 def push_feedback(request, batch: FeedbackBatchIn):
@@ -276,7 +281,7 @@ class HypothesisFilter(Schema):
     status: HypothesisStatus | None = None
     kind: Kind | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _hypothesis(request, hypothesis: Hypothesis) -> dict:
