@@ -215,3 +215,13 @@ def test_the_same_key_in_both_headers_is_accepted(client, key):
         headers={"Authorization": f"Bearer {raw}", "X-API-Key": raw},
     )
     assert response.status_code == 200
+
+
+@pytest.mark.parametrize("hypothesis_id", ["9223372036854775808", "-1", "0"])
+def test_a_hypothesis_id_out_of_range_is_not_found_as_json(client, key, hypothesis_id):
+    _, raw = key
+    response = client.get(
+        f"/api/v1/hypotheses/{hypothesis_id}", headers={"X-API-Key": raw}
+    )
+    assert response.status_code == 404
+    assert response.json() == {"detail": "Not Found"}
