@@ -14,6 +14,7 @@ from django.db.models import TextChoices
 from django.utils import timezone
 
 from assessments.scorecard_csv import scorecard_csv
+from assessments.scorecard_pdf import scorecard_pdf
 from assessments.scorecard_workbook import scorecard_xlsx
 from assessments.scorecards import Scorecard
 from cromaturity.spreadsheets import XLSX_CONTENT_TYPE, export_filename
@@ -50,8 +51,6 @@ def export_scorecard(
     elif export_format == ExportFormat.XLSX:
         content = scorecard_xlsx(scorecard, day=day)
     else:
-        from assessments.scorecard_pdf import scorecard_pdf
-
         content = scorecard_pdf(scorecard, day=day)
     slug = scorecard.assessment.organisation.slug
     return ExportFile(

@@ -10,6 +10,7 @@ should an address reach the renderer all the same (``file:///etc/passwd``, a
 remote image), :class:`AssetPolicy` refuses it before anything is opened.
 """
 
+import hashlib
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +19,7 @@ from urllib.parse import unquote, urlsplit
 from urllib.request import url2pathname
 
 from django.conf import settings
+from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.utils.text import Truncator
 
@@ -27,6 +29,10 @@ from assessments.scorecards import PointRow, Scorecard
 ASSET_ROOT = Path(settings.BASE_DIR) / "static"
 MAX_PAGES = 2
 QUOTE_LENGTH = 160
+# A drawn PDF is kept under a digest of its sources, so any change to what it
+# shows (an answer, a target, a name, the day) draws it anew; the time only
+# bounds how long an unchanged scorecard's PDF occupies the cache.
+PDF_CACHE_SECONDS = 24 * 60 * 60
 
 
 @dataclass(frozen=True)
@@ -143,13 +149,15 @@ class QuotedRow:
     quotes: list[tuple[str, str]]
 
 
-def scorecard_pdf(scorecard: Scorecard, *, day: date) -> bytes:
+def scorecard_pdf_sources(scorecard: Scorecard, *, day: date) -> list[str]:
+    """The PDF's HTML at each level of detail, the fullest first: the PDF is
+    drawn from them alone, so they say when a drawn PDF can be used again."""
     weakest = scorecard.weakest
     disputed = scorecard.disputed
     quotes = _quotes(scorecard, weakest + disputed[: DETAILS[0].disputed_shown])
     radar = scorecard.radar(chart_id="radar-pdf")
-    for detail in DETAILS:
-        html = render_to_string(
+    return [
+        render_to_string(
             "assessments/scorecard_pdf.html",
             {
                 "assessment": scorecard.assessment,
@@ -167,7 +175,26 @@ def scorecard_pdf(scorecard: Scorecard, *, day: date) -> bytes:
                 "disputed_more": max(0, len(disputed) - detail.disputed_shown),
             },
         )
+        for detail in DETAILS
+    ]
+
+
+def pdf_from_sources(sources: list[str]) -> bytes:
+    """The fullest of `sources` that fits on `MAX_PAGES` pages, drawn."""
+    for html in sources:
         document = lay_out(html)
         if len(document.pages) <= MAX_PAGES:
             break
     return document.write_pdf()
+
+
+def scorecard_pdf(scorecard: Scorecard, *, day: date) -> bytes:
+    """The scorecard's PDF, drawn once per state of the scorecard."""
+    sources = scorecard_pdf_sources(scorecard, day=day)
+    digest = hashlib.sha256("\x00".join(sources).encode()).hexdigest()
+    key = f"scorecard-pdf:{scorecard.assessment.pk}:{digest}"
+    content = cache.get(key)
+    if content is None:
+        content = pdf_from_sources(sources)
+        cache.set(key, content, PDF_CACHE_SECONDS)
+    return content

@@ -13,7 +13,7 @@ from backlog.configuration import settings_for
 from backlog.feedback_import.rows import CleanRow, digest
 from backlog.feedback_import.saving import Summary, upsert_feedback
 from backlog.feedback_import.sources import canonical_source
-from backlog.feedback_import.values import split_themes
+from backlog.feedback_import.values import MAX_THEMES, split_themes, too_many_themes
 from backlog.models import (
     Evidence,
     FeedbackItem,
@@ -35,6 +35,9 @@ from backlog.privacy import (
 
 router = Router()
 MAX_BATCH = 1000
+# Far beyond any organisation's list, and far below the 64-bit integers in which
+# databases count rows, so that an offset never reaches a query as an overflow.
+MAX_OFFSET = 1_000_000_000
 
 
 class FeedbackIn(Schema):
@@ -54,7 +57,12 @@ class FeedbackIn(Schema):
         description="Email or customer number; stored pseudonymised.",
     )
     sentiment: Sentiment = Sentiment.UNKNOWN
-    themes: list[str] = Field(default_factory=list, max_length=30)
+    themes: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_THEMES,
+        description=f"At most {MAX_THEMES}, counted after splitting each at commas, "
+        "semicolons and bars.",
+    )
 
     @field_validator(
         "external_id", "text", "page", "product_area", "customer", mode="before"
@@ -71,6 +79,14 @@ class FeedbackIn(Schema):
             return [_plain_text(theme) for theme in value]
         return value
 
+    @field_validator("themes")
+    @classmethod
+    def _few_themes(cls, value: list[str]) -> list[str]:
+        problem = too_many_themes(_split(value))
+        if problem:
+            raise ValueError(problem)
+        return value
+
     @field_validator("received_at")
     @classmethod
     def _in_utc(cls, value: datetime) -> datetime:
@@ -80,6 +96,11 @@ class FeedbackIn(Schema):
             return value.astimezone(UTC)
         except OverflowError:
             raise ValueError("is outside the range of dates") from None
+
+
+def _split(themes: list[str]) -> list[str]:
+    """The themes as stored: each split as the import splits a cell of them."""
+    return split_themes(",".join(themes))
 
 
 def _plain_text(value):
@@ -118,7 +139,7 @@ class ProblemOut(Schema):
 
 class Paging(Schema):
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 class FeedbackOut(Schema):
@@ -149,7 +170,7 @@ def _row(item: FeedbackIn, region: str | None, key: bytes) -> CleanRow:
         customer=pseudonymise(item.customer, key),
         page=page,
         product_area=item.product_area,
-        themes=split_themes(",".join(item.themes)),
+        themes=_split(item.themes),
         sentiment=item.sentiment,
     )
     row.digest = digest(row)
@@ -167,7 +188,9 @@ def _row(item: FeedbackIn, region: str | None, key: bytes) -> CleanRow:
         "imported exports of one feed are one source) and `external_id`: sending "
         "the same batch again changes nothing, and an item sent again with other "
         "content is updated. The whole batch is saved or, "
-        "when any item is invalid, none of it."
+        "when any item is invalid, none of it. A body over the server's size "
+        "limit (`DATA_UPLOAD_MAX_MEMORY_SIZE`, 2.5 MB by default) is refused with "
+        "413 and the limit named."
     ),
 )
 def push_feedback(request, batch: FeedbackBatchIn):
@@ -276,7 +299,7 @@ class HypothesisFilter(Schema):
     status: HypothesisStatus | None = None
     kind: Kind | None = None
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: int = Field(0, ge=0, le=MAX_OFFSET)
 
 
 def _hypothesis(request, hypothesis: Hypothesis) -> dict:

@@ -8,6 +8,7 @@ from backlog.conflicts import version_field
 from backlog.feedback_capture import FeedbackInput
 from backlog.feedback_import.dates import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
 from backlog.feedback_import.mapping import FIELDS, personal_columns
+from backlog.feedback_import.values import MAX_THEMES, split_themes, too_many_themes
 from backlog.feedback_import.zones import time_zone_names
 from backlog.models import FeedbackSource, Sentiment
 from cromaturity.models import Team
@@ -40,12 +41,19 @@ class FeedbackForm(forms.Form):
         label="Themes",
         required=False,
         max_length=300,
-        help_text="Comma-separated, e.g. checkout, delivery.",
+        help_text=f"Comma-separated, at most {MAX_THEMES}, e.g. checkout, delivery.",
         widget=forms.TextInput(attrs={"list": "known-themes"}),
     )
     sentiment = forms.ChoiceField(
         choices=SENTIMENT_CHOICES, required=False, widget=forms.RadioSelect
     )
+
+    def clean_themes(self) -> str:
+        themes = self.cleaned_data["themes"]
+        problem = too_many_themes(split_themes(themes))
+        if problem:
+            raise forms.ValidationError(f"{problem[0].upper()}{problem[1:]}.")
+        return themes
 
     def to_input(self) -> FeedbackInput:
         data = self.cleaned_data

@@ -126,6 +126,16 @@ def revoke_invitation(invitation: Invitation, *, by=None, ip=None) -> Invitation
     return invitation
 
 
+def other_address_problem(invitation: Invitation, user) -> str | None:
+    """Why `user` cannot join with an email invitation sent to someone else."""
+    if invitation.is_for(user):
+        return None
+    return (
+        f"This invitation to {invitation.organisation} is for {invitation.email}, "
+        "and only the account with that address can join with it."
+    )
+
+
 def invitation_problem(invitation: Invitation) -> str | None:
     """Say why an invitation can no longer be used, or None when it can."""
     return {
@@ -142,7 +152,7 @@ def invitation_problem(invitation: Invitation) -> str | None:
 def accept_invitation(invitation: Invitation, *, user, team: Team | None) -> Membership:
     """Make `user` a member through `invitation`; a member keeps their role."""
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    problem = invitation_problem(invitation)
+    problem = invitation_problem(invitation) or other_address_problem(invitation, user)
     if problem:
         raise WorkspaceError(problem)
     if team is not None and team.organisation_id != invitation.organisation_id:

@@ -246,6 +246,11 @@ class Invitation(models.Model):
     def is_link(self) -> bool:
         return not self.email
 
+    def is_for(self, user) -> bool:
+        """Whether `user` may join with this: anyone by a link, by an email
+        invitation only the account with the invited address."""
+        return self.is_link or user.email.casefold() == self.email.casefold()
+
     @property
     def landing_path(self) -> str:
         """Where to go after joining: `next_path` if it stays in the organisation."""

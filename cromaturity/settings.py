@@ -67,6 +67,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "cromaturity.api_errors.JsonApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -151,9 +152,10 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "cromaturity.auth.UsernameOrEmailBackend",
 ]
-# Failed sign-ins are throttled per typed username and per address. A lockout ends
-# after the cool-off whatever the attacker keeps sending, a success clears the
-# count, and a password reset lifts it: nobody can lock a user out for good.
+# Failed sign-ins are throttled per account (typed as its username or its email,
+# one count) and per address. A lockout ends after the cool-off whatever the
+# attacker keeps sending, a success clears the count, and a password reset lifts
+# it: nobody can lock a user out for good.
 AXES_FAILURE_LIMIT = int(os.environ.get("SIGN_IN_FAILURE_LIMIT", "10"))
 AXES_COOLOFF_TIME = timedelta(
     minutes=int(os.environ.get("SIGN_IN_COOLOFF_MINUTES", "15"))

@@ -56,6 +56,11 @@ class ShareLink(models.Model):
     )
     view_count = models.PositiveIntegerField(default=0)
     last_viewed_at = models.DateTimeField(null=True, blank=True)
+    # PDF downloads through the link are limited per window and audited once an
+    # hour; kept on the row so that every web process counts the same.
+    pdf_window_started_at = models.DateTimeField(null=True, blank=True)
+    pdf_window_downloads = models.PositiveIntegerField(default=0)
+    pdf_audited_at = models.DateTimeField(null=True, blank=True)
 
     objects = ShareLinkQuerySet.as_manager()
 

@@ -1,5 +1,7 @@
 """Scorecard downloads, share links, and the read-only page a share link opens."""
 
+from math import ceil
+
 from django.contrib import messages
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
@@ -11,8 +13,10 @@ from assessments.forms import ShareLinkForm
 from assessments.scorecard_pdf import PdfUnavailable
 from assessments.scorecards import build_scorecard
 from assessments.sharing import (
+    TooManyDownloads,
     count_view,
     create_share_link,
+    download_shared_pdf,
     revoke_share_link,
     share_link_for,
     share_link_problem,
@@ -129,18 +133,18 @@ def shared_scorecard_pdf(request, token):
     link, problem = _open_share_link(request, token)
     if problem:
         return _gone(request, problem)
-    assessment = link.assessment
     try:
-        export_file = export_scorecard(build_scorecard(assessment), ExportFormat.PDF)
+        export_file = download_shared_pdf(link, ip=client_ip(request))
+    except TooManyDownloads as error:
+        response = render(
+            request,
+            "assessments/share_link_busy.html",
+            {"problem": str(error), "link": link},
+            status=429,
+        )
+        response["Retry-After"] = str(ceil(error.retry_after.total_seconds()))
+        return response
     except PdfUnavailable as error:
         messages.error(request, str(error))
         return redirect(link)
-    record_event(
-        AuditAction.EXPORTED,
-        f"Scorecard “{assessment}” as PDF through a share link created "
-        f"by {link.created_by or 'a former member'}",
-        actor_name="share link",
-        organisation=assessment.organisation,
-        ip=client_ip(request),
-    )
     return _download(export_file)

@@ -14,6 +14,7 @@ from backlog.feedback_import.values import (
     parse_sentiment,
     parse_source,
     split_themes,
+    too_many_themes,
 )
 from backlog.privacy import mask_contact_details, pseudonymise
 
@@ -129,6 +130,8 @@ def clean_records(
         external_id = ids[i].strip()
         page = pages[i].strip()
         area = areas[i].strip()
+        row_themes = split_themes(themes[i])
+        themes_problem = too_many_themes(row_themes)
         reason = None
         if not text:
             reason = "no text"
@@ -142,6 +145,8 @@ def clean_records(
             reason = f"product area longer than {MAX_PRODUCT_AREA} characters"
         elif date_problems[i]:
             reason = f"{date_problems[i]} in column “{date_column}”"
+        elif themes_problem:
+            reason = f"{themes_problem} in column “{options.mapping['themes']}”"
         if reason:
             rejected.append(RejectedRow(line, cells, reason))
             continue
@@ -157,7 +162,7 @@ def clean_records(
             customer=pseudonymise(customers[i], options.pseudonym_key),
             page=page,
             product_area=area,
-            themes=split_themes(themes[i]),
+            themes=row_themes,
             sentiment=parse_sentiment(ratings[i], options.rating_scale),
             attributes=_attributes(cells, attribute_positions, html, mask, region),
         )

@@ -111,6 +111,21 @@ def _number(value: str) -> float | None:
         return None
 
 
+# Themes on one feedback item, counted after splitting: the form, the API and
+# the import all refuse more rather than keep some.
+MAX_THEMES = 30
+
+
+def too_many_themes(themes: list[str]) -> str | None:
+    """Why these split themes are too many for one item, or None."""
+    if len(themes) <= MAX_THEMES:
+        return None
+    return (
+        f"{len(themes)} themes, more than the {MAX_THEMES} one item may have "
+        "(themes are separated by commas, semicolons or bars)"
+    )
+
+
 def split_themes(value: str) -> list[str]:
     """Tags as people wrote them, cleaned: "Checkout, new customer" -> two themes."""
     return list(_split_themes(value))

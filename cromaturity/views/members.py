@@ -193,6 +193,14 @@ def join(request, token):
             status=410,
         )
     organisation = invitation.organisation
+    if request.user.is_authenticated and not invitation.is_for(request.user):
+        # The invitation stays unused, so the invitee can still join with it.
+        return render(
+            request,
+            "cromaturity/invitation_other_address.html",
+            {"invitation": invitation},
+            status=403,
+        )
     if request.user.is_authenticated:
         existing = Membership.objects.filter(
             user=request.user, organisation=organisation

@@ -231,3 +231,93 @@ def test_a_deleted_links_token_is_not_found(link):
 
 def test_share_pages_refuse_other_methods(link):
     assert Client().post(link.get_absolute_url()).status_code == 405
+
+
+@pytest.fixture
+def drawn(monkeypatch):
+    """Each PDF drawn, as fake bytes that tell the draws apart."""
+    draws = []
+
+    def draw(sources):
+        draws.append(sources)
+        return f"%PDF-fake {len(draws)}".encode()
+
+    monkeypatch.setattr("assessments.scorecard_pdf.pdf_from_sources", draw)
+    return draws
+
+
+def pdf(link):
+    return Client().get(reverse("share:scorecard-pdf", args=[link.token]))
+
+
+def test_the_shared_pdf_is_drawn_once_per_state_of_the_scorecard(
+    link, assessment, admin_user, make_member, drawn, settings
+):
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "shared-pdf-state",
+        }
+    }
+    first = pdf(link)
+    assert first.content == b"%PDF-fake 1"
+    assert pdf(link).content == b"%PDF-fake 1"
+    other_link = create_share_link(assessment, by=admin_user, days=7)
+    assert pdf(other_link).content == b"%PDF-fake 1"
+    assert len(drawn) == 1
+    add_response(
+        assessment, make_member(assessment.organisation, team="CRO"), default=4
+    )
+    changed = pdf(link)
+    assert changed.content == b"%PDF-fake 2"
+    assert "Spring check" in drawn[1][0]
+    assert pdf(other_link).content == b"%PDF-fake 2"
+    assert len(drawn) == 2
+
+
+def test_opening_the_shared_pdf_is_audited_once_per_link_per_hour(
+    link, assessment, admin_user, drawn
+):
+    def audited():
+        return AuditEvent.objects.filter(action=AuditAction.EXPORTED).count()
+
+    for _ in range(3):
+        assert pdf(link).status_code == 200
+    assert audited() == 1
+    other_link = create_share_link(assessment, by=admin_user, days=7)
+    pdf(other_link)
+    pdf(other_link)
+    assert audited() == 2
+    ShareLink.objects.filter(pk=link.pk).update(
+        pdf_audited_at=timezone.now() - timedelta(minutes=61)
+    )
+    pdf(link)
+    pdf(link)
+    assert audited() == 3
+    event = AuditEvent.objects.filter(action=AuditAction.EXPORTED).latest("pk")
+    assert "the first download through it this hour" in event.summary
+
+
+def test_each_link_limits_its_pdf_downloads_with_a_clear_page(
+    link, assessment, admin_user, drawn, monkeypatch
+):
+    monkeypatch.setattr("assessments.sharing.PDF_DOWNLOADS_PER_WINDOW", 3)
+    for _ in range(3):
+        assert pdf(link).status_code == 200
+    refused = pdf(link)
+    assert refused.status_code == 429
+    assert "downloaded 3 times through this link in the last 10 minutes" in (
+        refused.text
+    )
+    assert "Try again in 10 minutes" in refused.text
+    assert 590 <= int(refused["Retry-After"]) <= 600
+    assert link.get_absolute_url() in refused.text
+    other_link = create_share_link(assessment, by=admin_user, days=7)
+    assert pdf(other_link).status_code == 200
+    assert Client().get(link.get_absolute_url()).status_code == 200
+    ShareLink.objects.filter(pk=link.pk).update(
+        pdf_window_started_at=timezone.now() - timedelta(minutes=10, seconds=1)
+    )
+    assert pdf(link).status_code == 200
+    link.refresh_from_db()
+    assert link.pdf_window_downloads == 1

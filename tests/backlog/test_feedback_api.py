@@ -91,6 +91,36 @@ def test_validation_errors_name_the_field_and_nothing_is_saved(
     assert not FeedbackItem.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("themes", "message"),
+    [
+        ([",".join(f"t{n}" for n in range(500))], "500 themes, more than the 30"),
+        ([f"a{n};b{n};c{n}" for n in range(11)], "33 themes, more than the 30"),
+        ([f"t{n}" for n in range(31)], "at most 30 items"),
+    ],
+)
+def test_more_than_thirty_themes_after_splitting_are_refused(
+    client, key, themes, message
+):
+    response = push(
+        client, key, {"source_system": "zendesk", "items": [item(1, themes=themes)]}
+    )
+    assert response.status_code == 422
+    (error,) = response.json()["detail"]
+    assert error["loc"][-1] == "themes"
+    assert message in error["msg"]
+    assert not FeedbackItem.objects.exists()
+
+
+def test_thirty_themes_written_in_one_string_are_taken(client, key):
+    themes = [",".join(f"t{n}" for n in range(30))]
+    response = push(
+        client, key, {"source_system": "zendesk", "items": [item(1, themes=themes)]}
+    )
+    assert response.status_code == 200
+    assert FeedbackItem.objects.get().themes.count() == 30
+
+
 def test_the_same_id_twice_in_a_batch_is_refused(client, key):
     response = push(
         client, key, {"source_system": "zendesk", "items": [item(1), item(1)]}

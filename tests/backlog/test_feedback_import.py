@@ -116,6 +116,27 @@ def test_a_changed_row_updates_its_item_and_its_themes(org):
     assert item.version == 2
 
 
+def test_a_row_with_more_than_thirty_themes_is_rejected_with_its_reason(org):
+    many = ", ".join(f"t{n}" for n in range(500))
+    content = (
+        "Id,Description,Created at,Tags\n"
+        f'1,Slow checkout,2026-08-01,"{many}"\n'
+        f'2,Fast search,2026-08-01,"{", ".join(f"t{n}" for n in range(30))}"\n'
+    ).encode()
+    feedback_import = upload(org, "themes.csv", content)
+    assert run(feedback_import).line() == "created=1 updated=0 unchanged=0 rejected=1"
+    feedback_import.refresh_from_db()
+    (rejected,) = csv.DictReader(
+        io.StringIO(feedback_import.rejected_file.read().decode("utf-8-sig"))
+    )
+    assert (rejected["Id"], rejected["Tags"]) == ("1", many)
+    assert rejected["reason"] == (
+        "500 themes, more than the 30 one item may have (themes are separated by "
+        "commas, semicolons or bars) in column “Tags”"
+    )
+    assert FeedbackItem.objects.get(external_id="2").themes.count() == 30
+
+
 def test_the_same_ids_from_another_tool_are_other_items(org):
     content = b"Id,Description,Created at\n1,Hello,2026-08-01\n"
     run(upload(org, "a.csv", content), source_system="zendesk")

@@ -91,6 +91,49 @@ def test_quick_capture_without_text_says_so(admin_client, org):
     assert not FeedbackItem.objects.exists()
 
 
+def test_quick_capture_refuses_more_than_thirty_themes_and_keeps_the_text(
+    admin_client, org
+):
+    themes = ",".join(f"t{n}" for n in range(31))
+    response = admin_client.post(
+        url("item-create"),
+        {"text": "Checkout is slow", "source": "chat", "themes": themes},
+    )
+    assert response.status_code == 400
+    assert "31 themes, more than the 30 one item may have" in response.text
+    assert response.context["form"]["text"].value() == "Checkout is slow"
+    assert response.context["form"]["themes"].value() == themes
+    assert not FeedbackItem.objects.exists()
+
+
+def test_quick_capture_takes_thirty_themes(admin_client, org):
+    themes = ";".join(f"t{n}" for n in range(30))
+    response = admin_client.post(
+        url("item-create"),
+        {"text": "Checkout is slow", "source": "chat", "themes": themes},
+    )
+    assert response.status_code == 302
+    assert FeedbackItem.objects.get().themes.count() == 30
+
+
+def test_editing_refuses_more_than_thirty_themes_and_keeps_the_stored_ones(
+    admin_client, org, item
+):
+    response = admin_client.post(
+        url("item-update", item.pk),
+        {
+            "text": "Delivery costs shown too late",
+            "source": "chat",
+            "themes": "|".join(f"t{n}" for n in range(40)),
+            "received_at": "2026-08-01 10:00",
+            "version": item.version,
+        },
+    )
+    assert response.status_code == 400
+    assert "40 themes, more than the 30" in response.text
+    assert list(item.themes.values_list("name", flat=True)) == ["delivery"]
+
+
 def test_list_access_matrix_and_filters(org, item, admin_user):
     record_feedback(
         org,

@@ -80,13 +80,29 @@ class PageChecks:
         self.errors: list[str] = []
         self.visited: list[str] = []
         self.checked: set[str] = set()
+        # Statuses a test expects the page itself to be answered with.
+        self.refusals: set[int] = set()
         page.on("console", self._on_console)
         page.on("pageerror", lambda error: self.errors.append(f"page error: {error}"))
         page.on("framenavigated", self._on_navigated)
 
     def _on_console(self, message):
-        if message.type == "error" and not self._is_form_answer(message):
+        if (
+            message.type == "error"
+            and not self._is_form_answer(message)
+            and not self._is_expected_refusal(message)
+        ):
             self.errors.append(f"console error on {self.page.url}: {message.text}")
+
+    def _is_expected_refusal(self, message) -> bool:
+        """The page itself answered with a status the test said it expects."""
+        return message.location.get("url") == self.page.url and any(
+            message.text.startswith(
+                "Failed to load resource: the server responded with a status of "
+                f"{status} "
+            )
+            for status in self.refusals
+        )
 
     def _is_form_answer(self, message) -> bool:
         """Chromium logs the status of the page itself when a form it posted is
@@ -103,6 +119,11 @@ class PageChecks:
             path = urlsplit(frame.url).path
             if path and path not in self.visited:
                 self.visited.append(path)
+
+
+def expect_refusal(page, status: int) -> None:
+    """Let the pages this test opens answer `status` (a refusal it checks)."""
+    page._checks.refusals.add(status)
 
 
 def assert_accessible(page) -> None:

@@ -3,8 +3,9 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from cromaturity.invitations import invite_by_email
 from cromaturity.models import Membership, Role
-from tests.browser.conftest import assert_accessible
+from tests.browser.conftest import assert_accessible, expect_refusal
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -76,3 +77,34 @@ def test_invite_by_link_and_join_as_a_second_user(
     page.reload()
     expect(page.get_by_role("cell", name="Cara Lopez", exact=True)).to_be_visible()
     expect(page.get_by_text("used 1 time")).to_be_visible()
+
+
+def test_an_email_invitation_opened_under_another_account_says_whose_it_is(
+    page, live_server, sign_in, org, admin_user, make_user
+):
+    invitation = invite_by_email(
+        org,
+        email="invitee@example.test",
+        created_by=admin_user,
+        base_url=live_server.url,
+    )
+    make_user("intruder", email="intruder@example.test")
+    sign_in(page, "intruder")
+    expect_refusal(page, 403)
+    page.goto(live_server.url + invitation.get_absolute_url())
+    expect(
+        page.get_by_role("heading", name="This invitation is for another address")
+    ).to_be_visible()
+    expect(page.get_by_text("was sent to invitee@example.test")).to_be_visible()
+    assert_accessible(page)
+
+    page.get_by_role(
+        "button", name="Sign out and continue as invitee@example.test"
+    ).click()
+    expect(page.get_by_role("heading", name="Join Acme Shop")).to_be_visible()
+    expect(page.get_by_label("Email")).to_have_value("invitee@example.test")
+    expect(page.get_by_label("Email")).to_be_disabled()
+    assert_accessible(page)
+    assert not Membership.objects.filter(
+        user__username="intruder", organisation=org
+    ).exists()

@@ -131,6 +131,38 @@ def test_repeated_failures_pause_sign_in_with_a_clear_page(
     assert "reset your password" in response.text
 
 
+def test_failures_as_username_and_as_email_count_for_one_account(
+    client, make_user, strict_throttle
+):
+    make_user("ada", email="ada@example.test")
+    _sign_in(client, "ada", "wrong", ip="198.51.100.1")
+    _sign_in(client, "Ada@Example.test", "wrong", ip="198.51.100.2")
+    _sign_in(client, "ada@example.test", "wrong", ip="198.51.100.3")
+    response = _sign_in(client, "ada", ip="10.9.9.9")
+    assert response.status_code == 429
+    assert _sign_in(client, "ada@example.test", ip="10.9.9.8").status_code == 429
+
+
+def test_failures_from_one_address_count_whatever_name_is_typed(
+    client, make_user, strict_throttle
+):
+    make_user("ada")
+    for name in ("bob", "carol", "dave"):
+        _sign_in(client, name, "wrong", ip="198.51.100.9")
+    assert _sign_in(client, "ada", ip="198.51.100.9").status_code == 429
+    assert _sign_in(client, "ada", ip="10.9.9.9").status_code == 302
+
+
+def test_other_accounts_are_not_paused_by_failures_on_one(
+    client, make_user, strict_throttle
+):
+    make_user("ada", email="ada@example.test")
+    make_user("grace", email="grace@example.test")
+    for n in range(3):
+        _sign_in(client, "ada@example.test", "wrong", ip=f"198.51.100.{n}")
+    assert _sign_in(client, "grace@example.test", ip="10.9.9.9").status_code == 302
+
+
 def test_the_pause_ends_after_the_cool_off(client, make_user, strict_throttle):
     make_user("ada")
     for _ in range(3):

@@ -8,6 +8,7 @@ from django.utils import timezone
 from cromaturity.invitations import (
     accept_invitation,
     create_invitation_link,
+    invite_by_email,
     revoke_invitation,
 )
 from cromaturity.models import Invitation, Membership, Role, Team
@@ -112,11 +113,11 @@ def test_email_invitation_is_single_use(org, admin_user, make_user):
     invitation = Invitation.objects.create(
         organisation=org, email="x@example.test", role=Role.EDITOR
     )
-    first = make_user()
+    first = make_user(email="x@example.test")
     accept_invitation(invitation, user=first, team=None)
     assert Membership.objects.get(user=first, organisation=org).role == Role.EDITOR
     with pytest.raises(WorkspaceError, match="already been used"):
-        accept_invitation(invitation, user=make_user(), team=None)
+        accept_invitation(invitation, user=first, team=None)
 
 
 def test_existing_member_keeps_their_role(org, admin_user, link):
@@ -152,3 +153,80 @@ def test_sign_in_link_returns_to_the_invitation(client, link, make_user):
         },
     )
     assert response["Location"] == link.get_absolute_url()
+
+
+@pytest.fixture
+def email_invitation(org, admin_user):
+    return invite_by_email(
+        org,
+        email="Invitee@Example.test",
+        created_by=admin_user,
+        base_url="http://testserver",
+        role=Role.EDITOR,
+    )
+
+
+def test_someone_signed_in_with_another_address_cannot_join_by_an_email_invitation(
+    client, org, email_invitation, make_user
+):
+    intruder = make_user("intruder", email="intruder@example.test")
+    client.force_login(intruder)
+    team = Team.objects.get(organisation=org, name="CRO")
+    page = client.get(email_invitation.get_absolute_url())
+    assert page.status_code == 403
+    assert "This invitation is for another address" in page.text
+    assert "Invitee@Example.test" in page.text
+    assert "intruder@example.test" in page.text
+    response = client.post(email_invitation.get_absolute_url(), {"join-team": team.pk})
+    assert response.status_code == 403
+    assert not Membership.objects.filter(user=intruder, organisation=org).exists()
+    email_invitation.refresh_from_db()
+    assert (email_invitation.state, email_invitation.use_count) == ("active", 0)
+
+
+def test_the_invitee_still_joins_after_someone_else_tried_the_invitation(
+    client, org, email_invitation, make_user
+):
+    team = Team.objects.get(organisation=org, name="CRO")
+    client.force_login(make_user("intruder", email="intruder@example.test"))
+    client.post(email_invitation.get_absolute_url(), {"join-team": team.pk})
+    client.logout()
+    invitee = make_user("invitee", email="invitee@example.test")
+    client.force_login(invitee)
+    assert client.get(email_invitation.get_absolute_url()).status_code == 200
+    response = client.post(email_invitation.get_absolute_url(), {"join-team": team.pk})
+    assert response.status_code == 302
+    membership = Membership.objects.get(user=invitee, organisation=org)
+    assert (membership.role, membership.team) == (Role.EDITOR, team)
+    email_invitation.refresh_from_db()
+    assert email_invitation.accepted_by == invitee
+
+
+def test_signing_out_from_the_other_address_page_returns_to_the_invitation(
+    client, email_invitation, make_user
+):
+    client.force_login(make_user("intruder", email="intruder@example.test"))
+    response = client.post(
+        reverse("logout"), {"next": email_invitation.get_absolute_url()}
+    )
+    assert response["Location"] == email_invitation.get_absolute_url()
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    assert page.context["signup_form"]["email"].value() == "Invitee@Example.test"
+
+
+def test_an_email_invitation_is_refused_to_an_account_with_another_address(
+    org, email_invitation, make_user
+):
+    with pytest.raises(WorkspaceError, match="is for Invitee@Example.test"):
+        accept_invitation(
+            email_invitation, user=make_user(email="other@example.test"), team=None
+        )
+    email_invitation.refresh_from_db()
+    assert email_invitation.state == "active"
+
+
+def test_an_invitation_link_is_for_anyone(org, link, make_user):
+    user = make_user(email="anyone@example.test")
+    accept_invitation(link, user=user, team=None)
+    assert Membership.objects.filter(user=user, organisation=org).exists()
