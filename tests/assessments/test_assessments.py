@@ -406,6 +406,30 @@ def test_record_agreed_level_keeps_raw_answers(org, make_member):
     assert float(card.result.overall) == 2
 
 
+def test_saving_an_agreed_level_updates_the_count_of_agreed_points(
+    org, make_member, admin_client
+):
+    consensus = make_assessment(org, status=AssessmentStatus.CONSENSUS)
+    add_response(consensus, make_member(org), default=2)
+    page = admin_client.get(url("consensus", consensus))
+    assert "0 of 21 points have an agreed level." in page.text
+    response = admin_client.post(
+        url("agreed-level-save", consensus, "S1"),
+        {"S1-level": "3", "S1-rationale": "Strategy doc signed off in May."},
+        HTTP_HX_REQUEST="true",
+    )
+    count = re.search(r'<p [^>]*id="agreed-count"[^>]*>([^<]*)</p>', response.text)
+    assert count is not None
+    assert 'hx-swap-oob="true"' in count.group(0)
+    assert count.group(1) == "1 of 21 points has an agreed level."
+    response = admin_client.post(
+        url("agreed-level-save", consensus, "S1"),
+        {"S1-level": "", "S1-rationale": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "0 of 21 points have an agreed level." in response.text
+
+
 def test_agreed_level_needs_a_rationale_and_the_consensus_stage(org, make_member):
     editor = make_member(org, role=Role.EDITOR)
     from django.test import Client

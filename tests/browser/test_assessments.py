@@ -149,11 +149,18 @@ def test_three_colleagues_answer_and_the_facilitator_reaches_consensus(
     page.get_by_role("link", name=re.compile("^Consensus")).click()
     expect(page.get_by_role("heading", name="Consensus")).to_be_visible()
     assert_accessible(page)
+    expect(page.locator("#agreed-count")).to_have_text(
+        "0 of 21 points have an agreed level."
+    )
     s4 = page.locator("#consensus-S4")
     s4.get_by_label("Agreed level for S4").select_option("3")
     s4.get_by_label("Rationale for S4").fill("Roadmap covers tests, not tickets.")
     s4.get_by_role("button", name="Save").click()
     expect(page.locator("#consensus-S4")).to_contain_text("Saved")
+    expect(page.locator("#agreed-count")).to_have_text(
+        "1 of 21 points has an agreed level."
+    )
+    expect(page.locator("#agreed-count")).to_have_count(1)
     agreed = AgreedLevel.objects.get()
     assert (agreed.point.key, agreed.level) == ("S4", 3)
 
