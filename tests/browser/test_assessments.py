@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from assessments.models import AgreedLevel, Answer, AssessmentStatus, Response
 from cromaturity.models import Role
+from tests.assessments.factories import add_response, make_assessment
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -187,3 +188,49 @@ def test_three_colleagues_answer_and_the_facilitator_reaches_consensus(
     assert_accessible(alice)
     expect(alice.get_by_text("answers can no longer change")).to_be_visible()
     assert Response.objects.first().assessment.status == AssessmentStatus.CONSENSUS
+
+
+CHART_TEXT = """(svg) => {
+    const box = svg.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll("text")].map((text) => {
+        const r = text.getBoundingClientRect();
+        return {
+            text: text.textContent,
+            px: scale * parseFloat(text.getAttribute("font-size")),
+            inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5,
+        };
+    });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "visible", "hidden"),
+    [(1280, "#trend", "#trend-narrow"), (390, "#trend-narrow", "#trend")],
+)
+def test_trend_labels_fit_and_stay_readable_on_a_desktop_and_a_phone(
+    make_page,
+    live_server,
+    sign_in,
+    org,
+    admin_user,
+    make_member,
+    width,
+    visible,
+    hidden,
+):
+    member = make_member(org)
+    for period in ("Q1 2026", "Q2 2026", "Q3 2026"):
+        closed = make_assessment(org, period=period, status=AssessmentStatus.CLOSED)
+        add_response(closed, member, default=3)
+    page = make_page(viewport={"width": width, "height": 900})
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/assessments/")
+    assert_accessible(page)
+    chart = page.locator(f"svg{visible}")
+    expect(chart).to_be_visible()
+    expect(page.locator(f"svg{hidden}")).to_be_hidden()
+    texts = chart.evaluate(CHART_TEXT)
+    assert "Q3 2026" in [t["text"] for t in texts]
+    assert [t["text"] for t in texts if not t["inside"]] == []
+    assert min(t["px"] for t in texts) >= 10
