@@ -1,6 +1,6 @@
 """What facilitators do: create assessments, move them on, agree levels, set targets."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -12,6 +12,7 @@ from assessments.models import (
     Point,
     Target,
 )
+from assessments.periods import next_free_period
 from assessments.responding import AssessmentError
 from collaboration import events
 from cromaturity.invitations import create_invitation_link
@@ -34,15 +35,43 @@ def create_assessment(
             "There is no published maturity model to assess against. An "
             "administrator can load one with `manage.py load_maturity_model`."
         )
-    assessment = Assessment.objects.create(
-        organisation=organisation,
-        maturity_model=maturity_model,
-        title=title.strip(),
-        period=period.strip(),
-        created_by=created_by,
-    )
+    title, period = title.strip(), period.strip()
+    _refuse_duplicate(organisation, title, period)
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                organisation=organisation,
+                maturity_model=maturity_model,
+                title=title,
+                period=period,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        # Someone created the same one a moment ago.
+        _refuse_duplicate(organisation, title, period)
+        raise
     events.assessment_status_changed(assessment, by=created_by)
     return assessment
+
+
+class DuplicateAssessment(AssessmentError):
+    """The organisation already has an assessment with this title and period."""
+
+
+def _refuse_duplicate(organisation: Organisation, title: str, period: str) -> None:
+    existing = Assessment.objects.for_org(organisation).titled(title, period).first()
+    if existing is not None:
+        raise DuplicateAssessment(
+            f"“{existing.title}” for {existing.period} already exists "
+            f"({existing.get_status_display().lower()}). Choose another period, "
+            f"such as {free_period(organisation)}, or another title."
+        )
+
+
+def free_period(organisation: Organisation) -> str:
+    """The first quarter from the current one that no assessment describes yet."""
+    taken = Assessment.objects.for_org(organisation).values_list("period", flat=True)
+    return next_free_period(set(taken), timezone.localdate())
 
 
 @transaction.atomic

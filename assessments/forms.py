@@ -1,5 +1,4 @@
 from django import forms
-from django.utils import timezone
 
 from assessments.models import AnswerKind, Assessment, Level
 from assessments.models.assessment import EVIDENCE_MAX_LENGTH
@@ -7,11 +6,6 @@ from cromaturity.models import Team
 
 NOT_APPLICABLE = AnswerKind.NOT_APPLICABLE.value
 DONT_KNOW = AnswerKind.DONT_KNOW.value
-
-
-def current_period() -> str:
-    today = timezone.localdate()
-    return f"Q{(today.month - 1) // 3 + 1} {today.year}"
 
 
 class AssessmentForm(forms.ModelForm):

@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,10 @@ class AssessmentStatus(models.TextChoices):
 class AssessmentQuerySet(OrgQuerySet):
     def closed(self):
         return self.filter(status=AssessmentStatus.CLOSED)
+
+    def titled(self, title: str, period: str):
+        """Assessments with this title and period, whatever the letter case."""
+        return self.filter(title__iexact=title.strip(), period__iexact=period.strip())
 
 
 class Assessment(models.Model):
@@ -67,6 +72,18 @@ class Assessment(models.Model):
                 condition=~models.Q(status=AssessmentStatus.CLOSED)
                 | models.Q(closed_at__isnull=False),
                 name="assessment_closed_has_date",
+            ),
+            # Two “Q4 2026” of the same check cannot be told apart in the list,
+            # the trend or a download's name.
+            models.UniqueConstraint(
+                models.F("organisation"),
+                Lower("title"),
+                Lower("period"),
+                name="assessment_unique_title_period",
+                violation_error_message=(
+                    "This organisation already has an assessment with this title "
+                    "for this period. Change the title or the period."
+                ),
             ),
         ]
 

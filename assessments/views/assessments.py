@@ -7,9 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from assessments.facilitation import (
+    DuplicateAssessment,
     advance_status,
     assessment_invitations,
     create_assessment,
+    free_period,
     invite_to_assessment,
 )
 from assessments.forms import (
@@ -17,7 +19,6 @@ from assessments.forms import (
     AssessmentForm,
     InviteForm,
     ShareLinkForm,
-    current_period,
 )
 from assessments.models import Assessment, AssessmentStatus, MaturityModel, Response
 from assessments.responding import AssessmentError
@@ -81,7 +82,9 @@ def assessment_list(request):
 
 @member_required(Role.EDITOR)
 def assessment_create(request):
-    form = AssessmentForm(request.POST or None, initial={"period": current_period()})
+    form = AssessmentForm(
+        request.POST or None, initial={"period": free_period(request.organisation)}
+    )
     model = MaturityModel.objects.latest_published()
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,6 +94,8 @@ def assessment_create(request):
                 period=form.cleaned_data["period"],
                 created_by=request.user,
             )
+        except DuplicateAssessment as error:
+            form.add_error("period", str(error))
         except AssessmentError as error:
             form.add_error(None, str(error))
         else:
