@@ -10,6 +10,7 @@ from assessments.models import (
     AssessmentStatus,
     MaturityModel,
     Point,
+    Response,
     Target,
 )
 from assessments.periods import next_free_period
@@ -99,6 +100,41 @@ def advance_status(assessment: Assessment, *, from_status: str, by=None) -> Asse
     assessment.save(update_fields=["status", "consensus_at", "closed_at"])
     events.assessment_status_changed(assessment, by=by)
     return assessment
+
+
+def unsubmitted_responses(assessment: Assessment) -> list[Response]:
+    """Who started answering and has not submitted, with how many answers."""
+    return list(
+        Response.objects.filter(assessment=assessment)
+        .unsubmitted()
+        .with_answer_count()
+        .select_related("respondent", "team")
+        .order_by("started_at", "pk")
+    )
+
+
+@transaction.atomic
+def remind_to_submit(assessment: Assessment, *, by) -> int:
+    """Ask everyone with unsubmitted answers to submit; return how many were told.
+
+    Each is notified in the app and by email (as they have chosen for
+    assessment news) with how far they got.
+    """
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_open:
+        raise AssessmentError(
+            f"“{assessment.title}” is {assessment.get_status_display().lower()}: "
+            "answers can no longer be submitted, so there is nobody to remind."
+        )
+    responses = [r for r in unsubmitted_responses(assessment) if r.respondent_id]
+    if not responses:
+        raise AssessmentError(
+            "Everyone who started answering has submitted: there is nobody to remind."
+        )
+    points = Point.objects.filter(
+        pillar__maturity_model_id=assessment.maturity_model_id
+    ).count()
+    return events.submission_reminded(assessment, responses, points=points, by=by)
 
 
 @transaction.atomic

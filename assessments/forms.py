@@ -137,6 +137,16 @@ class InviteForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     from_status = forms.CharField(widget=forms.HiddenInput)
+    # The unsubmitted responses the person was shown before confirming.
+    acknowledged = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def acknowledging(responses) -> str:
+        return " ".join(str(response.pk) for response in responses)
+
+    def acknowledges(self, responses) -> bool:
+        seen = self.cleaned_data.get("acknowledged", "").split()
+        return {str(response.pk) for response in responses} <= set(seen)
 
 
 SHARE_LINK_DAYS = [(1, "1 day"), (7, "7 days"), (30, "30 days"), (90, "90 days")]

@@ -113,6 +113,14 @@ class Assessment(models.Model):
         return AssessmentStatus(self.status).next
 
 
+class ResponseQuerySet(OrgQuerySet):
+    def unsubmitted(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def with_answer_count(self):
+        return self.annotate(answer_count=models.Count("answers"))
+
+
 class Response(models.Model):
     """One person's answers to one assessment, given as a member of a team."""
 
@@ -131,7 +139,7 @@ class Response(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OrgQuerySet.as_manager()
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "started_at", "pk"]

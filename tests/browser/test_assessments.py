@@ -234,3 +234,44 @@ def test_trend_labels_fit_and_stay_readable_on_a_desktop_and_a_phone(
     assert "Q3 2026" in [t["text"] for t in texts]
     assert [t["text"] for t in texts if not t["inside"]] == []
     assert min(t["px"] for t in texts) >= 10
+
+
+def test_moving_to_consensus_names_and_reminds_who_has_not_submitted(
+    page, live_server, sign_in, org, people
+):
+    assessment = make_assessment(org, title="Spring check", period="Q2 2026")
+    add_response(assessment, people["alice"], default=3)
+    add_response(
+        assessment,
+        people["bob"],
+        team="Customer Service",
+        submitted=False,
+        only={"S1", "S2", "S3"},
+    )
+    sign_in(page, people["facilitator"].username)
+    page.goto(f"{live_server.url}{assessment.get_absolute_url()}")
+    assert_accessible(page)
+    page.get_by_role("link", name="Move to consensus…").click()
+    expect(
+        page.get_by_role("heading", name="Move “Spring check” to consensus?")
+    ).to_be_visible()
+    assert_accessible(page)
+    waiting = page.get_by_role("region", name="Started but not submitted")
+    expect(waiting.get_by_role("listitem")).to_have_text(
+        re.compile(r"^Bob .*\(Customer Service\) · answered 3 of 21 · started ")
+    )
+    waiting.get_by_role("button", name="Remind them to submit").click()
+    expect(
+        page.get_by_text("Reminded 1 colleague to submit their answers")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Move to consensus anyway").click()
+    expect(page.get_by_text("Answers are now frozen")).to_be_visible()
+    assert_accessible(page)
+    not_counted = page.get_by_role(
+        "region", name="Not counted: started but never submitted"
+    )
+    expect(not_counted).to_contain_text("answered 3 of 21")
+    assessment.refresh_from_db()
+    assert assessment.in_consensus
+    assert Answer.objects.filter(response__respondent=people["bob"]).count() == 3
