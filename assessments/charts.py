@@ -28,6 +28,19 @@ class Series:
     emphasised: bool = False
 
 
+# Room kept free at the sides of a chart, and between two time labels.
+EDGE = 2
+LABEL_GAP = 10
+# Average advance of a character in a sans-serif face, in ems; generous, so an
+# estimate errs towards fewer labels rather than overlapping ones.
+CHARACTER_WIDTH = 0.62
+
+
+def text_width(text: str, font_size: float) -> float:
+    """Estimated width of a line of text: SVG drawn on the server cannot measure."""
+    return len(text) * font_size * CHARACTER_WIDTH
+
+
 def colour_for(n: int) -> str:
     return PALETTE[n % len(PALETTE)]
 
@@ -192,8 +205,13 @@ def line_chart(
     y_max: int = 5,
     width: int = 640,
     height: int = 240,
+    font_size: int = 11,
 ) -> str:
-    """Lines across labelled points in time; gaps where a value has no score."""
+    """Lines across labelled points in time; gaps where a value has no score.
+
+    Time labels never overlap and never leave the chart: the last one is always
+    shown, as many earlier ones as fit, and one at an edge is aligned to it.
+    """
     left, right, top, bottom = 40, 20, 16, 40
     plot_w, plot_h = width - left - right, height - top - bottom
     count = len(labels)
@@ -210,16 +228,26 @@ def line_chart(
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{width - right}" y2="{y:.1f}" '
             f'stroke="{GRID_COLOUR}" stroke-width="0.75"/>'
-            f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="{TEXT_COLOUR}">{tick}</text>'
+            f'<text x="{left - 8}" y="{y + 4:.1f}" font-size="{font_size}" '
+            f'text-anchor="end" fill="{TEXT_COLOUR}">{tick}</text>'
         )
-    step = max(1, math.ceil(count / 8))
+    widest = max((text_width(label, font_size) for label in labels), default=0)
+    spacing = plot_w / (count - 1) if count > 1 else plot_w
+    # A label aligned to an edge moves inwards, towards its neighbour.
+    shifted = max(0.0, widest / 2 - min(left, right) + EDGE)
+    step = max(1, math.ceil((widest + LABEL_GAP + shifted) / spacing))
     for n, label in enumerate(labels):
-        if n % step and n != count - 1:
+        if (count - 1 - n) % step:
             continue
+        x, anchor = x_of(n), "middle"
+        half = text_width(label, font_size) / 2
+        if x + half > width - EDGE:
+            x, anchor = width - EDGE, "end"
+        elif x - half < EDGE:
+            x, anchor = EDGE, "start"
         parts.append(
-            f'<text x="{x_of(n):.1f}" y="{height - bottom + 18}" font-size="11" '
-            f'text-anchor="middle" fill="{TEXT_COLOUR}">{escape(label)}</text>'
+            f'<text x="{x:.1f}" y="{height - bottom + 18}" font-size="{font_size}" '
+            f'text-anchor="{anchor}" fill="{TEXT_COLOUR}">{escape(label)}</text>'
         )
     for item in series:
         dash = ' stroke-dasharray="6 4"' if item.dashed else ""

@@ -1,6 +1,6 @@
 """What facilitators do: create assessments, move them on, agree levels, set targets."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -10,8 +10,10 @@ from assessments.models import (
     AssessmentStatus,
     MaturityModel,
     Point,
+    Response,
     Target,
 )
+from assessments.periods import next_free_period
 from assessments.responding import AssessmentError
 from collaboration import events
 from cromaturity.invitations import create_invitation_link
@@ -34,15 +36,43 @@ def create_assessment(
             "There is no published maturity model to assess against. An "
             "administrator can load one with `manage.py load_maturity_model`."
         )
-    assessment = Assessment.objects.create(
-        organisation=organisation,
-        maturity_model=maturity_model,
-        title=title.strip(),
-        period=period.strip(),
-        created_by=created_by,
-    )
+    title, period = title.strip(), period.strip()
+    _refuse_duplicate(organisation, title, period)
+    try:
+        with transaction.atomic():
+            assessment = Assessment.objects.create(
+                organisation=organisation,
+                maturity_model=maturity_model,
+                title=title,
+                period=period,
+                created_by=created_by,
+            )
+    except IntegrityError:
+        # Someone created the same one a moment ago.
+        _refuse_duplicate(organisation, title, period)
+        raise
     events.assessment_status_changed(assessment, by=created_by)
     return assessment
+
+
+class DuplicateAssessment(AssessmentError):
+    """The organisation already has an assessment with this title and period."""
+
+
+def _refuse_duplicate(organisation: Organisation, title: str, period: str) -> None:
+    existing = Assessment.objects.for_org(organisation).titled(title, period).first()
+    if existing is not None:
+        raise DuplicateAssessment(
+            f"“{existing.title}” for {existing.period} already exists "
+            f"({existing.get_status_display().lower()}). Choose another period, "
+            f"such as {free_period(organisation)}, or another title."
+        )
+
+
+def free_period(organisation: Organisation) -> str:
+    """The first quarter from the current one that no assessment describes yet."""
+    taken = Assessment.objects.for_org(organisation).values_list("period", flat=True)
+    return next_free_period(set(taken), timezone.localdate())
 
 
 @transaction.atomic
@@ -70,6 +100,41 @@ def advance_status(assessment: Assessment, *, from_status: str, by=None) -> Asse
     assessment.save(update_fields=["status", "consensus_at", "closed_at"])
     events.assessment_status_changed(assessment, by=by)
     return assessment
+
+
+def unsubmitted_responses(assessment: Assessment) -> list[Response]:
+    """Who started answering and has not submitted, with how many answers."""
+    return list(
+        Response.objects.filter(assessment=assessment)
+        .unsubmitted()
+        .with_answer_count()
+        .select_related("respondent", "team")
+        .order_by("started_at", "pk")
+    )
+
+
+@transaction.atomic
+def remind_to_submit(assessment: Assessment, *, by) -> int:
+    """Ask everyone with unsubmitted answers to submit; return how many were told.
+
+    Each is notified in the app and by email (as they have chosen for
+    assessment news) with how far they got.
+    """
+    assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+    if not assessment.is_open:
+        raise AssessmentError(
+            f"“{assessment.title}” is {assessment.get_status_display().lower()}: "
+            "answers can no longer be submitted, so there is nobody to remind."
+        )
+    responses = [r for r in unsubmitted_responses(assessment) if r.respondent_id]
+    if not responses:
+        raise AssessmentError(
+            "Everyone who started answering has submitted: there is nobody to remind."
+        )
+    points = Point.objects.filter(
+        pillar__maturity_model_id=assessment.maturity_model_id
+    ).count()
+    return events.submission_reminded(assessment, responses, points=points, by=by)
 
 
 @transaction.atomic

@@ -1,5 +1,4 @@
 from django import forms
-from django.utils import timezone
 
 from assessments.models import AnswerKind, Assessment, Level
 from assessments.models.assessment import EVIDENCE_MAX_LENGTH
@@ -7,11 +6,6 @@ from cromaturity.models import Team
 
 NOT_APPLICABLE = AnswerKind.NOT_APPLICABLE.value
 DONT_KNOW = AnswerKind.DONT_KNOW.value
-
-
-def current_period() -> str:
-    today = timezone.localdate()
-    return f"Q{(today.month - 1) // 3 + 1} {today.year}"
 
 
 class AssessmentForm(forms.ModelForm):
@@ -143,6 +137,16 @@ class InviteForm(forms.Form):
 
 class AdvanceForm(forms.Form):
     from_status = forms.CharField(widget=forms.HiddenInput)
+    # The unsubmitted responses the person was shown before confirming.
+    acknowledged = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    @staticmethod
+    def acknowledging(responses) -> str:
+        return " ".join(str(response.pk) for response in responses)
+
+    def acknowledges(self, responses) -> bool:
+        seen = self.cleaned_data.get("acknowledged", "").split()
+        return {str(response.pk) for response in responses} <= set(seen)
 
 
 SHARE_LINK_DAYS = [(1, "1 day"), (7, "7 days"), (30, "30 days"), (90, "90 days")]

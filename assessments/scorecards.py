@@ -25,6 +25,8 @@ from assessments.models import (
 )
 
 TREND_LENGTH = 12
+# About a phone's width in CSS pixels, so the text is drawn at its own size there.
+NARROW_TREND_WIDTH = 340
 
 
 @dataclass
@@ -363,10 +365,21 @@ def trend(organisation) -> tuple[list[Summary], SafeString | None]:
             emphasised=True,
         )
     )
-    svg = charts.line_chart(
-        [s.assessment.period for s in ordered],
+    labels = [s.assessment.period for s in ordered]
+    title = "Overall and pillar scores of closed assessments"
+    # Drawn twice: scaled down to a phone, the wide chart's text would shrink to
+    # a few pixels; the stylesheet shows the one that fits the frame.
+    wide = charts.line_chart(labels, series, title=title, chart_id="trend")
+    narrow = charts.line_chart(
+        labels,
         series,
-        title="Overall and pillar scores of closed assessments",
-        chart_id="trend",
+        title=title,
+        chart_id="trend-narrow",
+        width=NARROW_TREND_WIDTH,
+        height=220,
+        font_size=12,
+    )
+    svg = (
+        f'<div class="chart-wide">{wide}</div><div class="chart-narrow">{narrow}</div>'
     )
     return ordered, mark_safe(svg)  # noqa: S308 - charts escapes every text it draws

@@ -36,6 +36,11 @@ urlpatterns = [
         name="assessment-advance",
     ),
     path(
+        "<int:assessment_id>/remind/",
+        assessments.assessment_remind,
+        name="assessment-remind",
+    ),
+    path(
         "<int:assessment_id>/invitations/",
         assessments.assessment_invite,
         name="assessment-invite",

@@ -296,6 +296,47 @@ def assessment_status_changed(assessment: Assessment, *, by) -> None:
     )
 
 
+def submission_reminded(
+    assessment: Assessment, responses: list[Response], *, points: int, by
+) -> int:
+    """A facilitator asked those with unsubmitted answers to submit them.
+
+    Each person hears how far they got; returns how many were told.
+    """
+    organisation = assessment.organisation
+    url = reverse(
+        "assessments:response-submit", args=[organisation.slug, assessment.pk]
+    )
+    told = 0
+    for response in responses:
+        told += len(
+            notify(
+                organisation,
+                [response.respondent_id],
+                kind=NotificationKind.ASSESSMENT,
+                actor=by,
+                title=f"{_name(by)} asks you to submit your answers to "
+                f"“{assessment.title}”",
+                body=f"You have answered {response.answer_count} of {points} points. "
+                "Answers count in the scorecard once you submit them; answers "
+                "not submitted when it moves to consensus are kept but not "
+                "counted.",
+                url=url,
+            )
+        )
+    if told:
+        record_activity(
+            organisation,
+            actor=by,
+            kind=ActivityKind.ASSESSMENT,
+            summary=f"reminded {told} colleague{'s' if told != 1 else ''} to "
+            f"submit their answers to “{assessment.title}”",
+            url=assessment.get_absolute_url(),
+            assessment=assessment,
+        )
+    return told
+
+
 def assessment_audience(assessment: Assessment) -> set[int]:
     """Who is invited to an assessment: every member who may answer it
     (contributors and up, which includes those who joined through its invite

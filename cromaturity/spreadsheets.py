@@ -9,12 +9,15 @@ stays text even where a cell slipped through.
 
 import csv
 import io
+import re
 import tempfile
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from fractions import Fraction
+from urllib.parse import quote
 
 import xlsxwriter
 from django.http import FileResponse, HttpResponse, StreamingHttpResponse
@@ -44,13 +47,40 @@ def restore_cell(value):
     return value
 
 
-def export_filename(org_slug: str, what: str, ext: str, day: date | None = None) -> str:
+def export_filename(
+    org_slug: str,
+    what: str,
+    ext: str,
+    day: date | None = None,
+    *,
+    allow_unicode: bool = False,
+) -> str:
     day = day or timezone.localdate()
-    return f"{org_slug}-{slugify(what)}-{day.isoformat()}.{ext}"
+    what = slugify(what, allow_unicode=allow_unicode)
+    return f"{org_slug}-{what}-{day.isoformat()}.{ext}"
+
+
+def content_disposition(filename: str) -> str:
+    """An attachment header for any file name (RFC 6266).
+
+    A name with letters outside ASCII goes in `filename*` as UTF-8, with an
+    ASCII transliteration in `filename` for clients that read only that.
+    """
+    if filename.isascii():
+        return f'attachment; filename="{_header_safe(filename)}"'
+    plain = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode()
+    plain = re.sub(r"-{2,}", "-", _header_safe(plain)).strip("-") or "download"
+    return (
+        f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
+    )
+
+
+def _header_safe(filename: str) -> str:
+    return re.sub(r'[\x00-\x1f\x7f"\\]', "_", filename)
 
 
 def _attachment(response, filename: str):
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Disposition"] = content_disposition(filename)
     return response
 
 

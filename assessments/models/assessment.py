@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,6 +28,10 @@ class AssessmentStatus(models.TextChoices):
 class AssessmentQuerySet(OrgQuerySet):
     def closed(self):
         return self.filter(status=AssessmentStatus.CLOSED)
+
+    def titled(self, title: str, period: str):
+        """Assessments with this title and period, whatever the letter case."""
+        return self.filter(title__iexact=title.strip(), period__iexact=period.strip())
 
 
 class Assessment(models.Model):
@@ -68,6 +73,18 @@ class Assessment(models.Model):
                 | models.Q(closed_at__isnull=False),
                 name="assessment_closed_has_date",
             ),
+            # Two “Q4 2026” of the same check cannot be told apart in the list,
+            # the trend or a download's name.
+            models.UniqueConstraint(
+                models.F("organisation"),
+                Lower("title"),
+                Lower("period"),
+                name="assessment_unique_title_period",
+                violation_error_message=(
+                    "This organisation already has an assessment with this title "
+                    "for this period. Change the title or the period."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -96,6 +113,14 @@ class Assessment(models.Model):
         return AssessmentStatus(self.status).next
 
 
+class ResponseQuerySet(OrgQuerySet):
+    def unsubmitted(self):
+        return self.filter(submitted_at__isnull=True)
+
+    def with_answer_count(self):
+        return self.annotate(answer_count=models.Count("answers"))
+
+
 class Response(models.Model):
     """One person's answers to one assessment, given as a member of a team."""
 
@@ -114,7 +139,7 @@ class Response(models.Model):
     started_at = models.DateTimeField(default=timezone.now)
     submitted_at = models.DateTimeField(null=True, blank=True)
 
-    objects = OrgQuerySet.as_manager()
+    objects = ResponseQuerySet.as_manager()
 
     class Meta:
         ordering = ["assessment", "started_at", "pk"]

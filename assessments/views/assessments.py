@@ -4,22 +4,31 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from assessments.facilitation import (
+    DuplicateAssessment,
     advance_status,
     assessment_invitations,
     create_assessment,
+    free_period,
     invite_to_assessment,
+    remind_to_submit,
+    unsubmitted_responses,
 )
 from assessments.forms import (
     AdvanceForm,
     AssessmentForm,
     InviteForm,
     ShareLinkForm,
-    current_period,
 )
-from assessments.models import Assessment, AssessmentStatus, MaturityModel, Response
+from assessments.models import (
+    Assessment,
+    AssessmentStatus,
+    MaturityModel,
+    Point,
+    Response,
+)
 from assessments.responding import AssessmentError
 from assessments.scorecards import build_scorecard, summarise, trend
 from assessments.sharing import share_links_of
@@ -81,7 +90,9 @@ def assessment_list(request):
 
 @member_required(Role.EDITOR)
 def assessment_create(request):
-    form = AssessmentForm(request.POST or None, initial={"period": current_period()})
+    form = AssessmentForm(
+        request.POST or None, initial={"period": free_period(request.organisation)}
+    )
     model = MaturityModel.objects.latest_published()
     if request.method == "POST" and form.is_valid():
         try:
@@ -91,6 +102,8 @@ def assessment_create(request):
                 period=form.cleaned_data["period"],
                 created_by=request.user,
             )
+        except DuplicateAssessment as error:
+            form.add_error("period", str(error))
         except AssessmentError as error:
             form.add_error(None, str(error))
         else:
@@ -138,18 +151,53 @@ def assessment_detail(request, assessment_id):
             "advance_form": AdvanceForm(initial={"from_status": assessment.status}),
             "next_status": assessment.next_status,
             "statuses": AssessmentStatus,
+            "unsubmitted": unsubmitted_responses(assessment)
+            if can_edit and scorecard.in_progress
+            else [],
+            "point_count": len(scorecard.points),
         },
     )
 
 
+def _confirm_consensus(request, assessment, unsubmitted, *, status=200):
+    """Name who started but has not submitted before the answers freeze."""
+    return render(
+        request,
+        "assessments/assessment_advance.html",
+        {
+            "assessment": assessment,
+            "unsubmitted": unsubmitted,
+            "point_count": Point.objects.filter(
+                pillar__maturity_model_id=assessment.maturity_model_id
+            ).count(),
+            "advance_form": AdvanceForm(
+                initial={
+                    "from_status": assessment.status,
+                    "acknowledged": AdvanceForm.acknowledging(unsubmitted),
+                }
+            ),
+            "changed": status != 200,
+        },
+        status=status,
+    )
+
+
 @member_required(Role.EDITOR)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def assessment_advance(request, assessment_id):
     assessment = assessment_for(request, assessment_id)
+    unsubmitted = unsubmitted_responses(assessment) if assessment.is_open else []
+    if request.method == "GET":
+        if not assessment.is_open:
+            return redirect(assessment)
+        return _confirm_consensus(request, assessment, unsubmitted)
     form = AdvanceForm(request.POST)
     if not form.is_valid():
         messages.error(request, "The status change was incomplete; try again.")
         return redirect(assessment)
+    from_open = form.cleaned_data["from_status"] == AssessmentStatus.OPEN
+    if from_open and assessment.is_open and not form.acknowledges(unsubmitted):
+        return _confirm_consensus(request, assessment, unsubmitted, status=409)
     try:
         assessment = advance_status(
             assessment, from_status=form.cleaned_data["from_status"], by=request.user
@@ -168,6 +216,34 @@ def assessment_advance(request, assessment_id):
             request, f"“{assessment.title}” is closed and now counts in the trend."
         )
     return redirect(assessment)
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def assessment_remind(request, assessment_id):
+    assessment = assessment_for(request, assessment_id)
+    try:
+        told = remind_to_submit(assessment, by=request.user)
+    except AssessmentError as error:
+        messages.error(request, str(error))
+    else:
+        if told:
+            messages.success(
+                request,
+                f"Reminded {told} colleague{'s' if told != 1 else ''} to submit "
+                "their answers, in the app and by email as each has chosen.",
+            )
+        else:
+            messages.info(
+                request, "Nobody else to remind: the unsubmitted answers are yours."
+            )
+    if request.POST.get("back") == "advance":
+        return redirect(
+            "assessments:assessment-advance",
+            assessment.organisation.slug,
+            assessment.pk,
+        )
+    return redirect(f"{assessment.get_absolute_url()}#unsubmitted")
 
 
 @member_required(Role.EDITOR)

@@ -75,7 +75,8 @@ def agreed_level_save(request, assessment_id, point_key):
         else:
             messages.error(request, f"{point.key}: {' '.join(_errors(form))}")
         return redirect(anchor)
-    row = next(r for r in build_scorecard(assessment).points if r.point.pk == point.pk)
+    scorecard = build_scorecard(assessment)
+    row = next(r for r in scorecard.points if r.point.pk == point.pk)
     # htmx swaps only successful responses; the form with its errors is the answer.
     return render(
         request,
@@ -87,6 +88,9 @@ def agreed_level_save(request, assessment_id, point_key):
             "editable": True,
             "saved": saved,
             "failed": status != 200,
+            # The count above the points follows along, out of band.
+            "scorecard": scorecard,
+            "oob": True,
         },
     )
 

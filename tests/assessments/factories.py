@@ -12,6 +12,7 @@ from assessments.models import (
     Point,
     Response,
 )
+from assessments.periods import following_quarter
 from cromaturity.models import Membership, Role, Team
 
 
@@ -27,14 +28,24 @@ def points_of(assessment: Assessment) -> list[Point]:
     )
 
 
+def _untaken_period(organisation, title: str) -> str:
+    """Q1 2026, or the first quarter after it this title has not used yet."""
+    period = "Q1 2026"
+    while Assessment.objects.for_org(organisation).titled(title, period).exists():
+        period = following_quarter(period)
+    return period
+
+
 def make_assessment(organisation, *, status=AssessmentStatus.OPEN, **fields):
     creator = Membership.objects.filter(
         organisation=organisation, role=Role.ADMIN
     ).first()
+    title = fields.pop("title", "Maturity check")
+    period = fields.pop("period", None) or _untaken_period(organisation, title)
     assessment = create_assessment(
         organisation,
-        title=fields.pop("title", "Maturity check"),
-        period=fields.pop("period", "Q1 2026"),
+        title=title,
+        period=period,
         created_by=creator.user if creator else None,
     )
     if status != AssessmentStatus.OPEN or fields:

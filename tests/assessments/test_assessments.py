@@ -4,10 +4,14 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from assessments import facilitation
+from assessments.facilitation import DuplicateAssessment
 from assessments.models import AgreedLevel, Assessment, AssessmentStatus, Target
+from assessments.periods import following_quarter, quarter_of
 from assessments.sharing import create_share_link
 from cromaturity.invitations import create_invitation_link
 from cromaturity.models import Invitation, Role
@@ -121,6 +125,77 @@ def test_create_page_access_suggests_the_current_quarter(org):
     )
     assert re.fullmatch(r"Q[1-4] 20\d\d", response.context["form"]["period"].value())
     assert "CRO maturity model v1" in response.text
+
+
+def test_a_duplicate_title_and_period_is_refused_with_the_next_free_period(
+    org, admin_client
+):
+    this_quarter = quarter_of(timezone.localdate())
+    make_assessment(org, title="CRO maturity check", period=this_quarter)
+    response = admin_client.post(
+        reverse("assessments:assessment-create", args=[org.slug]),
+        {"title": " cro Maturity Check ", "period": this_quarter.lower()},
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert errors["period"] == [
+        f"“CRO maturity check” for {this_quarter} already exists (open for "
+        f"answers). Choose another period, such as "
+        f"{following_quarter(this_quarter)}, or another title."
+    ]
+    assert Assessment.objects.count() == 1
+
+
+def test_the_same_period_under_another_title_or_in_another_organisation_is_fine(
+    org, other_org
+):
+    make_assessment(org, title="CRO maturity check", period="Q4 2026")
+    make_assessment(org, title="Customer service check", period="Q4 2026")
+    make_assessment(other_org, title="CRO maturity check", period="Q4 2026")
+    make_assessment(org, title="CRO maturity check", period="Q1 2027")
+    assert Assessment.objects.count() == 4
+
+
+def test_the_database_refuses_a_duplicate_title_and_period(org):
+    first = make_assessment(org, title="Check", period="Q4 2026")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Assessment.objects.create(
+            organisation=org,
+            maturity_model=first.maturity_model,
+            title="CHECK",
+            period="q4 2026",
+        )
+
+
+def test_a_duplicate_created_in_a_race_is_refused_with_the_same_message(
+    org, monkeypatch
+):
+    make_assessment(org, title="Check", period="Q4 2026")
+    refuse = facilitation._refuse_duplicate
+    calls = []
+
+    def checked_too_early(*args):
+        # The first check runs before the rival's row is there.
+        calls.append(args)
+        if len(calls) > 1:
+            refuse(*args)
+
+    monkeypatch.setattr(facilitation, "_refuse_duplicate", checked_too_early)
+    with pytest.raises(DuplicateAssessment, match="already exists"):
+        facilitation.create_assessment(
+            org, title="Check", period="Q4 2026", created_by=None
+        )
+    assert len(calls) == 2
+    assert Assessment.objects.count() == 1
+
+
+def test_the_new_assessment_form_proposes_a_period_no_assessment_has_yet(
+    org, admin_client
+):
+    this_quarter = quarter_of(timezone.localdate())
+    make_assessment(org, title="Open check", period=this_quarter)
+    page = admin_client.get(reverse("assessments:assessment-create", args=[org.slug]))
+    assert page.context["form"]["period"].value() == following_quarter(this_quarter)
 
 
 def test_create_form_needs_a_title_and_period(org, admin_client):
@@ -404,6 +479,30 @@ def test_record_agreed_level_keeps_raw_answers(org, make_member):
     )
     card = client.get(url("assessment-detail", consensus)).context["scorecard"]
     assert float(card.result.overall) == 2
+
+
+def test_saving_an_agreed_level_updates_the_count_of_agreed_points(
+    org, make_member, admin_client
+):
+    consensus = make_assessment(org, status=AssessmentStatus.CONSENSUS)
+    add_response(consensus, make_member(org), default=2)
+    page = admin_client.get(url("consensus", consensus))
+    assert "0 of 21 points have an agreed level." in page.text
+    response = admin_client.post(
+        url("agreed-level-save", consensus, "S1"),
+        {"S1-level": "3", "S1-rationale": "Strategy doc signed off in May."},
+        HTTP_HX_REQUEST="true",
+    )
+    count = re.search(r'<p [^>]*id="agreed-count"[^>]*>([^<]*)</p>', response.text)
+    assert count is not None
+    assert 'hx-swap-oob="true"' in count.group(0)
+    assert count.group(1) == "1 of 21 points has an agreed level."
+    response = admin_client.post(
+        url("agreed-level-save", consensus, "S1"),
+        {"S1-level": "", "S1-rationale": ""},
+        HTTP_HX_REQUEST="true",
+    )
+    assert "0 of 21 points have an agreed level." in response.text
 
 
 def test_agreed_level_needs_a_rationale_and_the_consensus_stage(org, make_member):

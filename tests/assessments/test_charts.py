@@ -1,6 +1,9 @@
 """Charts are SVG text built from plain values."""
 
+import itertools
 import re
+
+import pytest
 
 from assessments import charts
 from assessments.charts import Series
@@ -60,3 +63,57 @@ def test_line_chart_with_one_assessment_draws_its_points():
     svg = charts.line_chart(["Q1"], [Series("Overall", [3])], title="Trend")
     assert svg.count("<circle") == 1
     assert "1 assessment:" in svg
+
+
+def time_labels(svg: str, height: int = 240) -> list[tuple[float, str, str]]:
+    """(x, text-anchor, text) of each time label under the plot."""
+    return [
+        (float(x), anchor, text)
+        for x, anchor, text in re.findall(
+            rf'<text x="([\d.]+)" y="{height - 40 + 18}" font-size="\d+" '
+            r'text-anchor="(\w+)"[^>]*>([^<]*)</text>',
+            svg,
+        )
+    ]
+
+
+def extent(x: float, anchor: str, text: str, font_size: int) -> tuple[float, float]:
+    width = charts.text_width(text, font_size)
+    start = {"start": x, "middle": x - width / 2, "end": x - width}[anchor]
+    return start, start + width
+
+
+def test_the_last_time_label_ends_inside_the_chart():
+    svg = charts.line_chart(
+        ["Q2 2026", "Q3 2026"], [Series("Overall", [2, 3])], title="Trend"
+    )
+    labels = time_labels(svg)
+    assert [text for _, _, text in labels] == ["Q2 2026", "Q3 2026"]
+    for x, anchor, text in labels:
+        start, end = extent(x, anchor, text, 11)
+        assert 0 <= start
+        assert end <= 640
+    assert labels[-1][:2] == (638.0, "end")
+
+
+@pytest.mark.parametrize("width", [340, 640])
+@pytest.mark.parametrize("count", range(1, 13))
+def test_time_labels_never_overlap_and_the_latest_is_always_shown(width, count):
+    labels = [f"Q{n % 4 + 1} {2020 + n // 4}" for n in range(count)]
+    svg = charts.line_chart(
+        labels, [Series("Overall", [3] * count)], title="Trend", width=width
+    )
+    drawn = time_labels(svg)
+    assert drawn[-1][2] == labels[-1]
+    extents = [extent(x, anchor, text, 11) for x, anchor, text in drawn]
+    for (_, end), (start, _) in itertools.pairwise(extents):
+        assert end + charts.LABEL_GAP / 2 <= start
+    assert all(0 <= start and end <= width for start, end in extents)
+
+
+def test_line_chart_text_is_drawn_at_the_size_asked_for():
+    svg = charts.line_chart(
+        ["Q1", "Q2"], [Series("Overall", [2, 3])], title="Trend", font_size=12
+    )
+    sizes = set(re.findall(r'<text [^>]*font-size="(\d+)"', svg))
+    assert sizes == {"12", "13"}  # axes at the size asked for; the legend at 13

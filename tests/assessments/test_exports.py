@@ -3,6 +3,7 @@
 import io
 import re
 import sys
+from datetime import date
 
 import pandas as pd
 import pytest
@@ -404,7 +405,8 @@ def test_scorecard_download_access_name_and_type(
     day = timezone.localdate().isoformat()
     assert response["Content-Type"] == content_type
     assert response["Content-Disposition"] == (
-        f'attachment; filename="acme-scorecard-{day}.{export_format}"'
+        f'attachment; filename="acme-spring-check-q2-2026-scorecard-{day}.'
+        f'{export_format}"'
     )
     assert response.content.startswith(magic)
     assert "no-store" in response["Cache-Control"]
@@ -523,3 +525,62 @@ def test_command_refuses_another_organisations_assessment_with_a_non_zero_exit(
 def test_a_download_is_only_answered_to_get(assessment, admin_client):
     assert admin_client.post(export_url(assessment, "csv")).status_code == 405
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORTED).exists()
+
+
+def test_two_assessments_exported_on_one_day_get_different_file_names(org):
+    day = timezone.localdate()
+    spring = make_assessment(org, title="Spring check", period="Q2 2026")
+    autumn = make_assessment(org, title="Autumn check", period="Q4 2026")
+    names = {
+        export_scorecard(build_scorecard(a), ExportFormat.CSV, day=day).filename
+        for a in (spring, autumn)
+    }
+    assert names == {
+        f"acme-spring-check-q2-2026-scorecard-{day.isoformat()}.csv",
+        f"acme-autumn-check-q4-2026-scorecard-{day.isoformat()}.csv",
+    }
+
+
+@pytest.mark.parametrize(
+    ("title", "period", "ascii_name", "utf8_name"),
+    [
+        (
+            "Étude de maturité",
+            "T4 2026",
+            "acme-etude-de-maturite-t4-2026-scorecard-2026-12-01.csv",
+            "acme-%C3%A9tude-de-maturit%C3%A9-t4-2026-scorecard-2026-12-01.csv",
+        ),
+        (
+            "成熟度評価",
+            "2026",
+            "acme-2026-scorecard-2026-12-01.csv",
+            "acme-%E6%88%90%E7%86%9F%E5%BA%A6%E8%A9%95%E4%BE%A1-2026-scorecard-"
+            "2026-12-01.csv",
+        ),
+    ],
+)
+def test_a_non_ascii_title_is_named_in_a_safe_content_disposition(
+    org, admin_client, title, period, ascii_name, utf8_name, monkeypatch
+):
+    assessment = make_assessment(org, title=title, period=period)
+    monkeypatch.setattr(
+        "assessments.exports.timezone.localdate",
+        lambda: date(2026, 12, 1),
+    )
+    response = admin_client.get(export_url(assessment, "csv"))
+    header = response["Content-Disposition"]
+    assert header.isascii()
+    assert header == (
+        f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{utf8_name}"
+    )
+
+
+def test_a_title_of_quotes_and_slashes_cannot_break_the_download_header(org):
+    assessment = make_assessment(org, title='"; filename="evil.exe', period="/../")
+    export_file = export_scorecard(
+        build_scorecard(assessment), ExportFormat.CSV, day=timezone.localdate()
+    )
+    assert re.fullmatch(
+        r"acme-[a-z0-9-]+-scorecard-\d{4}-\d\d-\d\d\.csv", (export_file.filename)
+    )
+    assert "evil-exe" in export_file.filename

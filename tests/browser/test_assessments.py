@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from assessments.models import AgreedLevel, Answer, AssessmentStatus, Response
 from cromaturity.models import Role
+from tests.assessments.factories import add_response, make_assessment
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -149,11 +150,18 @@ def test_three_colleagues_answer_and_the_facilitator_reaches_consensus(
     page.get_by_role("link", name=re.compile("^Consensus")).click()
     expect(page.get_by_role("heading", name="Consensus")).to_be_visible()
     assert_accessible(page)
+    expect(page.locator("#agreed-count")).to_have_text(
+        "0 of 21 points have an agreed level."
+    )
     s4 = page.locator("#consensus-S4")
     s4.get_by_label("Agreed level for S4").select_option("3")
     s4.get_by_label("Rationale for S4").fill("Roadmap covers tests, not tickets.")
     s4.get_by_role("button", name="Save").click()
     expect(page.locator("#consensus-S4")).to_contain_text("Saved")
+    expect(page.locator("#agreed-count")).to_have_text(
+        "1 of 21 points has an agreed level."
+    )
+    expect(page.locator("#agreed-count")).to_have_count(1)
     agreed = AgreedLevel.objects.get()
     assert (agreed.point.key, agreed.level) == ("S4", 3)
 
@@ -180,3 +188,90 @@ def test_three_colleagues_answer_and_the_facilitator_reaches_consensus(
     assert_accessible(alice)
     expect(alice.get_by_text("answers can no longer change")).to_be_visible()
     assert Response.objects.first().assessment.status == AssessmentStatus.CONSENSUS
+
+
+CHART_TEXT = """(svg) => {
+    const box = svg.getBoundingClientRect();
+    const scale = box.width / svg.viewBox.baseVal.width;
+    return [...svg.querySelectorAll("text")].map((text) => {
+        const r = text.getBoundingClientRect();
+        return {
+            text: text.textContent,
+            px: scale * parseFloat(text.getAttribute("font-size")),
+            inside: r.left >= box.left - 0.5 && r.right <= box.right + 0.5,
+        };
+    });
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "visible", "hidden"),
+    [(1280, "#trend", "#trend-narrow"), (390, "#trend-narrow", "#trend")],
+)
+def test_trend_labels_fit_and_stay_readable_on_a_desktop_and_a_phone(
+    make_page,
+    live_server,
+    sign_in,
+    org,
+    admin_user,
+    make_member,
+    width,
+    visible,
+    hidden,
+):
+    member = make_member(org)
+    for period in ("Q1 2026", "Q2 2026", "Q3 2026"):
+        closed = make_assessment(org, period=period, status=AssessmentStatus.CLOSED)
+        add_response(closed, member, default=3)
+    page = make_page(viewport={"width": width, "height": 900})
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/assessments/")
+    assert_accessible(page)
+    chart = page.locator(f"svg{visible}")
+    expect(chart).to_be_visible()
+    expect(page.locator(f"svg{hidden}")).to_be_hidden()
+    texts = chart.evaluate(CHART_TEXT)
+    assert "Q3 2026" in [t["text"] for t in texts]
+    assert [t["text"] for t in texts if not t["inside"]] == []
+    assert min(t["px"] for t in texts) >= 10
+
+
+def test_moving_to_consensus_names_and_reminds_who_has_not_submitted(
+    page, live_server, sign_in, org, people
+):
+    assessment = make_assessment(org, title="Spring check", period="Q2 2026")
+    add_response(assessment, people["alice"], default=3)
+    add_response(
+        assessment,
+        people["bob"],
+        team="Customer Service",
+        submitted=False,
+        only={"S1", "S2", "S3"},
+    )
+    sign_in(page, people["facilitator"].username)
+    page.goto(f"{live_server.url}{assessment.get_absolute_url()}")
+    assert_accessible(page)
+    page.get_by_role("link", name="Move to consensus…").click()
+    expect(
+        page.get_by_role("heading", name="Move “Spring check” to consensus?")
+    ).to_be_visible()
+    assert_accessible(page)
+    waiting = page.get_by_role("region", name="Started but not submitted")
+    expect(waiting.get_by_role("listitem")).to_have_text(
+        re.compile(r"^Bob .*\(Customer Service\) · answered 3 of 21 · started ")
+    )
+    waiting.get_by_role("button", name="Remind them to submit").click()
+    expect(
+        page.get_by_text("Reminded 1 colleague to submit their answers")
+    ).to_be_visible()
+    assert_accessible(page)
+    page.get_by_role("button", name="Move to consensus anyway").click()
+    expect(page.get_by_text("Answers are now frozen")).to_be_visible()
+    assert_accessible(page)
+    not_counted = page.get_by_role(
+        "region", name="Not counted: started but never submitted"
+    )
+    expect(not_counted).to_contain_text("answered 3 of 21")
+    assessment.refresh_from_db()
+    assert assessment.in_consensus
+    assert Answer.objects.filter(response__respondent=people["bob"]).count() == 3

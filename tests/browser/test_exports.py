@@ -62,7 +62,8 @@ def test_download_each_format_and_share_read_only(
 
     pdf = download(page, "PDF")
     assert re.fullmatch(
-        r"acme-scorecard-\d{4}-\d{2}-\d{2}\.pdf", pdf.suggested_filename
+        r"acme-spring-check-q2-2026-scorecard-\d{4}-\d{2}-\d{2}\.pdf",
+        pdf.suggested_filename,
     )
     reader = PdfReader(pdf.path())
     assert len(reader.pages) <= 2

@@ -120,6 +120,26 @@ def test_a_download_response_is_an_attachment():
     assert response.content == b"%PDF"
 
 
+@pytest.mark.parametrize(
+    ("filename", "header"),
+    [
+        ("plain.csv", 'attachment; filename="plain.csv"'),
+        ('a"b\\c.csv', 'attachment; filename="a_b_c.csv"'),
+        (
+            "größe.csv",
+            "attachment; filename=\"groe.csv\"; filename*=UTF-8''gr%C3%B6%C3%9Fe.csv",
+        ),
+        (
+            "a b;c.csv",
+            'attachment; filename="a b;c.csv"',
+        ),
+    ],
+)
+def test_a_download_header_stays_ascii_and_quoted_for_any_file_name(filename, header):
+    response = download_response(filename, "text/csv", b"")
+    assert response["Content-Disposition"] == header
+
+
 @pytest.mark.parametrize("text", ["'=", "''+1", "'hello", "=SUM(A1)", "'"])
 def test_text_starting_with_quotes_comes_back_as_it_was(text):
     cell = neutralise_cell(text)
