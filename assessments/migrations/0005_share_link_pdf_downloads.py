@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessments', '0003_share_links'),
+        ("assessments", "0004_assessment_unique_title_period"),
     ]
 
     operations = [
