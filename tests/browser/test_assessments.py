@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from assessments.models import AgreedLevel, Answer, AssessmentStatus, Response
 from cromaturity.models import Role
+from tests.assessments.factories import make_assessment
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -180,3 +181,34 @@ def test_three_colleagues_answer_and_the_facilitator_reaches_consensus(
     assert_accessible(alice)
     expect(alice.get_by_text("answers can no longer change")).to_be_visible()
     assert Response.objects.first().assessment.status == AssessmentStatus.CONSENSUS
+
+
+# Point headings (fieldset legends) that stick out of the top of their card.
+LEGENDS_OUT_OF_CARD = """() => [...document.querySelectorAll("fieldset.point-card")]
+  .map(card => {
+    const legend = card.querySelector("legend").getBoundingClientRect();
+    const box = card.getBoundingClientRect();
+    return {
+      point: card.id, legendTop: legend.top, legendLines: legend.height,
+      cardTop: box.top + parseFloat(getComputedStyle(card).borderTopWidth),
+    };
+  })
+  .filter(point => point.legendTop < point.cardTop)"""
+
+
+def test_long_point_headings_stay_inside_their_card_on_a_phone(
+    page, live_server, sign_in, org, people
+):
+    make_assessment(org, title="Spring check", period="Q2 2026")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "alice")
+    open_questionnaire(page, live_server)
+    heading = page.get_by_role("group", name=re.compile("^S1 "))
+    assert heading.locator("legend").bounding_box()["height"] > 40  # two lines
+    for pillar in STEPS:
+        expect(page.get_by_role("heading", name=re.compile(pillar))).to_be_visible()
+        assert page.evaluate(LEGENDS_OUT_OF_CARD) == []
+        if pillar != "Process & Methodology":
+            page.get_by_role("button", name=re.compile("^Save and")).click()
+            page.wait_for_load_state()
+            assert_accessible(page)
