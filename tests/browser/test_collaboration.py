@@ -81,6 +81,9 @@ def test_an_agent_mentions_the_analyst_who_follows_the_bell_to_the_comment(
     expect(menu.get_by_role("status")).to_have_text("Latest notifications · 1 unread")
     expect(bell).to_have_attribute("aria-expanded", "true")
     assert other.url == home
+    box = menu.bounding_box()  # the whole menu is on the phone's screen
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
     assert_accessible(other)
     other.keyboard.press("Escape")
     expect(menu).to_be_hidden()
