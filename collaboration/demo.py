@@ -196,8 +196,9 @@ def _path(status: Status) -> list[Status]:
 
 def _timelines(organisation, people, announced: set[int]) -> int:
     """Every demo hypothesis's life, written in bulk: proposed, scored, each move
-    through the pipeline, with its change history. The last move of those in
-    `announced` is left to the demo to announce as it happens."""
+    through the pipeline, and the change history of its moves (not of each score:
+    at large scales that would be most of the seeding time). The last move of
+    those in `announced` is left to the demo to announce as it happens."""
     team_of = {m.user_id: m.team for m in people.values()}
     hypotheses = list(
         Hypothesis.objects.for_org(organisation)
@@ -276,23 +277,21 @@ def _timelines(organisation, people, announced: set[int]) -> int:
                 created_at=score.created_at,
             )
         )
-        score._history_date = score.created_at
-        score._history_user = score.scorer
     Activity.objects.bulk_create(activities, batch_size=BATCH)
     Hypothesis.history.bulk_history_create(created, batch_size=BATCH)
     Hypothesis.history.bulk_history_create(changed, batch_size=BATCH, update=True)
-    Score.history.bulk_history_create(scores, batch_size=BATCH)
     return len(activities)
 
 
 def _date_links(organisation) -> None:
-    """The demo's evidence links, dated a little after both the item and the
-    hypothesis existed."""
+    """The demo's evidence links made one by one (to the exports' items; those
+    of larger demos are written in bulk already dated), dated a little after
+    both the item and the hypothesis existed."""
     now = timezone.now()
     links = list(
-        Evidence.objects.for_org(organisation).select_related(
-            "hypothesis", "feedback_item"
-        )
+        Evidence.objects.for_org(organisation)
+        .exclude(feedback_item__source_system="demo")
+        .select_related("hypothesis", "feedback_item")
     )
     linked_at = {}
     for evidence in links:
