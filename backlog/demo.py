@@ -192,9 +192,14 @@ def seed(workspace, scale: int = 1) -> str | None:
     )
     all_scores = []
     for hypothesis, scores, _, _ in planned:
-        for score in scores:
+        # Scores come in over the first tenth of a hypothesis's life, before any
+        # of the moves its timeline shows (a hypothesis needs a score to be ready).
+        life = hypothesis.status_changed_at - hypothesis.created_at
+        for n, score in enumerate(scores, start=1):
             score.hypothesis = hypothesis
-            score.created_at = hypothesis.created_at + timedelta(days=1)
+            score.created_at = hypothesis.created_at + life * n / (
+                10 * (len(scores) + 1)
+            )
             all_scores.append(score)
     Score.objects.bulk_create(all_scores, batch_size=BATCH)
 

@@ -122,7 +122,7 @@ def _scaled_items(organisation, scale: int) -> int:
     templates = list(
         FeedbackItem.objects.for_org(organisation)
         .exclude(source_system="demo")
-        .values_list("text", "source", "page")[:500]
+        .values_list("text", "source", "page", "sentiment")[:500]
     )
     have = FeedbackItem.objects.for_org(organisation).filter(source_system="demo")
     start = have.count()
@@ -144,7 +144,7 @@ def _scaled_items(organisation, scale: int) -> int:
     ]
     rows = []
     for n in range(start, wanted):
-        text, source, page = templates[n % len(templates)]
+        text, source, page, sentiment = templates[n % len(templates)]
         row = CleanRow(
             line=0,
             external_id=f"demo-{n}",
@@ -155,7 +155,8 @@ def _scaled_items(organisation, scale: int) -> int:
             page=page,
             product_area="",
             themes=rng.sample(themes, k=rng.randint(1, 2)),
-            sentiment=rng.choice(["negative", "negative", "neutral", "positive", ""]),
+            # The copy says what its template says, so it carries its tone.
+            sentiment=sentiment,
         )
         row.digest = digest(row)
         rows.append(row)
@@ -211,14 +212,16 @@ def _links(organisation, people, scale: int) -> int:
         hypothesis_ids = list(
             Hypothesis.objects.for_org(organisation).values_list("pk", flat=True)
         )
-        item_ids = list(
+        received = dict(
             FeedbackItem.objects.for_org(organisation)
             .filter(source_system="demo")
-            .values_list("pk", flat=True)[: wanted * 2]
+            .values_list("pk", "received_at")[: wanted * 2]
         )
+        item_ids = list(received)
         pairs = {
             (rng.choice(hypothesis_ids), rng.choice(item_ids)) for _ in range(wanted)
         }
+        now = timezone.now()
         Evidence.objects.bulk_create(
             [
                 Evidence(
@@ -226,6 +229,10 @@ def _links(organisation, people, scale: int) -> int:
                     feedback_item_id=i,
                     importance=rng.randint(0, 3),
                     linked_by=rng.choice(linkers),
+                    # Linked a few days after the item came in, as agents do.
+                    linked_at=min(
+                        now, received[i] + timedelta(hours=rng.randint(2, 120))
+                    ),
                 )
                 for h, i in pairs
             ],

@@ -2,9 +2,10 @@
 read from django-simple-history's tables as a readable diff: who, when, and for
 each field the old and the new value.
 
-Rows written in bulk (feedback imports, the demo, recomputed aggregates) leave
-no history; an imported feedback item says so with one "imported" entry. A
-backlog import writes its records in bulk, with the file as the reason.
+Rows written in bulk (feedback imports, recomputed aggregates) leave no
+history; an imported feedback item says so with one "imported" entry. A
+backlog import writes its records in bulk, with the file as the reason, and the
+demo writes the history of its hypotheses and scores the same way.
 """
 
 from collections import defaultdict

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from collaboration.forms import PreferencesForm
 from collaboration.models import Notification
@@ -18,6 +18,8 @@ from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
 PAGE_SIZE = 25
+# The bell's menu shows this many of the newest, with a link to the whole list.
+LATEST_SHOWN = 6
 
 
 def _mine(request):
@@ -27,6 +29,12 @@ def _mine(request):
 @member_required()
 def notification_list(request):
     notifications = _mine(request).select_related("actor")
+    if request.htmx and request.GET.get("part") == "latest":
+        return render(
+            request,
+            "collaboration/notification_list.html#latest",
+            {"latest": notifications[:LATEST_SHOWN]},
+        )
     only_unread = request.GET.get("show") == "unread"
     if only_unread:
         notifications = notifications.unread()
@@ -39,9 +47,13 @@ def notification_list(request):
 
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
-@require_POST
+@require_http_methods(["GET", "POST"])
 def notification_open(request, notification_id):
-    """Mark it read and go to what it is about."""
+    """Mark it read and go to what it is about.
+
+    A title is a link, so this answers GET: marking one's own notification read
+    is what following it means, changes nothing anyone else sees, and doing it
+    twice does nothing more."""
     notification = get_object_or_404(_mine(request), pk=notification_id)
     mark_read(_mine(request).filter(pk=notification.pk))
     target = notification.url

@@ -115,3 +115,37 @@ def test_demo_feedback_grows_with_the_scale():
     generated = FeedbackItem.objects.filter(source_system="demo")
     assert generated.count() == 2 * demo_feedback.SCALED_ITEMS_PER_STEP
     assert Evidence.objects.filter(feedback_item__source_system="demo").count() > 0
+
+
+CLEARLY_POSITIVE = ("super helpful", "lovely packaging", "thank you")
+CLEARLY_NEGATIVE = (
+    "gave up",
+    "never arrives",
+    "payment failed",
+    "very annoying",
+    "lost my basket",
+    "spins forever",
+    "bricht immer ab",
+    "toujours pas arrivée",
+    "rejects the code",
+    "keeps saying my order number is invalid",
+)
+
+
+def test_demo_feedback_sentiment_agrees_with_what_the_customer_wrote():
+    call_command("seed_demo", "--scale", "2", stdout=io.StringIO())
+    items = list(FeedbackItem.objects.values_list("text", "sentiment"))
+    assert len(items) > 1000  # the exports and the generated copies
+
+    def saying(phrases):
+        return [
+            sentiment
+            for text, sentiment in items
+            if any(phrase in text.lower() for phrase in phrases)
+        ]
+
+    praise, complaints = saying(CLEARLY_POSITIVE), saying(CLEARLY_NEGATIVE)
+    assert "negative" not in praise
+    assert "positive" in praise
+    assert "positive" not in complaints
+    assert "negative" in complaints

@@ -275,3 +275,34 @@ def test_moving_to_consensus_names_and_reminds_who_has_not_submitted(
     assessment.refresh_from_db()
     assert assessment.in_consensus
     assert Answer.objects.filter(response__respondent=people["bob"]).count() == 3
+
+
+# Point headings (fieldset legends) that stick out of the top of their card.
+LEGENDS_OUT_OF_CARD = """() => [...document.querySelectorAll("fieldset.point-card")]
+  .map(card => {
+    const legend = card.querySelector("legend").getBoundingClientRect();
+    const box = card.getBoundingClientRect();
+    return {
+      point: card.id, legendTop: legend.top, legendLines: legend.height,
+      cardTop: box.top + parseFloat(getComputedStyle(card).borderTopWidth),
+    };
+  })
+  .filter(point => point.legendTop < point.cardTop)"""
+
+
+def test_long_point_headings_stay_inside_their_card_on_a_phone(
+    page, live_server, sign_in, org, people
+):
+    make_assessment(org, title="Spring check", period="Q2 2026")
+    page.set_viewport_size({"width": 390, "height": 844})
+    sign_in(page, "alice")
+    open_questionnaire(page, live_server)
+    heading = page.get_by_role("group", name=re.compile("^S1 "))
+    assert heading.locator("legend").bounding_box()["height"] > 40  # two lines
+    for pillar in STEPS:
+        expect(page.get_by_role("heading", name=re.compile(pillar))).to_be_visible()
+        assert page.evaluate(LEGENDS_OUT_OF_CARD) == []
+        if pillar != "Process & Methodology":
+            page.get_by_role("button", name=re.compile("^Save and")).click()
+            page.wait_for_load_state()
+            assert_accessible(page)

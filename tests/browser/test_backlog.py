@@ -152,3 +152,42 @@ def test_a_hypothesis_from_idea_to_learning(
     expect(page.get_by_role("heading", name=TITLE)).to_be_visible()
     expect(page.get_by_text("A concrete date beats a delivery window.")).to_be_visible()
     assert_accessible(page)
+
+
+# The filter menus whose longest choice does not fit their box, measured in the
+# page's own font: a cut menu reads "Open (idea to anal".
+CUT_MENUS = """() => [...document.querySelectorAll("#filters select")]
+  .filter(select => select.offsetParent !== null)
+  .map(select => {
+    const style = getComputedStyle(select);
+    const context = document.createElement("canvas").getContext("2d");
+    context.font = style.font;
+    const widest = Math.max(...[...select.options].map(
+      option => context.measureText(option.text).width));
+    const room = select.clientWidth - parseFloat(style.paddingLeft)
+      - parseFloat(style.paddingRight);
+    return {name: select.name, widest: Math.ceil(widest), room: Math.floor(room)};
+  })
+  .filter(menu => menu.widest > menu.room)"""
+
+
+@pytest.mark.parametrize("width", [390, 1280])
+def test_every_backlog_tab_and_filter_menu_fits_a_phone_and_a_desktop(
+    page, live_server, sign_in, org, admin_user, width
+):
+    page.set_viewport_size({"width": width, "height": 844})
+    sign_in(page, admin_user.username)
+    for view in ("", "board/", "learnings/"):
+        page.goto(f"{live_server.url}/o/acme/backlog/{view}")
+        tabs = page.get_by_role("navigation", name="Backlog views").get_by_role("link")
+        expect(tabs).to_have_count(5)
+        for tab in tabs.all():
+            box = tab.bounding_box()
+            assert box["x"] >= 0, tab.text_content()
+            assert box["x"] + box["width"] <= width, tab.text_content()
+        if width < 992:
+            page.get_by_role("button", name="Filters").click()
+        expect(page.locator("#filters form")).to_be_visible()
+        expect(page.locator("#filters")).not_to_have_class(re.compile("collapsing"))
+        assert page.evaluate(CUT_MENUS) == []
+        assert_accessible(page)

@@ -66,23 +66,51 @@ def test_an_agent_mentions_the_analyst_who_follows_the_bell_to_the_comment(
     expect(page.locator(f"#comment-{comment.pk} .mention")).to_have_text("@carla")
     assert_accessible(page)
 
-    # The CRO analyst sees the unread notification under the bell, on a phone.
+    # The CRO analyst sees the unread notification under the bell, on a phone,
+    # and opens the latest in place with the keyboard.
     other = make_page(viewport={"width": 390, "height": 844})
     sign_in(other, "carla")
+    home = other.url
     bell = other.get_by_role("link", name=re.compile(r"^Notifications.*1 unread"))
     expect(bell).to_be_visible()
-    bell.click()
-    expect(other.get_by_role("heading", name="Notifications")).to_be_visible()
+    expect(bell).to_have_attribute("href", "/o/acme/notifications/")
+    bell.focus()
+    with other.expect_response(lambda response: "part=latest" in response.url):
+        other.keyboard.press("Enter")
+    menu = other.locator("#bell-narrow-menu")
+    expect(menu.get_by_role("status")).to_have_text("Latest notifications · 1 unread")
+    expect(bell).to_have_attribute("aria-expanded", "true")
+    assert other.url == home
+    box = menu.bounding_box()  # the whole menu is on the phone's screen
+    assert box["x"] >= 0
+    assert box["x"] + box["width"] <= 390
     assert_accessible(other)
-    other.get_by_role(
-        "button", name=f"Sam Okafor mentioned you on “{TITLE}”", exact=True
-    ).click()
+    other.keyboard.press("Escape")
+    expect(menu).to_be_hidden()
+    expect(bell).to_be_focused()
+    with other.expect_response(lambda response: "part=latest" in response.url):
+        other.keyboard.press("Enter")
+    title = f"Sam Okafor mentioned you on “{TITLE}”"
+    item = menu.get_by_role("link", name=re.compile(re.escape(title)))
+    expect(item).to_be_visible()
+    other.keyboard.press("Tab")
+    expect(item).to_be_focused()
+    other.keyboard.press("Enter")
     other.wait_for_url(re.compile(rf"#comment-{comment.pk}$"))
     expect(other.locator(f"#comment-{comment.pk}")).to_contain_text(
         "could you test this?"
     )
     assert_accessible(other)
-    expect(other.get_by_role("link", name="Notifications", exact=True)).to_be_visible()
+    bell = other.get_by_role("link", name="Notifications", exact=True)
+    expect(bell).to_be_visible()
+    # The whole list is a link away, and its titles are links too.
+    bell.click()
+    menu.get_by_role("link", name="All notifications").click()
+    expect(other.get_by_role("heading", name="Notifications")).to_be_visible()
+    assert_accessible(other)
+    expect(other.get_by_role("link", name=title, exact=True)).to_have_attribute(
+        "href", re.compile(r"/notifications/\d+/open/$")
+    )
     assert Notification.objects.get(recipient=carla).read_at is not None
 
 
@@ -122,9 +150,15 @@ def test_the_agent_learns_how_the_test_turned_out(
     sign_in(page, "sam")  # lands on the dashboard
     expect(page.get_by_role("heading", name="Recent learnings")).to_be_visible()
     assert_accessible(page)
-    page.get_by_role("link", name=re.compile("Notifications")).click()
+    page.get_by_role("link", name=re.compile("^Notifications")).click()
+    menu = page.locator("#bell-wide-menu")
     expect(
-        page.locator(".notification-title", has_text="your feedback supported")
+        menu.get_by_role("link", name=re.compile("your feedback supported"))
+    ).to_contain_text(f"“{TITLE}” won")
+    assert_accessible(page)
+    menu.get_by_role("link", name="All notifications").click()
+    expect(
+        page.get_by_role("link", name=re.compile("your feedback supported"))
     ).to_contain_text(f"“{TITLE}” won")
     expect(
         page.get_by_text("Learning: A concrete date beats a delivery window.")

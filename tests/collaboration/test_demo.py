@@ -1,9 +1,21 @@
 import io
+from collections import Counter
+from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.utils import timezone
 
-from collaboration.models import Activity, Comment, Notification, NotificationKind
+from backlog.models import Hypothesis, Score, Status
+from backlog.pipeline import FORWARD
+from collaboration.history import of_hypothesis
+from collaboration.models import (
+    Activity,
+    ActivityKind,
+    Comment,
+    Notification,
+    NotificationKind,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -33,20 +45,24 @@ def test_seed_demo_adds_discussions_notifications_and_activity_once(
     assert _counts() == first
 
 
+def _moves(status) -> int:
+    """How many moves the demo makes to bring a hypothesis to `status`."""
+    return FORWARD.index(status) if status in FORWARD else 2
+
+
 def test_a_larger_demo_has_comments_activity_and_readable_history_in_bulk(
     client,
 ):
-    from backlog.models import Hypothesis, Status
-    from collaboration.history import of_hypothesis
-
     call_command("seed_demo", "--scale", "3", stdout=io.StringIO())
     hypotheses = Hypothesis.objects.count()
     assert Comment.objects.count() >= hypotheses // 2
     assert Activity.objects.filter(kind="proposed").count() == hypotheses
-    moved = Hypothesis.objects.exclude(status=Status.IDEA)
-    assert Hypothesis.history.filter(history_type="~").count() == moved.count()
+    moves = sum(
+        _moves(status) for status in Hypothesis.objects.values_list("status", flat=True)
+    )
+    assert Hypothesis.history.filter(history_type="~").count() == moves
 
-    concluded = moved.filter(status=Status.CONCLUDED).first()
+    concluded = Hypothesis.objects.filter(status=Status.CONCLUDED).first()
     assert any(
         field.label.lower() == "status" and field.new == "Concluded"
         for change in of_hypothesis(concluded)
@@ -54,3 +70,53 @@ def test_a_larger_demo_has_comments_activity_and_readable_history_in_bulk(
     )
     client.force_login(concluded.created_by)
     assert client.get(concluded.get_absolute_url()).status_code == 200
+
+
+def test_demo_activity_is_spread_over_the_demo_months():
+    call_command("seed_demo", stdout=io.StringIO())
+    now = timezone.now()
+    for model in (Activity, Comment, Notification):
+        dates = list(model.objects.values_list("created_at", flat=True))
+        assert max(dates) <= now, model
+        days = Counter(when.date() for when in dates)
+        # Not written in the minute the demo was seeded: on many days.
+        assert len(days) >= min(len(dates), 4), model
+        assert max(days.values()) <= max(3, len(dates) // 5), model
+    activity = Activity.objects.values_list("created_at", flat=True)
+    months = {(when.year, when.month) for when in activity}
+    assert len(months) >= 6
+    assert max(activity) - min(activity) >= timedelta(days=180)
+
+
+def test_every_demo_hypothesis_past_idea_has_timeline_entries_for_its_moves_and_scores(
+    client,
+):
+    call_command("seed_demo", stdout=io.StringIO())
+    for hypothesis in Hypothesis.objects.all():
+        entries = Activity.objects.filter(hypothesis=hypothesis)
+        kinds = Counter(entries.values_list("kind", flat=True))
+        scores = Score.objects.filter(hypothesis=hypothesis)
+        assert kinds[ActivityKind.PROPOSED] == 1, hypothesis
+        assert kinds[ActivityKind.SCORED] == scores.count(), hypothesis
+        moves = kinds[ActivityKind.MOVED] + kinds[ActivityKind.CONCLUDED]
+        assert moves == _moves(hypothesis.status), hypothesis
+        status_changes = [
+            field.new
+            for change in of_hypothesis(hypothesis)
+            for field in change.fields
+            if field.label.lower() == "status"
+        ]
+        assert len(status_changes) == moves, hypothesis
+        if moves:
+            assert status_changes[0] == hypothesis.get_status_display(), hypothesis
+            latest = entries.exclude(kind__in=["scored", "linked", "commented"])
+            assert latest.first().created_at == hypothesis.status_changed_at
+        proposed = entries.get(kind=ActivityKind.PROPOSED).created_at
+        assert all(proposed <= e.created_at for e in entries), hypothesis
+
+    concluded = Hypothesis.objects.filter(status=Status.CONCLUDED).first()
+    client.force_login(concluded.created_by)
+    page = client.get(concluded.get_absolute_url()).text
+    assert "moved it from Running to Analysing" in page
+    assert "scored it in" in page
+    assert f"concluded it: {concluded.get_result_display()}" in page

@@ -1,5 +1,6 @@
 """The collaboration pages: access for every URL, and what they show and do."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -91,6 +92,57 @@ def test_opening_a_notification_marks_it_read_and_goes_to_it(
     assert response["Location"] == comment.get_absolute_url()
     note.refresh_from_db()
     assert note.read_at is not None
+
+
+def test_notification_titles_are_links_that_open_the_notification(org, people, client):
+    [note] = notify(
+        org, [people["sam"].pk], kind="mention", title="Look here", url="/o/acme/"
+    )
+    client.force_login(people["sam"])
+    page = client.get(url("notification-list")).text
+    open_url = url("notification-open", note.pk)
+    assert f'<a class="notification-title" href="{open_url}">Look here</a>' in page
+    assert (
+        'type="submit" class="btn btn-link p-0 text-start notification-title"'
+        not in (page)
+    )
+    # Following the link marks it read and goes to what it is about.
+    assert_access(open_url, organisation=org, ok=404)
+    response = client.get(open_url)
+    assert response.status_code == 302
+    assert response["Location"] == "/o/acme/"
+    note.refresh_from_db()
+    assert note.read_at is not None
+
+
+def test_the_bell_links_to_the_list_and_loads_the_latest_notifications_in_place(
+    org, people, client
+):
+    for n in range(8):
+        notify(org, [people["sam"].pk], kind="mention", title=f"For Sam {n}", url="/")
+    notify(org, [people["zoe"].pk], kind="mention", title="For Zoë", url="/o/acme/")
+    client.force_login(people["sam"])
+    home = client.get(reverse("home", args=["acme"])).text
+    list_url = url("notification-list")
+    # Without JavaScript the bell is a plain link to the whole list.
+    assert home.count('class="nav-link notification-bell" id="bell-') == 2
+    assert f'href="{list_url}" data-bs-toggle="dropdown"' in home
+    assert f'hx-get="{list_url}?part=latest" hx-trigger="show.bs.dropdown"' in home
+    assert 'aria-controls="bell-wide-menu"' in home
+    assert f'<a class="dropdown-item notification-menu-all" href="{list_url}">' in home
+
+    latest = assert_access(list_url + "?part=latest", organisation=org, htmx=True)
+    assert "<html" not in latest.text
+    fragment = client.get(list_url + "?part=latest", HTTP_HX_REQUEST="true").text
+    assert "<html" not in fragment
+    assert "Latest notifications · 8 unread" in fragment
+    titles = re.findall(r"New: </span>(For Sam \d)</span>", fragment)
+    assert titles == [f"For Sam {n}" for n in range(7, 1, -1)]
+    assert "For Zoë" not in fragment
+    notes = Notification.objects.filter(recipient=people["sam"]).order_by("-pk")
+    assert f'href="{url("notification-open", notes[0].pk)}"' in fragment
+    # Not an htmx request: the whole page.
+    assert "<html" in client.get(list_url + "?part=latest").text
 
 
 def test_a_notification_never_sends_anyone_off_site(org, people, client):
