@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from backlog.models import Experiment
 from backlog.results import VariantNumbers
+from backlog.stats import MAX_VISITORS
 
 
 class ExperimentForm(forms.ModelForm):
@@ -29,8 +30,14 @@ class ExperimentForm(forms.ModelForm):
 
 class VariantForm(forms.Form):
     name = forms.CharField(max_length=80)
-    visitors = forms.IntegerField(min_value=0)
-    conversions = forms.IntegerField(min_value=0)
+    visitors = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_VISITORS,
+        error_messages={
+            "max_value": f"At most {MAX_VISITORS:,} visitors per variant.",
+        },
+    )
+    conversions = forms.IntegerField(min_value=0, max_value=MAX_VISITORS)
     planned_weight = forms.IntegerField(
         label="Planned share", min_value=1, max_value=1000, initial=1
     )
