@@ -1,8 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from backlog.models import Variant
+from backlog.models import Experiment, Status, Variant
+from backlog.results import VariantNumbers, record_experiment
 from backlog.stats import MAX_VISITORS
+from backlog.templatetags.backlog_tags import probability, pvalue
 
 pytestmark = pytest.mark.django_db
 
@@ -65,3 +67,81 @@ def test_a_billion_visitors_per_variant_are_saved_and_analysed(
     assert response.status_code == 302
     page = admin_client.get(url("hypothesis-detail", hypothesis.pk))
     assert "75.0 %" in page.text
+
+
+def record(hypothesis, user, *numbers):
+    """An experiment with a control and challengers of (visitors, conversions)."""
+    return record_experiment(
+        Experiment(hypothesis=hypothesis, name="Dates A/B"),
+        [
+            VariantNumbers(
+                name="Control" if index == 0 else f"Variant {chr(65 + index)}",
+                visitors=visitors,
+                conversions=conversions,
+                is_control=index == 0,
+            )
+            for index, (visitors, conversions) in enumerate(numbers)
+        ],
+        by=user,
+    )
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.995, "99.5 %"),
+        (0.9994, "99.9 %"),
+        (0.9995, "> 99.9 %"),
+        (0.99999999, "> 99.9 %"),
+        (1.0, "> 99.9 %"),
+        (0.5, "50.0 %"),
+        (0.0006, "0.1 %"),
+        (0.0004, "< 0.1 %"),
+        (0.0, "< 0.1 %"),
+        (None, "–"),
+    ],
+)
+def test_a_probability_never_reads_as_certain(value, shown):
+    assert probability(value) == shown
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [
+        (0.0101, "0.010"),
+        (0.0009, "< 0.001"),
+        (1e-12, "< 0.001"),
+        (0.9994, "0.999"),
+        (0.9996, "> 0.999"),
+        (1.0, "1.000"),
+        (None, "–"),
+    ],
+)
+def test_a_p_value_is_bounded_where_three_decimals_would_round_it(value, shown):
+    assert pvalue(value) == shown
+
+
+def test_learnings_show_the_chance_to_beat_at_p_one_percent_without_rounding_up(
+    make_hypothesis, admin_user, admin_client
+):
+    hypothesis = make_hypothesis(status=Status.CONCLUDED)
+    record(hypothesis, admin_user, (10_000, 1_000), (10_000, 1_112))
+    text = admin_client.get(url("learning-list")).text
+    assert "p 0.010" in text
+    assert "99.5 % chance to beat control" in text
+    assert "100 %" not in text
+
+
+def test_an_overwhelming_result_reads_as_bounds_on_both_pages(
+    make_hypothesis, admin_user, admin_client
+):
+    hypothesis = make_hypothesis(status=Status.CONCLUDED)
+    record(hypothesis, admin_user, (10_000, 1_000), (10_000, 1_300))
+    learnings = admin_client.get(url("learning-list")).text
+    assert "(p &lt; 0.001, &gt; 99.9 % chance to beat control)" in learnings
+    detail = admin_client.get(url("hypothesis-detail", hypothesis.pk)).text
+    assert (
+        '<td class="text-end" data-label="Chance to beat control">&gt; 99.9 %</td>'
+        in detail
+    )
+    assert "100.0 %" not in detail
