@@ -50,10 +50,35 @@ class VariantForm(forms.Form):
         return cleaned
 
 
+VARIANT_FIELDS = ("name", "visitors", "conversions", "planned_weight")
+
+
 class BaseVariantFormSet(forms.BaseFormSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.control_choice = None
+
+    def get_form_kwargs(self, index):
+        # Rows past the first two may stay empty, also when they were shown
+        # filled in: a row added and left blank is no variant.
+        return {**super().get_form_kwargs(index), "empty_permitted": index >= 2}
+
+    @property
+    def can_add_row(self) -> bool:
+        return self.total_form_count() < self.max_num
+
+    def rows_with_one_more(self) -> list[dict]:
+        """The rows as sent, unchecked, and an empty one after them."""
+        rows = [
+            {
+                name: self.data.get(f"{self.add_prefix(index)}-{name}", "")
+                for name in VARIANT_FIELDS
+            }
+            for index in range(min(self.total_form_count(), self.max_num))
+        ]
+        if len(rows) < self.max_num:
+            rows.append({"planned_weight": 1})
+        return rows
 
     def clean(self):
         if any(self.errors):

@@ -145,3 +145,95 @@ def test_an_overwhelming_result_reads_as_bounds_on_both_pages(
         in detail
     )
     assert "100.0 %" not in detail
+
+
+def test_a_third_variant_row_is_added_without_saving_and_keeps_what_was_typed(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    data = variant_data(
+        [("Control", 1000, 100), ("Dates", 1000, 120)],
+        control=1,
+        add_variant="1",
+    )
+    data["experiment-name"] = "Delivery dates"
+    response = admin_client.post(url("experiment-create", hypothesis.pk), data)
+    assert response.status_code == 200
+    assert not Experiment.objects.exists()
+    variants = response.context["variants"]
+    assert len(variants.forms) == 3
+    assert variants.management_form["TOTAL_FORMS"].value() == 3
+    assert [f["name"].value() for f in variants.forms] == ["Control", "Dates", None]
+    assert 'id="id_variants-2-name" value="" maxlength="80" autofocus' in response.text
+    assert 'value="1" id="control-1" checked' in response.text
+    assert 'value="Delivery dates"' in response.text
+    assert "This field is required" not in response.text
+
+
+def test_the_htmx_request_for_a_row_answers_with_the_variants_only(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    data = variant_data(
+        [("Control", 1000, 100), ("B", 1000, 120), ("C", 1000, 130)],
+        add_variant="1",
+    )
+    response = admin_client.post(
+        url("experiment-create", hypothesis.pk), data, HTTP_HX_REQUEST="true"
+    )
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div class="card-body" id="variants">')
+    assert "<html" not in response.text
+    assert 'name="variants-3-name"' in response.text
+    assert 'value="C"' in response.text
+    assert not Experiment.objects.exists()
+
+
+def test_an_added_row_can_be_filled_in_and_saved_with_the_others(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    response = admin_client.post(
+        url("experiment-create", hypothesis.pk),
+        variant_data([("Control", 1000, 100), ("B", 1000, 120), ("C", 990, 140)]),
+    )
+    assert response.status_code == 302
+    assert list(Variant.objects.values_list("name", "visitors", "conversions")) == [
+        ("Control", 1000, 100),
+        ("B", 1000, 120),
+        ("C", 990, 140),
+    ]
+
+
+def test_an_added_row_left_empty_is_no_variant(make_hypothesis, admin_client):
+    hypothesis = make_hypothesis()
+    data = variant_data([("Control", 1000, 100), ("B", 1000, 120), ("", "", "")])
+    response = admin_client.post(url("experiment-create", hypothesis.pk), data)
+    assert response.status_code == 302
+    assert list(Variant.objects.values_list("name", flat=True)) == ["Control", "B"]
+
+
+def test_editing_keeps_a_third_variant_that_did_not_change(
+    make_hypothesis, admin_client
+):
+    hypothesis = make_hypothesis()
+    rows = [("Control", 1000, 100), ("B", 1000, 120), ("C", 990, 140)]
+    admin_client.post(url("experiment-create", hypothesis.pk), variant_data(rows))
+    experiment = Experiment.objects.get()
+    data = variant_data(rows)
+    data["variants-INITIAL_FORMS"] = "3"
+    response = admin_client.post(url("experiment-update", experiment.pk), data)
+    assert response.status_code == 302
+    assert Variant.objects.count() == 3
+
+
+def test_no_row_is_offered_past_ten_variants(make_hypothesis, admin_client):
+    hypothesis = make_hypothesis()
+    rows = [(f"V{n}", 100, 10) for n in range(10)]
+    response = admin_client.post(
+        url("experiment-create", hypothesis.pk),
+        variant_data(rows, add_variant="1"),
+    )
+    assert len(response.context["variants"].forms) == 10
+    assert 'name="add_variant"' not in response.text
+    assert "A test has at most 10 variants." in response.text
