@@ -40,6 +40,7 @@ HYPOTHESIS_FIELDS = [
     "status",
     "result",
     "learning",
+    "result_reason",
 ]
 SCORE_FIELDS = [
     "impact",

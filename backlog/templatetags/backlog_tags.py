@@ -5,6 +5,7 @@ from django import template
 from backlog.configuration import settings_for
 from backlog.forms.configuration import BacklogSettingsForm
 from backlog.prioritization import IceMode
+from backlog.readings import bounded_p_value, bounded_probability
 
 register = template.Library()
 
@@ -71,30 +72,12 @@ def number(value):
 
 @register.filter
 def probability(value, decimals: int = 1):
-    """A probability as a percentage that never rounds to certainty: 0.9996 →
-    > 99.9 %, 0.0004 → < 0.1 %."""
-    if value is None:
-        return DASH
-    step = 10.0 ** -int(decimals)
-    shown = float(value) * 100
-    if shown >= 100 - step / 2:
-        return f"> {100 - step:.{int(decimals)}f} %"
-    if shown < step / 2:
-        return f"< {step:.{int(decimals)}f} %"
-    return f"{shown:.{int(decimals)}f} %"
+    return bounded_probability(value, decimals)
 
 
 @register.filter
 def pvalue(value):
-    """A p-value with three decimals, bounded where they would round it to 0 or
-    to 1 (only equal rates have a p-value of exactly 1)."""
-    if value is None:
-        return DASH
-    if value < 0.001:
-        return "< 0.001"
-    if 0.9995 <= value < 1:
-        return "> 0.999"
-    return f"{value:.3f}"
+    return bounded_p_value(value)
 
 
 @register.filter
