@@ -11,7 +11,9 @@ A concluded hypothesis is the record of a test, so it cannot be parked or
 rejected; reopen it first. Checks on entering a status:
 
 * *ready* needs a primary metric ("measured by") and at least one score;
-* *concluded* needs a result (won, lost, inconclusive) and a learning.
+* *concluded* needs a result (won, lost, inconclusive) and a learning, and a
+  written reason when the result goes against the latest experiment's numbers
+  (backlog/conclusions.py).
 
 A hypothesis brought in at a later status (from a spreadsheet) stands at the
 nearest status on the way forward whose checks its facts pass.
@@ -21,7 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 
+from backlog.conclusions import ConclusionEvidence
+from backlog.configuration import settings_for
 from backlog.models import Hypothesis, Result, Status
+from backlog.planner import PlanError, plan_test
 from collaboration import events
 
 S = Status
@@ -155,6 +160,39 @@ def nearest_status(
     return Status.IDEA, reason
 
 
+def conclusion_evidence(hypothesis: Hypothesis) -> ConclusionEvidence:
+    """The latest experiment's numbers and what the planner asks of the test."""
+    experiment = (
+        hypothesis.experiments.prefetch_related("variants")
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+    backlog_settings = settings_for(hypothesis.organisation)
+    alpha = float(backlog_settings.significance) / 100
+    if experiment is None:
+        return ConclusionEvidence(analysis=None, alpha=alpha)
+    analysis = experiment.results = experiment.analysis()
+    required = None
+    page = hypothesis.page
+    if page is not None and page.baseline_rate is not None:
+        try:
+            required = plan_test(
+                baseline_rate=page.baseline_rate,
+                relative_mde=float(backlog_settings.minimum_detectable_effect) / 100,
+                alpha=alpha,
+                power=float(backlog_settings.power) / 100,
+                variants=max(2, len(analysis.rows)),
+            ).visitors_per_variant
+        except PlanError:
+            required = None
+    return ConclusionEvidence(
+        analysis=analysis,
+        experiment=experiment,
+        alpha=alpha,
+        required_visitors=required,
+    )
+
+
 @transaction.atomic
 def move_hypothesis(
     hypothesis: Hypothesis,
@@ -163,12 +201,14 @@ def move_hypothesis(
     by,
     result: str = "",
     learning: str | None = None,
+    result_reason: str = "",
 ) -> Hypothesis:
     """Move the hypothesis or raise MoveRefused with the reason.
 
     Concluding records the result and the learning given (or the learning the
-    hypothesis already has). Reopening a concluded hypothesis clears its result
-    but keeps the learning.
+    hypothesis already has), and the reason the result stands when it goes
+    against the numbers. Reopening a concluded hypothesis clears its result and
+    that reason but keeps the learning.
     """
     to_status = Status(to_status)
     current = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
@@ -183,6 +223,14 @@ def move_hypothesis(
     )
     if reason:
         raise MoveRefused(reason)
+    result_reason = result_reason.strip()
+    if to_status == Status.CONCLUDED and not result_reason:
+        doubts = conclusion_evidence(current).doubts(result)
+        if doubts:
+            raise MoveRefused(
+                f"“{Result(result).label}” goes against the numbers: "
+                f"{' '.join(doubts)} Write why the result stands."
+            )
     now = timezone.now()
     hypothesis.status = to_status
     hypothesis.status_changed_at = now
@@ -198,12 +246,14 @@ def move_hypothesis(
     if to_status == Status.CONCLUDED:
         hypothesis.result = result
         hypothesis.learning = learning
+        hypothesis.result_reason = result_reason
         hypothesis.concluded_at = now
-        fields += ["result", "learning", "concluded_at"]
+        fields += ["result", "learning", "result_reason", "concluded_at"]
     elif current.status == Status.CONCLUDED:
         hypothesis.result = ""
+        hypothesis.result_reason = ""
         hypothesis.concluded_at = None
-        fields += ["result", "concluded_at"]
+        fields += ["result", "result_reason", "concluded_at"]
     hypothesis.save(update_fields=fields)
     events.hypothesis_moved(hypothesis, from_status=current.status, by=by)
     return hypothesis

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from backlog.models import Experiment, Variant
+from backlog.stats import MAX_VISITORS
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,11 @@ def check_variants(variants: Sequence[VariantNumbers]) -> None:
     if len(set(names)) != len(names):
         raise ResultsError("Give every variant a different name.")
     for v in variants:
+        if v.visitors > MAX_VISITORS:
+            raise ResultsError(
+                f"{v.name} has more than {MAX_VISITORS:,} visitors, the most a "
+                "variant can have."
+            )
         if v.conversions > v.visitors:
             raise ResultsError(
                 f"{v.name} has more conversions than visitors; check the numbers."

@@ -17,6 +17,7 @@ def main() -> None:
     for module in (
         "bench.import_feedback",
         "bench.masking",
+        "bench.stats",
         "bench.import_backlog",
         "bench.pages",
         "bench.exports",

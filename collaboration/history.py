@@ -41,6 +41,7 @@ HYPOTHESIS_FIELDS = [
     "status",
     "result",
     "learning",
+    "result_reason",
 ]
 SCORE_FIELDS = [
     "impact",

@@ -7,6 +7,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 
 from backlog.models import Experiment
 from backlog.results import VariantNumbers
+from backlog.stats import MAX_VISITORS
 
 
 class ExperimentForm(forms.ModelForm):
@@ -29,8 +30,14 @@ class ExperimentForm(forms.ModelForm):
 
 class VariantForm(forms.Form):
     name = forms.CharField(max_length=80)
-    visitors = forms.IntegerField(min_value=0)
-    conversions = forms.IntegerField(min_value=0)
+    visitors = forms.IntegerField(
+        min_value=0,
+        max_value=MAX_VISITORS,
+        error_messages={
+            "max_value": f"At most {MAX_VISITORS:,} visitors per variant.",
+        },
+    )
+    conversions = forms.IntegerField(min_value=0, max_value=MAX_VISITORS)
     planned_weight = forms.IntegerField(
         label="Planned share", min_value=1, max_value=1000, initial=1
     )
@@ -43,10 +50,35 @@ class VariantForm(forms.Form):
         return cleaned
 
 
+VARIANT_FIELDS = ("name", "visitors", "conversions", "planned_weight")
+
+
 class BaseVariantFormSet(forms.BaseFormSet):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.control_choice = None
+
+    def get_form_kwargs(self, index):
+        # Rows past the first two may stay empty, also when they were shown
+        # filled in: a row added and left blank is no variant.
+        return {**super().get_form_kwargs(index), "empty_permitted": index >= 2}
+
+    @property
+    def can_add_row(self) -> bool:
+        return self.total_form_count() < self.max_num
+
+    def rows_with_one_more(self) -> list[dict]:
+        """The rows as sent, unchecked, and an empty one after them."""
+        rows = [
+            {
+                name: self.data.get(f"{self.add_prefix(index)}-{name}", "")
+                for name in VARIANT_FIELDS
+            }
+            for index in range(min(self.total_form_count(), self.max_num))
+        ]
+        if len(rows) < self.max_num:
+            rows.append({"planned_weight": 1})
+        return rows
 
     def clean(self):
         if any(self.errors):

@@ -5,6 +5,7 @@ from django.contrib.auth import get_user_model
 
 from assessments.models import Assessment, Point
 from backlog.authoring import TAG_MAX_LENGTH, split_tag_names
+from backlog.conclusions import ConclusionEvidence
 from backlog.conflicts import version_field
 from backlog.models import Hypothesis, Page, Result, Status, Tag
 from backlog.models.hypotheses import FROM_READY_ON
@@ -161,3 +162,27 @@ class ConcludeForm(forms.Form):
         help_text="What did we learn, and what do we do with it? Losing tests teach "
         "as much as winning ones.",
     )
+    result_reason = forms.CharField(
+        label="Why the result stands",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Needed when the result goes against the numbers above; kept "
+        "with the learning in the library.",
+    )
+
+    def __init__(self, *args, evidence: ConclusionEvidence, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.evidence = evidence
+
+    def clean(self):
+        cleaned = super().clean()
+        result = cleaned.get("result")
+        if result and not cleaned.get("result_reason", "").strip():
+            doubts = self.evidence.doubts(result)
+            if doubts:
+                self.add_error(
+                    "result_reason",
+                    f"“{Result(result).label}” goes against the numbers: "
+                    f"{' '.join(doubts)} Write why the result stands.",
+                )
+        return cleaned

@@ -226,6 +226,11 @@ class Hypothesis(models.Model):
     learning = models.TextField(
         blank=True, help_text="What the organisation learned, win or lose."
     )
+    result_reason = models.TextField(
+        "why the result stands",
+        blank=True,
+        help_text="Written when the result goes against the test's numbers.",
+    )
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -319,6 +324,10 @@ class Hypothesis(models.Model):
                 condition=~Q(status=Status.CONCLUDED)
                 | (~Q(learning="") & Q(concluded_at__isnull=False)),
                 name="hypothesis_concluded_has_learning",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=Status.CONCLUDED) | Q(result_reason=""),
+                name="hypothesis_result_reason_only_when_concluded",
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=FROM_READY_ON) | ~Q(metric=""),

@@ -5,6 +5,7 @@ from django import template
 from backlog.configuration import settings_for
 from backlog.forms.configuration import BacklogSettingsForm
 from backlog.prioritization import IceMode
+from backlog.readings import bounded_p_value, bounded_probability
 
 register = template.Library()
 
@@ -70,12 +71,13 @@ def number(value):
 
 
 @register.filter
+def probability(value, decimals: int = 1):
+    return bounded_probability(value, decimals)
+
+
+@register.filter
 def pvalue(value):
-    if value is None:
-        return DASH
-    if value < 0.001:
-        return "< 0.001"
-    return f"{value:.3f}"
+    return bounded_p_value(value)
 
 
 @register.filter

@@ -11,9 +11,14 @@ from django_htmx.http import HttpResponseClientRedirect
 from backlog.configuration import settings_for
 from backlog.filters import BoardFilter, style_filter_form
 from backlog.forms.hypotheses import ConcludeForm, MoveForm
-from backlog.models import Hypothesis, Status
+from backlog.models import Hypothesis, Result, Status
 from backlog.models.hypotheses import SCORE_FIELDS
-from backlog.pipeline import MoveRefused, allowed_moves, move_hypothesis
+from backlog.pipeline import (
+    MoveRefused,
+    allowed_moves,
+    conclusion_evidence,
+    move_hypothesis,
+)
 from backlog.prioritization import Framework
 from backlog.views.hypotheses import hypothesis_for, safe_next
 from cromaturity.models import Role
@@ -186,8 +191,13 @@ def hypothesis_move(request, hypothesis_id):
 @member_required(Role.EDITOR)
 def hypothesis_conclude(request, hypothesis_id):
     hypothesis = hypothesis_for(request, hypothesis_id)
-    initial = {"learning": hypothesis.learning, "result": hypothesis.result}
-    form = ConcludeForm(request.POST or None, initial=initial)
+    evidence = conclusion_evidence(hypothesis)
+    initial = {
+        "learning": hypothesis.learning,
+        "result": hypothesis.result,
+        "result_reason": hypothesis.result_reason,
+    }
+    form = ConcludeForm(request.POST or None, initial=initial, evidence=evidence)
     if request.method == "POST" and form.is_valid():
         try:
             move_hypothesis(
@@ -196,6 +206,7 @@ def hypothesis_conclude(request, hypothesis_id):
                 by=request.user,
                 result=form.cleaned_data["result"],
                 learning=form.cleaned_data["learning"],
+                result_reason=form.cleaned_data["result_reason"],
             )
         except MoveRefused as refusal:
             form.add_error(None, str(refusal))
@@ -212,6 +223,10 @@ def hypothesis_conclude(request, hypothesis_id):
         {
             "hypothesis": hypothesis,
             "form": form,
+            "evidence": evidence,
+            "doubts": {
+                result: evidence.doubts(result) for result in (Result.WON, Result.LOST)
+            },
             "can_conclude": Status.CONCLUDED in allowed_moves(hypothesis.status),
         },
         status=400 if request.method == "POST" else 200,

@@ -5,6 +5,7 @@ from django.views.decorators.http import require_POST
 from backlog.forms.experiments import ControlForm, ExperimentForm, VariantFormSet
 from backlog.models import Experiment
 from backlog.results import ResultsError, delete_experiment, record_experiment
+from backlog.stats import MAX_VISITORS
 from backlog.views.hypotheses import hypothesis_for
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
@@ -24,11 +25,20 @@ def experiment_for(request, experiment_id: int) -> Experiment:
     return experiment
 
 
+ADD_ROW = "add_variant"
+
+
 def _edit(request, experiment: Experiment, *, initial_variants, control_index):
     hypothesis = experiment.hypothesis
     data = request.POST if request.method == "POST" else None
+    if data is not None and ADD_ROW in data:
+        return _with_one_more_row(request, experiment, data)
     form = ExperimentForm(data, instance=experiment, prefix="experiment")
-    variants = VariantFormSet(data, initial=initial_variants, prefix="variants")
+    # Bound rows are compared with nothing: a row equal to what was saved
+    # before is still a variant.
+    variants = VariantFormSet(
+        data, initial=None if data is not None else initial_variants, prefix="variants"
+    )
     control = ControlForm(data, initial={"control": control_index})
     if data is not None and form.is_valid() and variants.is_valid():
         if control.is_valid():
@@ -59,9 +69,36 @@ def _edit(request, experiment: Experiment, *, initial_variants, control_index):
             "form": form,
             "variants": variants,
             "control_index": chosen,
+            "max_visitors": MAX_VISITORS,
         },
         status=400 if data is not None else 200,
     )
+
+
+def _with_one_more_row(request, experiment: Experiment, data):
+    """The form as it was filled in, with an empty variant row more; nothing saved."""
+    sent = VariantFormSet(data, prefix="variants")
+    rows = sent.rows_with_one_more()
+    added = len(rows) > sent.total_form_count()
+    control = ControlForm(data)
+    fields = ExperimentForm(prefix="experiment").fields
+    context = {
+        "hypothesis": experiment.hypothesis,
+        "experiment": experiment,
+        "form": ExperimentForm(
+            instance=experiment,
+            prefix="experiment",
+            initial={name: data.get(f"experiment-{name}", "") for name in fields},
+        ),
+        "variants": VariantFormSet(initial=rows, prefix="variants"),
+        "control_index": control.cleaned_data["control"] if control.is_valid() else 0,
+        "new_row": len(rows) - 1 if added else None,
+        "max_visitors": MAX_VISITORS,
+    }
+    template = "backlog/experiment_form.html"
+    if request.htmx:
+        template += "#variants"
+    return render(request, template, context)
 
 
 @member_required(Role.EDITOR)

@@ -1,0 +1,93 @@
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from backlog.authoring import save_hypothesis
+from backlog.models import Experiment, Hypothesis, Status, Variant
+from backlog.results import VariantNumbers, record_experiment
+from tests.browser.conftest import assert_accessible
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_results_of_an_a_b_c_test_are_entered_in_one_go(
+    page, live_server, sign_in, org, admin_user
+):
+    hypothesis = save_hypothesis(
+        Hypothesis(organisation=org, title="Show delivery dates", metric="Orders"),
+        by=admin_user,
+    )
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/")
+    page.get_by_role("link", name="Add results").click()
+    assert_accessible(page)
+    page.locator("#id_experiment-name").fill("Dates A/B/C")
+    page.get_by_label("Visitors of variant 1").fill("10000")
+    page.get_by_label("Conversions of variant 1").fill("1000")
+    page.get_by_label("Visitors of variant 2").fill("10000")
+    page.get_by_label("Conversions of variant 2").fill("1112")
+    page.get_by_role("button", name="Add a variant").click()
+    third = page.get_by_label("Name of variant 3")
+    expect(third).to_be_focused()
+    expect(page.get_by_label("Conversions of variant 2")).to_have_value("1112")
+    assert_accessible(page)
+    third.fill("Date and countdown")
+    page.get_by_label("Visitors of variant 3").fill("9950")
+    page.get_by_label("Conversions of variant 3").fill("1150")
+    page.get_by_role("button", name="Save results").click()
+    expect(page.get_by_text("Results of “Dates A/B/C” saved.")).to_be_visible()
+    results = page.get_by_role("region", name="Results of Dates A/B/C")
+    expect(results.get_by_role("rowheader", name="Date and countdown")).to_be_visible()
+    assert_accessible(page)
+    assert list(Variant.objects.values_list("name", "visitors")) == [
+        ("Control", 10000),
+        ("Variant B", 10000),
+        ("Date and countdown", 9950),
+    ]
+
+
+def test_a_win_the_numbers_do_not_carry_is_concluded_with_a_reason(
+    page, live_server, sign_in, org, admin_user
+):
+    hypothesis = save_hypothesis(
+        Hypothesis(
+            organisation=org,
+            title="Show delivery dates",
+            metric="Orders",
+            status=Status.ANALYSING,
+        ),
+        by=admin_user,
+    )
+    record_experiment(
+        Experiment(hypothesis=hypothesis, name="Dates A/B"),
+        [
+            VariantNumbers("Control", 10_000, 1_000, is_control=True),
+            VariantNumbers("Dates", 10_000, 1_073),
+        ],
+        by=admin_user,
+    )
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/conclude/")
+    results = page.get_by_role("region", name="Results of Dates A/B")
+    expect(results.get_by_role("row", name="Dates")).to_contain_text("0.090")
+    expect(page.locator("#doubts-won")).to_contain_text("Calling it Won needs a reason")
+    assert_accessible(page)
+    page.get_by_label("Won").check()
+    page.get_by_label("Learning").fill("A concrete date beats a window.")
+    page.get_by_role("button", name="Conclude").click()
+    reason = page.get_by_label("Why the result stands")
+    expect(reason).to_have_accessible_description(
+        re.compile("goes against the numbers")
+    )
+    assert_accessible(page)
+    reason.fill("The same change won on three other pages.")
+    page.get_by_role("button", name="Conclude").click()
+    expect(page.get_by_text("is concluded: Won")).to_be_visible()
+    expect(page.get_by_text("Called won against the numbers")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/o/acme/backlog/learnings/")
+    expect(page.locator(".result-reason")).to_contain_text(
+        "The same change won on three other pages."
+    )
+    assert_accessible(page)
