@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('assessments', '0003_share_links'),
-        ('backlog', '0010_backlog_imports'),
+        ('backlog', '0012_mask_stored_rejected_rows'),
         ('cromaturity', '0005_organisation_content_stamp'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
