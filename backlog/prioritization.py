@@ -21,6 +21,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db import models
@@ -78,6 +79,9 @@ DISAGREEMENT_SHARE = 0.3
 # or from 6 2/3 and 7 2/3) and tie in the database, on SQLite and PostgreSQL
 # alike, instead of differing in the last binary digit of a float.
 SCORE_DECIMALS = 6
+# Exports and the API give scores to two decimals, rounded half up as a
+# spreadsheet rounds: enough to rank by, without the noise of a float.
+EXPORTED_DECIMALS = 2
 
 
 def _check_rating(name: str, value: int) -> None:
@@ -163,6 +167,14 @@ def kept_mean(scores: Sequence[Fraction | float]) -> float:
     """The exact mean of the scores, rounded to SCORE_DECIMALS as it is kept."""
     exact = sum((Fraction(score) for score in scores), Fraction(0)) / len(scores)
     return float(round(exact, SCORE_DECIMALS))
+
+
+def exported_score(value: float | None) -> float | None:
+    """A kept score to EXPORTED_DECIMALS, for exports and the API."""
+    if value is None:
+        return None
+    step = Decimal(1).scaleb(-EXPORTED_DECIMALS)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
 
 
 def summarise(
