@@ -258,3 +258,33 @@ def test_the_migration_recomputes_with_the_organisations_ice_formula(
     migration.recompute_means(django_apps, None)
     hypothesis.refresh_from_db()
     assert hypothesis.ice_score == 63.5
+
+
+def test_ranked_ahead_of_counts_what_the_ranking_puts_first(org):
+    day = timezone.now()
+    rows = [
+        (7.166667, 0, 0, 2),
+        (7.166667, 0, 0, 1),
+        (7.166667, 3, 1, 5),
+        (7.166667, 3, 2, 5),
+        (9.0, 0, 0, 9),
+        (None, 0, 0, 4),
+        (None, 4, 1, 6),
+        (None, 0, 0, 4),
+        (2.0, 0, 0, 0),
+    ]
+    for n, (score, strength, items, days_old) in enumerate(rows):
+        Hypothesis.objects.create(
+            organisation=org,
+            title=f"H{n}",
+            ice_score=score,
+            evidence_strength=strength,
+            evidence_items=items,
+            created_at=day - timezone.timedelta(days=days_old),
+        )
+    hypotheses = Hypothesis.objects.for_org(org)
+    ranked = list(hypotheses.ranked(Framework.ICE))
+    for position, hypothesis in enumerate(ranked):
+        assert hypotheses.ranked_ahead_of(hypothesis, Framework.ICE).count() == (
+            position
+        ), hypothesis.title
