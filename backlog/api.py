@@ -25,6 +25,7 @@ from backlog.models import (
 from backlog.models import (
     Status as HypothesisStatus,
 )
+from backlog.prioritization import exported_score
 from backlog.privacy import (
     contact_region,
     mask_contact_details,
@@ -312,9 +313,9 @@ def _hypothesis(request, hypothesis: Hypothesis) -> dict:
         "owner": hypothesis.owner.display_name if hypothesis.owner else None,
         "team": hypothesis.team.name if hypothesis.team else None,
         "page": hypothesis.page.name if hypothesis.page else None,
-        "ice_score": hypothesis.ice_score,
-        "pie_score": hypothesis.pie_score,
-        "pxl_score": hypothesis.pxl_score,
+        "ice_score": exported_score(hypothesis.ice_score),
+        "pie_score": exported_score(hypothesis.pie_score),
+        "pxl_score": exported_score(hypothesis.pxl_score),
         "evidence": {
             "items": hypothesis.evidence_items,
             "customers": hypothesis.evidence_customers,

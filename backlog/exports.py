@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseBase
 
 from backlog.models import Evidence, Hypothesis, Kind, Result, Status
-from backlog.prioritization import Framework
+from backlog.prioritization import Framework, exported_score
 from cromaturity.models import Organisation
 from cromaturity.spreadsheets import (
     Sheet,
@@ -153,7 +153,7 @@ def hypothesis_rows(hypotheses: QuerySet) -> Iterator[list]:
             scores = []
             for framework in Framework:
                 scores += [
-                    h[f"{framework}_score"],
+                    exported_score(h[f"{framework}_score"]),
                     h[f"{framework}_count"],
                     "yes" if h[f"{framework}_disagreement"] else "no",
                 ]

@@ -10,6 +10,10 @@ shown on the hypothesis page without a database.
 * Across scorers: the mean of each scorer's framework score, with the spread
   (lowest, highest, population standard deviation). Scorers *disagree* when their
   scores span at least :data:`DISAGREEMENT_SHARE` of the framework's scale.
+
+One scorer's score is an exact fraction (a mean of three ratings is a number of
+thirds); the mean across scorers is taken exactly and rounded once, to
+:data:`SCORE_DECIMALS`, when it is kept.
 """
 
 import math
@@ -17,6 +21,8 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.db import models
 
@@ -68,6 +74,15 @@ PXL_MAX = sum(PXL_WEIGHTS.values()) + PXL_EASE_MAX
 # scale, 4.2 points of PXL's 0–14. A share keeps the rule the same for every scale.
 DISAGREEMENT_SHARE = 0.3
 
+# A mean is kept rounded to six decimals from its exact value, so that equal means
+# are one and the same number (43/6 is 7.166667 whether it came from 7 and 7 1/3
+# or from 6 2/3 and 7 2/3) and tie in the database, on SQLite and PostgreSQL
+# alike, instead of differing in the last binary digit of a float.
+SCORE_DECIMALS = 6
+# Exports and the API give scores to two decimals, rounded half up as a
+# spreadsheet rounds: enough to rank by, without the noise of a float.
+EXPORTED_DECIMALS = 2
+
 
 def _check_rating(name: str, value: int) -> None:
     if not RATING_MIN <= value <= RATING_MAX:
@@ -76,16 +91,16 @@ def _check_rating(name: str, value: int) -> None:
 
 def ice_score(
     impact: int, confidence: int, ease: int, mode: IceMode = IceMode.MEAN
-) -> float:
+) -> Fraction:
     """One scorer's ICE score: the mean of the three ratings, or their product."""
     for name, value in (("Impact", impact), ("Confidence", confidence), ("Ease", ease)):
         _check_rating(name, value)
     if IceMode(mode) == IceMode.PRODUCT:
-        return float(impact * confidence * ease)
-    return (impact + confidence + ease) / 3
+        return Fraction(impact * confidence * ease)
+    return Fraction(impact + confidence + ease, 3)
 
 
-def pie_score(potential: int, importance: int, ease: int) -> float:
+def pie_score(potential: int, importance: int, ease: int) -> Fraction:
     """One scorer's PIE score: the mean of the three ratings."""
     for name, value in (
         ("Potential", potential),
@@ -93,12 +108,12 @@ def pie_score(potential: int, importance: int, ease: int) -> float:
         ("Ease", ease),
     ):
         _check_rating(name, value)
-    return (potential + importance + ease) / 3
+    return Fraction(potential + importance + ease, 3)
 
 
 def pxl_score(
     answers: Mapping[str, bool], ease: int, *, feedback_linked: bool = False
-) -> float:
+) -> Fraction:
     """One scorer's PXL score: the weights of the questions answered yes, plus ease.
 
     With customer feedback linked to the hypothesis, "found in qualitative
@@ -111,7 +126,7 @@ def pxl_score(
         raise ValueError(f"PXL ease must be between 0 and {PXL_EASE_MAX}.")
     if feedback_linked:
         answers = {**answers, FEEDBACK_QUESTION: True}
-    return float(sum(PXL_WEIGHTS[key] for key, yes in answers.items() if yes) + ease)
+    return Fraction(sum(PXL_WEIGHTS[key] for key, yes in answers.items() if yes) + ease)
 
 
 def scale(framework: Framework, ice_mode: IceMode = IceMode.MEAN) -> tuple[int, int]:
@@ -148,8 +163,22 @@ class ScoreSummary:
         return self.maximum - self.minimum
 
 
+def kept_mean(scores: Sequence[Fraction | float]) -> float:
+    """The exact mean of the scores, rounded to SCORE_DECIMALS as it is kept."""
+    exact = sum((Fraction(score) for score in scores), Fraction(0)) / len(scores)
+    return float(round(exact, SCORE_DECIMALS))
+
+
+def exported_score(value: float | None) -> float | None:
+    """A kept score to EXPORTED_DECIMALS, for exports and the API."""
+    if value is None:
+        return None
+    step = Decimal(1).scaleb(-EXPORTED_DECIMALS)
+    return float(Decimal(repr(value)).quantize(step, rounding=ROUND_HALF_UP))
+
+
 def summarise(
-    scores: Sequence[float],
+    scores: Sequence[Fraction | float],
     framework: Framework,
     ice_mode: IceMode = IceMode.MEAN,
 ) -> ScoreSummary | None:
@@ -160,7 +189,7 @@ def summarise(
     low, high = min(values), max(values)
     return ScoreSummary(
         count=len(values),
-        mean=math.fsum(values) / len(values),
+        mean=kept_mean(scores),
         minimum=low,
         maximum=high,
         std=statistics.pstdev(values),

@@ -1,27 +1,30 @@
 """What the organisation's home page shows, in a fixed number of queries.
 
 Every panel reads at most a few rows, so the page costs the same whether the
-organisation has ten hypotheses or ten thousand. Items of the member's own team
-come first in each list of hypotheses.
+organisation has ten hypotheses or ten thousand. The top-ranked hypotheses are
+the top of the whole backlog, ranked as the list ranks them, with the member's
+team marked; running tests and learnings show the member's own team's first.
+An empty panel asks one more question (is there any feedback, any theme, any
+hypothesis at all?) so that it can say honestly what to do first.
 """
 
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 
 from assessments import scoring
 from assessments.models import Assessment, AssessmentStatus, Response
 from assessments.scorecards import Summary, trend
 from backlog.configuration import settings_for
-from backlog.models import Hypothesis, Status, Theme
-from backlog.models.hypotheses import SCORE_FIELDS
+from backlog.models import FeedbackItem, Hypothesis, Status, Theme
 from backlog.prioritization import Framework
 from collaboration.models import Activity
 from cromaturity.models import Membership, Role
 
 PANEL_SIZE = 5
 OPEN_ASSESSMENTS = 3
+NOT_STARTED = [Status.IDEA, Status.BACKLOG, Status.READY]
 ANSWERING_ROLES = [Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN]
 
 
@@ -152,21 +155,19 @@ class Dashboard:
     themes: list[Theme]
     activity: list[Activity]
     team_id: int | None
+    has_hypotheses: bool
+    has_feedback: bool
+    has_themes: bool
 
 
 def build_dashboard(organisation, membership) -> Dashboard:
     team_id = membership.team_id
     primary = Framework(settings_for(organisation).primary_framework)
-    score = SCORE_FIELDS[primary]
     hypotheses = Hypothesis.objects.for_org(organisation)
-    top = _team_first(
-        hypotheses.filter(status__in=[Status.IDEA, Status.BACKLOG, Status.READY]),
-        team_id,
-        F(score).desc(nulls_last=True),
-        "-evidence_strength",
-        "-evidence_items",
-        "created_at",
-        "pk",
+    top = list(
+        hypotheses.filter(status__in=NOT_STARTED)
+        .ranked(primary)
+        .select_related("owner", "team", "page")[:PANEL_SIZE]
     )
     running = _team_first(
         hypotheses.filter(status=Status.RUNNING),
@@ -178,6 +179,7 @@ def build_dashboard(organisation, membership) -> Dashboard:
     for hypothesis in (*top, *running, *learnings):
         hypothesis.organisation = organisation  # for their links, without a query
     themes = list(Theme.objects.for_org(organisation).unaddressed()[:PANEL_SIZE])
+    has_feedback = bool(themes) or FeedbackItem.objects.for_org(organisation).exists()
     activity = list(Activity.objects.for_org(organisation).for_feed()[: PANEL_SIZE + 1])
     return Dashboard(
         maturity=maturity(organisation),
@@ -189,4 +191,8 @@ def build_dashboard(organisation, membership) -> Dashboard:
         themes=themes,
         activity=activity,
         team_id=team_id,
+        has_hypotheses=bool(top or running or learnings) or hypotheses.exists(),
+        has_feedback=has_feedback,
+        has_themes=bool(themes)
+        or (has_feedback and Theme.objects.for_org(organisation).exists()),
     )

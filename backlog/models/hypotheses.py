@@ -128,6 +128,9 @@ class Result(models.TextChoices):
 
 
 SCORE_FIELDS = {framework: f"{framework}_score" for framework in Framework.values}
+# After the score: stronger evidence from customer feedback, more linked items,
+# the older hypothesis, and the id so that the order is total.
+RANK_TIE_BREAKS = ["-evidence_strength", "-evidence_items", "created_at", "pk"]
 
 
 class HypothesisQuerySet(OrgQuerySet):
@@ -138,13 +141,24 @@ class HypothesisQuerySet(OrgQuerySet):
         customer feedback first.
         """
         field = SCORE_FIELDS[Framework(framework)]
-        return self.order_by(
-            F(field).desc(nulls_last=True),
-            "-evidence_strength",
-            "-evidence_items",
-            "created_at",
-            "pk",
-        )
+        return self.order_by(F(field).desc(nulls_last=True), *RANK_TIE_BREAKS)
+
+    def ranked_ahead_of(self, hypothesis, framework: Framework = Framework.ICE):
+        """Those that `ranked(framework)` puts before `hypothesis`."""
+        field = SCORE_FIELDS[Framework(framework)]
+        score = getattr(hypothesis, field)
+        if score is None:
+            ahead = Q(**{f"{field}__isnull": False})
+            tie = Q(**{f"{field}__isnull": True})
+        else:
+            ahead, tie = Q(**{f"{field}__gt": score}), Q(**{field: score})
+        for order in RANK_TIE_BREAKS:
+            name = order.removeprefix("-")
+            value = getattr(hypothesis, name)
+            lookup = "gt" if order.startswith("-") else "lt"
+            ahead |= tie & Q(**{f"{name}__{lookup}": value})
+            tie &= Q(**{name: value})
+        return self.filter(ahead)
 
     def search(self, text: str):
         """Hypotheses whose title or any structured part contains every word."""

@@ -1,3 +1,5 @@
+from fractions import Fraction
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -130,7 +132,7 @@ class Score(models.Model):
 
     def value(
         self, ice_mode: IceMode = IceMode.MEAN, *, feedback_linked: bool = False
-    ) -> float:
+    ) -> Fraction:
         """This scorer's framework score."""
         if self.framework == Framework.ICE:
             return ice_score(self.impact, self.confidence, self.ease, ice_mode)

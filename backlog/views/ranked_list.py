@@ -1,9 +1,15 @@
 """The ranked backlog list: its rows, filters and cached content."""
 
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import QueryDict
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.urls import reverse
+from django_htmx.http import reswap, retarget
 
 from backlog.configuration import settings_for
 from backlog.filters import HypothesisFilter, style_filter_form
@@ -47,7 +53,6 @@ def list_row(
     backlog_settings,
     form=None,
     open_form=False,
-    saved=False,
 ):
     """One row; its score form is rendered only when given or asked for (the
     list loads a row's form when its "Score it" is opened)."""
@@ -65,7 +70,6 @@ def list_row(
         too_long=hypothesis.awaits_test
         and backlog_settings.too_long_for(hypothesis.page),
         ice_mode=backlog_settings.ice_mode,
-        saved=saved,
     )
 
 
@@ -99,10 +103,11 @@ def _list_context(backlog_settings) -> dict:
     }
 
 
-def filtered_hypotheses(request, backlog_settings) -> HypothesisFilter:
-    """The list's filters bound to the query string; `.qs` is what the page lists."""
+def filtered_hypotheses(request, backlog_settings, query=None) -> HypothesisFilter:
+    """The list's filters bound to the query string (the request's unless given);
+    `.qs` is what the page lists."""
     return HypothesisFilter(
-        request.GET,
+        request.GET if query is None else query,
         queryset=Hypothesis.objects.for_org(request.organisation).for_list(),
         request=request,
         backlog_settings=backlog_settings,
@@ -125,19 +130,45 @@ def hypothesis_list(request):
     listing = cache.get(key)
     if listing is None:
         listing = render_to_string(
-            "backlog/_hypothesis_listing.html", _listing_context(request), request
+            "backlog/_hypothesis_listing.html",
+            _listing_context(request, request.GET),
+            request,
         )
         cache.set(key, listing, LISTING_CACHE_SECONDS)
     return render(request, "backlog/hypothesis_list.html", {"listing": listing})
 
 
-def _listing_context(request) -> dict:
+@dataclass(frozen=True)
+class SavedElsewhere:
+    """Where a hypothesis scored from its row went when it left the page shown."""
+
+    hypothesis: Hypothesis
+    position: int | None  # None: the filters no longer list it, or not by score
+    page: int | None
+    listed: bool
+
+
+def _saved_elsewhere(filters, saved, primary) -> SavedElsewhere:
+    listed = filters.qs.filter(pk=saved.pk).exists()
+    sort = filters.sort_key
+    framework = primary if sort == "rank" else sort
+    if not listed or framework not in Framework.values:
+        return SavedElsewhere(saved, position=None, page=None, listed=listed)
+    position = filters.qs.ranked_ahead_of(saved, framework).count() + 1
+    return SavedElsewhere(
+        saved, position=position, page=(position - 1) // PAGE_SIZE + 1, listed=True
+    )
+
+
+def _listing_context(request, query, saved=None) -> dict:
+    """The list's content for `query`; `saved` is a hypothesis just scored from
+    its row, marked where it now ranks."""
     organisation = request.organisation
     backlog_settings = settings_for(organisation)
     primary = Framework(backlog_settings.primary_framework)
-    filters = filtered_hypotheses(request, backlog_settings)
+    filters = filtered_hypotheses(request, backlog_settings, query)
     style_filter_form(filters.form)
-    page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filters.qs, PAGE_SIZE).get_page(query.get("page"))
     hypotheses = list(page.object_list)
     mine = {
         score.hypothesis_id: score
@@ -158,12 +189,33 @@ def _listing_context(request) -> dict:
                 my_score=mine.get(hypothesis.pk),
                 too_long=hypothesis.awaits_test and plans[hypothesis.page_id],
                 ice_mode=backlog_settings.ice_mode,
+                saved=saved is not None and hypothesis.pk == saved.pk,
             )
         )
+    elsewhere = None
+    if saved is not None and not any(row.saved for row in rows):
+        elsewhere = _saved_elsewhere(filters, saved, primary)
     return {
         **_list_context(backlog_settings),
         "filters": filters,
+        "query": query,
         "page_obj": page,
         "rows": rows,
+        "saved_elsewhere": elsewhere,
         "export_query": export_query(request),
     }
+
+
+def reranked_results(request, saved):
+    """The list's results as its page shows them now that `saved` was scored from
+    its row: the row moves to its new rank, or says where it went."""
+    list_url = safe_next(
+        request, reverse("backlog:hypothesis-list", args=[request.organisation.slug])
+    )
+    query = QueryDict(urlsplit(list_url).query)
+    response = render(
+        request,
+        "backlog/_hypothesis_listing.html#results",
+        {**_listing_context(request, query, saved=saved), "list_url": list_url},
+    )
+    return reswap(retarget(response, "#results"), "outerHTML")

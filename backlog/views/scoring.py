@@ -18,7 +18,12 @@ from backlog.views.hypotheses import (
     safe_next,
     with_version,
 )
-from backlog.views.ranked_list import list_row, row_fragment, row_position
+from backlog.views.ranked_list import (
+    list_row,
+    reranked_results,
+    row_fragment,
+    row_position,
+)
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
 
@@ -90,14 +95,15 @@ def hypothesis_score(request, hypothesis_id):
             )
         else:
             hypothesis.refresh_from_db()
+    if in_row and request.htmx and valid:
+        return reranked_results(request, hypothesis)
     if in_row and request.htmx:
         row = list_row(
             request,
             hypothesis,
             position=row_position(request.POST),
             backlog_settings=backlog_settings,
-            form=None if valid else form,
-            saved=valid,
+            form=form,
         )
         return row_fragment(request, "row", row, backlog_settings)
     if in_row:

@@ -3,6 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backlog.models import Hypothesis, Kind, Score, Status, Tag
+from backlog.views import ranked_list
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
 from tests.backlog.conftest import give_ice
@@ -420,30 +421,95 @@ def test_viewers_get_no_score_form(org, make_hypothesis):
     )
 
 
-def test_inline_score_from_the_list_swaps_the_row(make_hypothesis, admin_client):
-    hypothesis = make_hypothesis()
+def _score_from_row(client, hypothesis, rating, *, position=1, next_url=None):
     prefix = f"h{hypothesis.pk}-ice"
-    response = admin_client.post(
-        url("hypothesis-score", hypothesis.pk),
-        {
-            "framework": "ice",
-            "in": "row",
-            "position": "4",
-            f"{prefix}-impact": 9,
-            f"{prefix}-confidence": 9,
-            f"{prefix}-ease": 6,
-        },
-        HTTP_HX_REQUEST="true",
+    data = {
+        "framework": "ice",
+        "in": "row",
+        "position": str(position),
+        f"{prefix}-impact": rating,
+        f"{prefix}-confidence": rating,
+        f"{prefix}-ease": rating,
+    }
+    if next_url is not None:
+        data["next"] = next_url
+    return client.post(
+        url("hypothesis-score", hypothesis.pk), data, HTTP_HX_REQUEST="true"
+    )
+
+
+def _listed(response) -> list[str]:
+    return [row.hypothesis.title for row in response.context["rows"]]
+
+
+def test_scoring_from_the_list_moves_the_row_to_its_new_rank(
+    make_hypothesis, admin_client, admin_user
+):
+    leader = make_hypothesis("Leader at 7.7")
+    give_ice(leader, admin_user, 7, 8, 8)
+    climber = make_hypothesis("Climber")
+    response = _score_from_row(
+        admin_client, climber, 8, position=2, next_url=url("hypothesis-list")
     )
     assert response.status_code == 200
+    assert response["HX-Retarget"] == "#results"
+    assert response["HX-Reswap"] == "outerHTML"
     text = response.text
-    assert text.lstrip().startswith(f'<tr id="hypothesis-{hypothesis.pk}"')
+    assert text.lstrip().startswith('<div id="results">')
     assert "<html" not in text
-    assert "Yours: 8.0" in text
-    assert "Saved" in text
-    assert '<td class="text-end text-body-secondary rank-cell" data-label="Rank">4' in (
+    assert _listed(response) == ["Climber", "Leader at 7.7"]
+    first = text[text.index(f'<tr id="hypothesis-{climber.pk}"') :]
+    first = first[: first.index("</tr>")]
+    assert 'data-label="Rank">1<' in first
+    assert "Yours: 8.0" in first
+    assert '<span class="badge text-bg-success ms-1" role="status">Saved</span>' in (
+        first
+    )
+    assert "autofocus" in first
+    # The rows' forms go back to the list, not to the scoring address.
+    assert f'&amp;next={url("hypothesis-list")}"' in text
+
+
+def test_scoring_from_the_list_keeps_its_filters_and_sort(
+    make_hypothesis, admin_client, admin_user
+):
+    alpha = make_hypothesis("Alpha")
+    give_ice(alpha, admin_user, 2)
+    zulu = make_hypothesis("Zulu")
+    back = url("hypothesis-list") + "?kind=test&sort=title"
+    response = _score_from_row(admin_client, zulu, 9, position=2, next_url=back)
+    assert _listed(response) == ["Alpha", "Zulu"]
+    assert 'href="?kind=test&amp;sort=ice"' in response.text
+
+
+def test_a_row_scored_onto_another_page_says_where_it_went(
+    make_hypothesis, admin_client, admin_user, monkeypatch
+):
+    monkeypatch.setattr(ranked_list, "PAGE_SIZE", 2)
+    best = make_hypothesis("Best")
+    give_ice(best, admin_user, 9)
+    second = make_hypothesis("Second")
+    give_ice(second, admin_user, 7)
+    climber = make_hypothesis("Climber")
+    page_two = url("hypothesis-list") + "?page=2"
+    response = _score_from_row(admin_client, climber, 8, position=3, next_url=page_two)
+    assert _listed(response) == ["Second"]
+    text = response.text
+    assert "Your ICE score of “Climber” is saved." in text
+    assert "It now ranks #2:" in text
+    assert f'href="?page=1#hypothesis-{climber.pk}" autofocus>see it on page 1' in (
         text
     )
+
+
+def test_a_row_scored_out_of_the_filters_says_so(make_hypothesis, admin_client):
+    make_hypothesis("Waiting")
+    scored = make_hypothesis("Scored now")
+    back = url("hypothesis-list") + "?flag=unscored"
+    response = _score_from_row(admin_client, scored, 6, next_url=back)
+    assert _listed(response) == ["Waiting"]
+    assert "It no longer matches these filters" in response.text
+    assert Score.objects.get().hypothesis == scored
 
 
 def test_inline_score_with_a_missing_part_keeps_the_row_open_with_the_error(

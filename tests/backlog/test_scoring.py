@@ -1,8 +1,12 @@
+import importlib
+
 import pytest
+from django.apps import apps as django_apps
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from backlog.configuration import settings_for, update_backlog_settings
+from backlog.evidence import link_feedback
 from backlog.models import Hypothesis, Result, Score, Status
 from backlog.prioritization import Framework, IceMode
 from backlog.scoring import ScoringError, refresh_scores, score_hypothesis
@@ -174,3 +178,113 @@ def test_refresh_scores_recomputes_from_the_rows(hypothesis, admin_user):
     refresh_scores(Hypothesis.objects.all(), ice_mode=IceMode.MEAN)
     hypothesis.refresh_from_db()
     assert (hypothesis.ice_score, hypothesis.ice_count) == (6, 1)
+
+
+def _older_and_newer(org):
+    now = timezone.now()
+    older = Hypothesis.objects.create(
+        organisation=org, title="Older", created_at=now - timezone.timedelta(days=3)
+    )
+    newer = Hypothesis.objects.create(organisation=org, title="Newer", created_at=now)
+    return older, newer
+
+
+def _ranked_titles(org) -> list[str]:
+    return list(
+        Hypothesis.objects.for_org(org).ranked().values_list("title", flat=True)
+    )
+
+
+def test_equal_ice_means_tie_and_the_older_hypothesis_ranks_first(
+    org, admin_user, make_member, admin_client
+):
+    colleague = make_member(org)
+    older, newer = _older_and_newer(org)
+    ice(older, admin_user, 7, 7, 7)  # 7 and 7 1/3
+    ice(older, colleague, 7, 7, 8)
+    ice(newer, admin_user, 6, 7, 7)  # 6 2/3 and 7 2/3
+    ice(newer, colleague, 8, 8, 7)
+    older.refresh_from_db()
+    newer.refresh_from_db()
+    assert older.ice_score == newer.ice_score
+    assert _ranked_titles(org) == ["Older", "Newer"]
+    rows = admin_client.get("/o/acme/backlog/").context["rows"]
+    assert [row.hypothesis.title for row in rows] == ["Older", "Newer"]
+
+
+def test_equal_ice_means_go_to_the_stronger_evidence_before_age(
+    org, admin_user, make_member, make_feedback
+):
+    colleague = make_member(org)
+    older, newer = _older_and_newer(org)
+    link_feedback(newer, make_feedback(), by=admin_user)
+    ice(older, admin_user, 6, 7, 7)
+    ice(older, colleague, 8, 8, 7)
+    ice(newer, admin_user, 7, 7, 7)
+    ice(newer, colleague, 7, 7, 8)
+    assert _ranked_titles(org) == ["Newer", "Older"]
+
+
+def test_the_migration_recomputes_kept_means_so_that_equal_ones_tie(
+    org, admin_user, make_member
+):
+    colleague = make_member(org)
+    older, newer = _older_and_newer(org)
+    ice(older, admin_user, 7, 7, 7)
+    ice(older, colleague, 7, 7, 8)
+    ice(newer, admin_user, 6, 7, 7)
+    ice(newer, colleague, 8, 8, 7)
+    # What the float means kept before.
+    Hypothesis.objects.filter(pk=older.pk).update(ice_score=7.166666666666666)
+    Hypothesis.objects.filter(pk=newer.pk).update(ice_score=7.166666666666667)
+    assert _ranked_titles(org) == ["Newer", "Older"]
+    migration = importlib.import_module("backlog.migrations.0014_exact_score_means")
+    migration.recompute_means(django_apps, None)
+    assert set(
+        Hypothesis.objects.values_list("ice_score", "ice_count", "pie_score")
+    ) == {(7.166667, 2, None)}
+    assert _ranked_titles(org) == ["Older", "Newer"]
+
+
+def test_the_migration_recomputes_with_the_organisations_ice_formula(
+    org, hypothesis, admin_user, make_member
+):
+    colleague = make_member(org)
+    update_backlog_settings(org, ice_mode=IceMode.PRODUCT)
+    ice(hypothesis, admin_user, 2, 5, 10, mode=IceMode.PRODUCT)
+    ice(hypothesis, colleague, 3, 3, 3, mode=IceMode.PRODUCT)
+    Hypothesis.objects.filter(pk=hypothesis.pk).update(ice_score=63.50000000000001)
+    migration = importlib.import_module("backlog.migrations.0014_exact_score_means")
+    migration.recompute_means(django_apps, None)
+    hypothesis.refresh_from_db()
+    assert hypothesis.ice_score == 63.5
+
+
+def test_ranked_ahead_of_counts_what_the_ranking_puts_first(org):
+    day = timezone.now()
+    rows = [
+        (7.166667, 0, 0, 2),
+        (7.166667, 0, 0, 1),
+        (7.166667, 3, 1, 5),
+        (7.166667, 3, 2, 5),
+        (9.0, 0, 0, 9),
+        (None, 0, 0, 4),
+        (None, 4, 1, 6),
+        (None, 0, 0, 4),
+        (2.0, 0, 0, 0),
+    ]
+    for n, (score, strength, items, days_old) in enumerate(rows):
+        Hypothesis.objects.create(
+            organisation=org,
+            title=f"H{n}",
+            ice_score=score,
+            evidence_strength=strength,
+            evidence_items=items,
+            created_at=day - timezone.timedelta(days=days_old),
+        )
+    hypotheses = Hypothesis.objects.for_org(org)
+    ranked = list(hypotheses.ranked(Framework.ICE))
+    for position, hypothesis in enumerate(ranked):
+        assert hypotheses.ranked_ahead_of(hypothesis, Framework.ICE).count() == (
+            position
+        ), hypothesis.title

@@ -4,6 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from backlog.models import Hypothesis, Page, Score, Status
+from backlog.prioritization import Framework
+from backlog.scoring import score_hypothesis
 from cromaturity.models import Role
 from tests.browser.conftest import assert_accessible
 
@@ -191,3 +193,34 @@ def test_every_backlog_tab_and_filter_menu_fits_a_phone_and_a_desktop(
         expect(page.locator("#filters")).not_to_have_class(re.compile("collapsing"))
         assert page.evaluate(CUT_MENUS) == []
         assert_accessible(page)
+
+
+def test_a_score_given_in_the_list_moves_the_row_to_its_rank(
+    page, live_server, sign_in, org, admin_user, make_member
+):
+    colleague = make_member(org, role=Role.EDITOR, username="carla")
+    leader = Hypothesis.objects.create(organisation=org, title="Leader at 7.7")
+    score_hypothesis(
+        leader,
+        scorer=colleague,
+        framework=Framework.ICE,
+        values={"impact": 7, "confidence": 8, "ease": 8},
+    )
+    Hypothesis.objects.create(organisation=org, title="Climber")
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/backlog/")
+    rows = page.locator("tbody tr")
+    expect(rows.first).to_contain_text("Leader at 7.7")
+    climber = page.locator("tr", has_text="Climber")
+    climber.get_by_text("Score it").click()
+    climber.get_by_label("Impact").select_option("8")
+    climber.get_by_label("Confidence").select_option("8")
+    climber.get_by_label("Ease").select_option("8")
+    climber.get_by_role("button", name="Save score").click()
+    expect(rows.first.get_by_role("status")).to_have_text("Saved")
+    expect(rows.first).to_contain_text("Climber")
+    expect(rows.first.locator(".rank-cell")).to_have_text("1")
+    expect(rows.nth(1)).to_contain_text("Leader at 7.7")
+    expect(rows.first.locator("summary")).to_be_focused()
+    expect(rows.first).to_be_in_viewport()
+    assert_accessible(page)

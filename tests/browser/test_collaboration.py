@@ -199,3 +199,21 @@ def test_the_agent_learns_how_the_test_turned_out(
     page.get_by_role("button", name="Post comment").click()
     expect(page.get_by_text("Our teams see this differently.")).to_be_visible()
     assert_accessible(page)
+
+
+def test_a_new_organisations_home_leads_to_the_first_steps(
+    page, live_server, sign_in, org, admin_user
+):
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/")
+    themes = page.locator("section", has=page.locator("#themes-heading"))
+    expect(themes).to_contain_text("No customer feedback yet.")
+    expect(themes).not_to_contain_text("Every theme customers raise")
+    top = page.locator("section", has=page.locator("#top-heading"))
+    expect(top).to_contain_text("The backlog is empty.")
+    assert_accessible(page)
+    themes.get_by_role("link", name="Add feedback").click()
+    expect(
+        page.get_by_role("heading", name=re.compile("feedback", re.I))
+    ).to_be_visible()
+    assert_accessible(page)
