@@ -116,3 +116,11 @@ def test_the_openapi_schema_is_served(client):
     assert schema["info"]["title"] == "cromaturity API"
     assert "/api/v1/organisation" in schema["paths"]
     assert client.get("/api/v1/docs").status_code == 200
+
+
+def test_the_api_docs_fit_a_phone_and_link_back_to_the_app(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
+        page
+    )
+    assert '<a class="api-docs-back" href="/">Back to the app</a>' in page
