@@ -6,7 +6,12 @@ from django.urls import reverse
 
 from cromaturity.api_keys import create_api_key
 from cromaturity.audit import record_event
-from cromaturity.models import ApiKey, AuditAction, AuditEvent
+from cromaturity.models import ApiKey, AuditAction, AuditEvent, Team
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -92,3 +97,19 @@ def test_the_admin_csv_export_leaves_out_key_hashes(superuser_client, api_key):
     assert api_key.key_hash not in body
     assert row[header.index("name")] == "Zendesk"
     assert ApiKey.objects.count() == 1
+
+
+def test_the_admin_csv_export_quotes_every_field_for_semicolon_locales(
+    superuser_client, org
+):
+    team = Team.objects.create(organisation=org, name=SEMICOLON_HOSTILE, position=7)
+    response = superuser_client.post(
+        reverse("admin:cromaturity_team_changelist"),
+        {"action": "export_as_csv", "_selected_action": [team.pk]},
+    )
+    content = b"".join(response.streaming_content)
+    assert every_field_quoted(content)
+    assert live_formulas(content) == []
+    header, row = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert row[header.index("name")] == SEMICOLON_HOSTILE
+    assert row[header.index("position")] == "7"
