@@ -238,3 +238,17 @@ def test_make_run_hands_host_and_port_to_what_it_starts():
         check=True,
     )
     assert result.stdout.strip() == "HOST=127.0.0.1 PORT=8301"
+
+
+def test_static_files_keep_their_long_cache_header_in_production():
+    # WhiteNoise answers static files before the no-store middleware sees them.
+    result = _run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; m = settings.MIDDLEWARE; "
+        "print(m.index('whitenoise.middleware.WhiteNoiseMiddleware') "
+        "< m.index('cromaturity.cache_headers.PrivateNoStoreMiddleware'))",
+        env_extra=PRODUCTION,
+    )
+    assert result.stdout.strip() == "True", result.stderr
