@@ -60,19 +60,32 @@ class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
     show_change_link = True
 
 
+class FeedFilter(admin.AllValuesFieldListFilter):
+    """The feed an item came from, named apart from its kind of source."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "feed"
+
+
 @admin.register(FeedbackItem)
 class FeedbackItemAdmin(admin.ModelAdmin):
     list_display = [
         "received_at",
         "organisation",
         "source",
-        "source_system",
+        "feed",
         "excerpt",
         "customer_ref",
         "sentiment",
         "team",
     ]
-    list_filter = ["source", "sentiment", "organisation", "source_system"]
+    list_filter = [
+        "source",
+        "sentiment",
+        "organisation",
+        ("source_system", FeedFilter),
+    ]
     search_fields = [
         "text",
         "external_id",
@@ -104,6 +117,10 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     ]
     fields = readonly_fields
     inlines = [FeedbackThemeInline, EvidenceInline]
+
+    @admin.display(description="feed", ordering="source_system")
+    def feed(self, obj):
+        return obj.source_system
 
     @admin.display(description="text")
     def excerpt(self, obj):

@@ -127,6 +127,8 @@ def test_feedback_in_the_admin_is_shown_as_the_app_stores_it(
     assert "call me on [phone] or [email]" in page
     for detail in ("Jo Bloggs", "7946", "jo@example.com"):
         assert detail not in page
+    assert " By feed " in page
+    assert page.count(" By source ") == 1
     change = superuser_client.get(
         reverse("admin:backlog_feedbackitem_change", args=[item.pk])
     )
