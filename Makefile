@@ -6,8 +6,9 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # Local development and tests run with DEBUG on; production sets its own environment.
 export DEBUG ?= 1
-HOST ?= 127.0.0.1
-PORT ?= 8000
+# Exported so the settings (SITE_URL, the links in emails) follow them.
+export HOST ?= 127.0.0.1
+export PORT ?= 8000
 
 .PHONY: help install install-dev run serve test lint check deploy-check pytest chromium bench clean
 

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from backlog.models import Evidence, FeedbackItem, Hypothesis, Score
 from collaboration.models import (
     Activity,
     Comment,
@@ -66,3 +67,35 @@ class ActivityAdmin(admin.ModelAdmin):
         "assessment",
     ]
     date_hierarchy = "created_at"
+
+
+class HistoryRecordAdmin(admin.ModelAdmin):
+    """A recorded change, as django-simple-history wrote it: read, never edited."""
+
+    list_display = ["history_date", "history_type", "history_user", "record"]
+    list_filter = ["history_type", "history_date"]
+    list_select_related = ["history_user"]
+    date_hierarchy = "history_date"
+
+    @admin.display(description="record")
+    def record(self, obj):
+        return str(obj.instance)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+HISTORY_SEARCH = {
+    Hypothesis: ["title", "history_user__username"],
+    Score: ["hypothesis__title", "scorer__username", "history_user__username"],
+    FeedbackItem: ["text", "customer_ref", "history_user__username"],
+    Evidence: ["hypothesis__title", "snippet", "history_user__username"],
+}
+for tracked, search in HISTORY_SEARCH.items():
+    admin.site.register(tracked.history.model, HistoryRecordAdmin, search_fields=search)

@@ -67,6 +67,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside the API's error pages, so that they are kept out of caches too.
+    "cromaturity.cache_headers.PrivateNoStoreMiddleware",
     "cromaturity.api_errors.JsonApiErrorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -227,9 +229,28 @@ DEFAULT_FROM_EMAIL = os.environ.get(
     "DEFAULT_FROM_EMAIL", "cromaturity <noreply@localhost>"
 )
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+
+
+def local_site_url(host: str, port: str) -> str:
+    """Return the address of a server bound to host and port on this machine."""
+    # A server bound to every interface is still reached through the loopback.
+    if host in {"", "0.0.0.0", "::"}:  # noqa: S104 - names the wildcard, binds nothing
+        host = "127.0.0.1"
+    if ":" in host and not host.startswith("["):
+        host = f"[{host}]"
+    return f"http://{host}:{port}"
+
+
 # The address people reach the app at, for links in emails sent from background
-# tasks (notifications, digests), where no request says it.
-SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# tasks (notifications, digests), where no request says it. Unless set, it follows
+# the HOST and PORT the server was started on (`make run PORT=8301`).
+SITE_URL = (
+    os.environ.get("SITE_URL")
+    or local_site_url(
+        os.environ.get("HOST", "127.0.0.1").strip(),
+        os.environ.get("PORT", "8000").strip() or "8000",
+    )
+).rstrip("/")
 
 # Background work runs through django.tasks, stored in the database and executed by
 # `manage.py db_worker`.

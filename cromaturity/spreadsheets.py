@@ -3,8 +3,11 @@
 Every export goes through :func:`neutralise_cell`: a text cell that starts with a
 character a spreadsheet treats as the start of a formula is prefixed with ``'``,
 which spreadsheets show as plain text and which :func:`restore_cell` removes again.
-XLSX files are also written with formula and URL conversion switched off, so text
-stays text even where a cell slipped through.
+Every CSV the app writes comes from :func:`csv_writer`, which quotes every field:
+a spreadsheet in a locale whose list separator is ";" (German, French) still reads
+``ok;=cmd|' /C calc'!A0;`` as one text cell, not as cells the second of which is a
+live formula. XLSX files are also written with formula and URL conversion switched
+off, so text stays text even where a cell slipped through.
 """
 
 import csv
@@ -89,6 +92,11 @@ def download_response(filename: str, content_type: str, content: bytes) -> HttpR
     return _attachment(HttpResponse(content, content_type=content_type), filename)
 
 
+def csv_writer(target):
+    """A CSV writer to `target` that quotes every field (see the module's notes)."""
+    return csv.writer(target, quoting=csv.QUOTE_ALL)
+
+
 class _Echo:
     def write(self, value):
         return value
@@ -96,7 +104,7 @@ class _Echo:
 
 def csv_lines(header: Sequence[str], rows: Iterable[Iterable]):
     """CSV text line by line (UTF-8 BOM first, so spreadsheets read accents)."""
-    writer = csv.writer(_Echo())
+    writer = csv_writer(_Echo())
     yield "\ufeff" + writer.writerow(header)
     for row in rows:
         yield writer.writerow([neutralise_cell(_plain(cell)) for cell in row])

@@ -5,7 +5,8 @@ For one URL it checks, in this order, that:
 * an anonymous visitor is sent to sign in;
 * a member of another organisation gets 404 (never 403, never the object);
 * a member whose role is just below the required one gets 403;
-* a member with the required role gets the expected status.
+* a member with the required role gets the expected status, in an answer no
+  cache may keep (``Cache-Control: private, no-store``).
 
 Checks that must not change anything run first; pass `unchanged` (a callable
 returning a snapshot of the state the request could alter) to prove that the
@@ -115,6 +116,13 @@ def assert_access(
     assert response.status_code in expected, (
         f"{role} {method.upper()} {url}: expected {expected}, got "
         f"{response.status_code}"
+    )
+    cache_control = {
+        part.strip() for part in response.get("Cache-Control", "").split(",")
+    }
+    assert {"private", "no-store"} <= cache_control, (
+        f"{role} {method.upper()} {url}: Cache-Control "
+        f"{response.get('Cache-Control')!r}, expected private, no-store"
     )
     response.client_user = client.user
     return response

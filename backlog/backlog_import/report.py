@@ -7,13 +7,12 @@ are also counted by kind and subject, so the report page can say "3 rows: owner
 “Bob” is not a member" instead of listing 3 rows.
 """
 
-import csv
 import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from backlog.feedback_import.rows import padded
-from cromaturity.spreadsheets import neutralise_cell
+from cromaturity.spreadsheets import csv_writer, neutralise_cell
 
 # The kinds of notes, in the order the report lists them, and their headings.
 NOTE_KINDS = {
@@ -100,7 +99,7 @@ def _csv(header: list[str], rows) -> bytes:
     are (cromaturity.spreadsheets); written directly, as a report has a row per
     row of the sheet."""
     buffer = io.StringIO(newline="")
-    writer = csv.writer(buffer)
+    writer = csv_writer(buffer)
     writer.writerow(header)
     writer.writerows([neutralise_cell(cell) for cell in row] for row in rows)
     return ("\ufeff" + buffer.getvalue()).encode()

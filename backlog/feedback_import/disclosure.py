@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 from backlog.feedback_import.mapping import personal_columns
 from backlog.privacy import mask_contact_details, pseudonymise
+from cromaturity.spreadsheets import csv_writer, neutralise_cell
 
 
 @dataclass(frozen=True)
@@ -55,10 +56,10 @@ def masked_rejected_rows(data: bytes, masker: CellMasker) -> bytes:
     text = data.decode("utf-8-sig", "replace")
     rows = list(csv.reader(io.StringIO(text, newline="")))
     out = io.StringIO(newline="")
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     for number, row in enumerate(rows):
         if number == 0 or len(row) < 2:
-            writer.writerow(row)
+            writer.writerow(list(map(neutralise_cell, row)))
             continue
-        writer.writerow([row[0], *masker(row[1:-1]), row[-1]])
+        writer.writerow([row[0], *map(neutralise_cell, masker(row[1:-1])), row[-1]])
     return b"\xef\xbb\xbf" + out.getvalue().encode()

@@ -5,7 +5,6 @@ import's write transaction opens, so a slow or hostile file never holds the
 database's write lock.
 """
 
-import csv
 import io
 from collections.abc import Iterator
 from datetime import datetime
@@ -32,6 +31,7 @@ from backlog.feedback_import.values import rating_scale
 from backlog.feedback_import.zones import zone
 from backlog.models import FeedbackImport
 from backlog.privacy import contact_region, pseudonym_key
+from cromaturity.spreadsheets import csv_writer, neutralise_cell
 
 __all__ = ["CHUNK_ROWS", "ImportRefused", "RowStream", "date_zone_of"]
 
@@ -123,8 +123,10 @@ class RowStream:
         else:
             cleaned = cleaned_here(table.header, records, self.options)
         text_rejects = io.TextIOWrapper(rejects, encoding="utf-8", newline="")
-        writer = csv.writer(text_rejects)
-        writer.writerow(["line", *table.header, "reason"])
+        # Neutralised as exports are: the rows are opened in a spreadsheet to be
+        # fixed, and the import reads the added quotes back off.
+        writer = csv_writer(text_rejects)
+        writer.writerow(["line", *map(neutralise_cell, table.header), "reason"])
         width = len(table.header)
         masked = cell_masker(
             table.header,
@@ -153,7 +155,13 @@ class RowStream:
                 items.append(values)
                 links.extend((external_id, theme) for theme in staged.themes[i])
             for line, cells, reason in sorted(refused, key=lambda r: r[0]):
-                writer.writerow([line, *masked(padded(cells, width)), reason])
+                writer.writerow(
+                    [
+                        line,
+                        *map(neutralise_cell, masked(padded(cells, width))),
+                        reason,
+                    ]
+                )
             self.rejected += len(refused)
             text_rejects.flush()
             write_progress(feedback_import.pk, self.rows_read)

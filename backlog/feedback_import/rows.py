@@ -17,6 +17,7 @@ from backlog.feedback_import.values import (
     too_many_themes,
 )
 from backlog.privacy import mask_contact_details, pseudonymise
+from cromaturity.spreadsheets import restore_cell
 
 MAX_EXTERNAL_ID = 200
 MAX_PAGE = 2000
@@ -100,7 +101,10 @@ def clean_records(
                 )
             )
             continue
-        kept.append((line, (cells + [""] * width)[:width]))
+        # A rejected-rows file of an earlier import comes back with the quotes
+        # that kept its formulas out.
+        cells = [restore_cell(cell) for cell in (cells + [""] * width)[:width]]
+        kept.append((line, cells))
 
     def values(name: str) -> list[str]:
         position = column.get(name)

@@ -32,7 +32,7 @@ from backlog.privacy import masks_contacts
 from backlog.views.uploads import original_upload, upload_context
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
-from cromaturity.spreadsheets import export_filename
+from cromaturity.spreadsheets import export_filename, restore_cell
 
 
 class SizeCappedUploadHandler(FileUploadHandler):
@@ -187,7 +187,13 @@ def _first_rejected_rows(feedback_import: FeedbackImport, limit: int = 50):
         if len(rows) >= limit:
             break
         if row:
-            rows.append({"line": row[0], "reason": row[-1], "cells": row[1:-1]})
+            rows.append(
+                {
+                    "line": row[0],
+                    "reason": row[-1],
+                    "cells": [restore_cell(cell) for cell in row[1:-1]],
+                }
+            )
     return rows
 
 

@@ -17,7 +17,14 @@ from pypdf import PdfReader
 from assessments import scoring
 from assessments.exports import ExportFormat, export_scorecard
 from assessments.management.commands.export_scorecard import Command
-from assessments.models import AgreedLevel, Answer, AssessmentStatus, Point, Target
+from assessments.models import (
+    AgreedLevel,
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Point,
+    Target,
+)
 from assessments.scorecard_csv import CSV_HEADER
 from assessments.scorecard_pdf import (
     AssetPolicy,
@@ -30,6 +37,11 @@ from cromaturity.models import AuditAction, AuditEvent, Team
 from cromaturity.spreadsheets import FORMULA_TRIGGERS, restore_cell
 from tests.access import assert_access
 from tests.assessments.factories import add_response, make_assessment
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -380,6 +392,15 @@ def test_a_pdf_of_many_teams_disagreeing_with_long_evidence_still_fits_two_pages
     assert len(reader.pages) <= 2
 
 
+def test_scorecard_csv_quotes_every_field_for_semicolon_locales(assessment, org):
+    Assessment.objects.filter(pk=assessment.pk).update(title=SEMICOLON_HOSTILE)
+    assessment.refresh_from_db()
+    content = export_scorecard(build_scorecard(assessment), "csv").content
+    assert every_field_quoted(content)
+    assert live_formulas(content) == []
+    assert set(read_csv(content)["assessment"]) == {SEMICOLON_HOSTILE}
+
+
 def test_pdf_without_weasyprint_says_what_is_missing(assessment, monkeypatch):
     monkeypatch.setitem(sys.modules, "weasyprint", None)
     with pytest.raises(PdfUnavailable, match="WeasyPrint and the Pango library"):
@@ -389,7 +410,7 @@ def test_pdf_without_weasyprint_says_what_is_missing(assessment, monkeypatch):
 @pytest.mark.parametrize(
     ("export_format", "content_type", "magic"),
     [
-        ("csv", "text/csv; charset=utf-8", b"\xef\xbb\xbforganisation,"),
+        ("csv", "text/csv; charset=utf-8", b'\xef\xbb\xbf"organisation",'),
         (
             "xlsx",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -2,7 +2,23 @@ import pytest
 from django.urls import reverse
 
 from backlog.configuration import update_backlog_settings
-from backlog.models import Experiment, Page, Score, Tag, Variant
+from backlog.evidence import link_feedback
+from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.models import (
+    Evidence,
+    Experiment,
+    FeedbackImport,
+    FeedbackItem,
+    FeedbackTheme,
+    Hypothesis,
+    ImportMapping,
+    Page,
+    Score,
+    Tag,
+    Theme,
+    Variant,
+)
+from backlog.privacy import pseudonym_key
 from tests.backlog.conftest import give_ice
 
 pytestmark = pytest.mark.django_db
@@ -52,3 +68,104 @@ def test_every_backlog_model_has_a_working_admin(
     ).text
     assert "Scores (computed)" in text
     assert Page.objects.count() == 1
+
+
+@pytest.fixture
+def linked_feedback(org, admin_user, make_hypothesis):
+    item = record_feedback(
+        org,
+        FeedbackInput(
+            text="Checkout failed, call me on 020 7946 0018 or jo@example.com",
+            source="chat",
+            themes="checkout",
+            customer="Jo Bloggs",
+        ),
+        by=admin_user,
+        team=None,
+        mask_contacts=True,
+        pseudonym_key=pseudonym_key(org),
+    )
+    hypothesis = make_hypothesis()
+    link_feedback(hypothesis, item, by=admin_user, snippet="Checkout failed")
+    return item, hypothesis
+
+
+def test_every_feedback_model_has_a_working_admin(
+    superuser_client, org, admin_user, linked_feedback
+):
+    item, _ = linked_feedback
+    objects = [
+        item,
+        Theme.objects.get(),
+        FeedbackTheme.objects.get(),
+        Evidence.objects.get(),
+        FeedbackImport.objects.create(
+            organisation=org, original_name="zendesk.csv", file="imports/x.csv"
+        ),
+        ImportMapping.objects.create(
+            organisation=org, name="Zendesk", header_signature="abc"
+        ),
+    ]
+    for obj in objects:
+        opts = obj._meta
+        changelist = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+        assert superuser_client.get(changelist).status_code == 200, changelist
+        change = reverse(
+            f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]
+        )
+        assert superuser_client.get(change).status_code == 200, change
+
+
+def test_feedback_in_the_admin_is_shown_as_the_app_stores_it(
+    superuser_client, linked_feedback
+):
+    item, _ = linked_feedback
+    listing = reverse("admin:backlog_feedbackitem_changelist")
+    page = superuser_client.get(listing, {"q": item.customer_ref}).text
+    assert item.customer_ref.startswith("cust-")
+    assert item.customer_ref in page
+    assert "call me on [phone] or [email]" in page
+    for detail in ("Jo Bloggs", "7946", "jo@example.com"):
+        assert detail not in page
+    assert " By feed " in page
+    assert page.count(" By source ") == 1
+    change = superuser_client.get(
+        reverse("admin:backlog_feedbackitem_change", args=[item.pk])
+    )
+    assert 'name="text"' not in change.text
+    assert "checkout" in change.text
+
+
+def test_feedback_and_evidence_cannot_be_rewritten_in_the_admin(
+    superuser_client, linked_feedback
+):
+    item, _ = linked_feedback
+    evidence = Evidence.objects.get()
+    superuser_client.post(
+        reverse("admin:backlog_feedbackitem_change", args=[item.pk]),
+        {"text": "Call me on 020 7946 0018", "source": "chat"},
+    )
+    superuser_client.post(
+        reverse("admin:backlog_evidence_change", args=[evidence.pk]),
+        {"snippet": "Something else", "importance": 3},
+    )
+    delete = reverse("admin:backlog_evidence_delete", args=[evidence.pk])
+    assert superuser_client.post(delete, {"post": "yes"}).status_code == 403
+    item.refresh_from_db()
+    evidence.refresh_from_db()
+    assert "[phone]" in item.text
+    assert (evidence.snippet, evidence.importance) == ("Checkout failed", 1)
+
+
+def test_deleting_feedback_in_the_admin_takes_it_out_of_the_evidence_counts(
+    superuser_client, linked_feedback
+):
+    item, hypothesis = linked_feedback
+    assert Hypothesis.objects.get(pk=hypothesis.pk).evidence_items == 1
+    response = superuser_client.post(
+        reverse("admin:backlog_feedbackitem_changelist"),
+        {"action": "delete_selected", "_selected_action": [item.pk], "post": "yes"},
+    )
+    assert response.status_code == 302
+    assert not FeedbackItem.objects.exists()
+    assert Hypothesis.objects.get(pk=hypothesis.pk).evidence_items == 0

@@ -14,6 +14,11 @@ from backlog.prioritization import Framework
 from collaboration.models import Activity, Notification, Watch
 from cromaturity.models import Role
 from tests.backlog.backlog_sheets import import_sheet, sheet, workbook
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -223,6 +228,38 @@ def test_rejected_rows_are_kept_with_their_reason_and_can_be_downloaded(
         "rejected", "created",
     ]  # fmt: skip
     assert report[0]["hypothesis"].startswith("/o/acme/backlog/")
+
+
+def test_the_rejected_rows_and_the_report_quote_every_field_and_read_back(
+    org, admin_user, team
+):
+    data = (
+        "Record ID,Name,Hypothesis\r\n"
+        f'rec1,"{SEMICOLON_HOSTILE}",-1 visitors\r\n'
+        f'rec2,,"{SEMICOLON_HOSTILE}"\r\n'
+        "rec3,=1+1,@everyone\r\n"
+    ).encode()
+    backlog_import, _ = import_sheet(org, admin_user, "a.csv", data)
+    for stored in (backlog_import.rejected_file, backlog_import.report_file):
+        stored.open("rb")
+        with stored:
+            content = stored.read()
+        assert every_field_quoted(content), stored.name
+        assert live_formulas(content) == [], stored.name
+    [rejected] = rows_of(backlog_import.rejected_file)
+    assert (rejected["Record ID"], rejected["reason"]) == ("rec2", "no title")
+    assert rejected["Hypothesis"] == SEMICOLON_HOSTILE
+    titles = [row["title"] for row in rows_of(backlog_import.report_file)]
+    assert titles[0] == SEMICOLON_HOSTILE
+    assert titles[2] == "'=1+1"
+
+    backlog_import.rejected_file.open("rb")
+    with backlog_import.rejected_file:
+        again = backlog_import.rejected_file.read()
+    fixed = again.replace(b'"rec2",""', b'"rec2","Fixed title"')
+    import_sheet(org, admin_user, "a.rejected.csv", fixed)
+    assert Hypothesis.objects.get(title="Fixed title").change == SEMICOLON_HOSTILE
+    assert Hypothesis.objects.filter(title="=1+1").exists()
 
 
 def test_unknown_people_are_reported_and_never_invented(org, admin_user, team):

@@ -155,7 +155,7 @@ def test_without_an_id_column_rows_are_matched_by_their_title(org, admin_user):
     first, summary = import_sheet(org, admin_user, "t.csv", data)
     assert summary.line() == "created=2 updated=0 unchanged=0 rejected=1"
     assert first.rejected_file.read().decode("utf-8-sig").splitlines()[1] == (
-        "4, guest  CHECKOUT ,x,same title as line 2 (a row imports once)"
+        '"4"," guest  CHECKOUT ","x","same title as line 2 (a row imports once)"'
     )
     again = b"Title,Metric\nGuest checkout,Orders and AOV\nBundles,AOV\n"
     _, summary = import_sheet(org, admin_user, "t.csv", again)
@@ -303,7 +303,7 @@ def test_command_prints_the_summary_and_writes_rejected_rows(
     out, err = capsys.readouterr()
     assert out.strip() == "created=6 updated=0 unchanged=0 rejected=2"
     rejected = (tmp_path / "growth.rejected.csv").read_text(encoding="utf-8-sig")
-    assert rejected.splitlines()[1].endswith(",no title")
+    assert rejected.splitlines()[1].endswith(',"no title"')
     assert "rows came in with remarks" in err
     dates = Hypothesis.objects.get(title="Delivery dates on product pages")
     # 2:05pm in New York is 19:05 UTC.

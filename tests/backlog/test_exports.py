@@ -17,6 +17,11 @@ from cromaturity.spreadsheets import FORMULA_TRIGGERS, restore_cell
 from tests.access import assert_access
 from tests.backlog.conftest import give_ice
 from tests.backlog.test_list_performance import _fill
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -214,6 +219,23 @@ def test_list_pages_link_to_exports_with_their_filters(backlog, feedback, admin_
     ).text
     assert f'href="{feedback_url("csv", "q=delivery")}"' in page
     assert f'href="{feedback_url("xlsx", "q=delivery")}"' in page
+
+
+def test_list_csv_exports_quote_every_field_for_semicolon_locales(
+    org, make_hypothesis, make_feedback, admin_user, admin_client
+):
+    give_ice(
+        make_hypothesis(SEMICOLON_HOSTILE, observation="-1 visitors"), admin_user, 7
+    )
+    make_feedback(SEMICOLON_HOSTILE, source="ticket", themes="checkout")
+    for url, column in ((backlog_url("csv"), "title"), (feedback_url("csv"), "text")):
+        content = content_of(admin_client.get(url))
+        assert every_field_quoted(content), url
+        assert live_formulas(content) == [], url
+        frame = pd.read_csv(
+            io.BytesIO(content), encoding="utf-8-sig", keep_default_na=False
+        )
+        assert frame[column].tolist() == [SEMICOLON_HOSTILE]
 
 
 def test_exports_answer_only_get(admin_client):

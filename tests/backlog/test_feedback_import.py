@@ -18,6 +18,11 @@ from backlog.feedback_import.importing import (
 )
 from backlog.feedback_import.reading import FileProblem
 from backlog.models import FeedbackImport, FeedbackItem, ImportMapping, ImportStatus
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
@@ -372,6 +377,42 @@ def test_a_row_cap_stops_the_import_with_a_message_and_saves_nothing(org, settin
     assert not FeedbackItem.objects.exists()
 
 
+def test_rejected_rows_quote_every_field_keep_formulas_out_and_import_again(
+    org, admin_client
+):
+    content = (
+        "Id,Description,Created at\r\n"
+        "1,Fine,2026-08-01 10:00\r\n"
+        f'"{SEMICOLON_HOSTILE}",,2026-08-01 10:00\r\n'
+        "3,=1+1,31.02.2026\r\n"
+    ).encode()
+    feedback_import = upload(org, "bad.csv", content)
+    assert run(feedback_import).line() == "created=1 updated=0 unchanged=0 rejected=2"
+    feedback_import.refresh_from_db()
+    rejected = feedback_import.rejected_file.read()
+    assert every_field_quoted(rejected)
+    assert live_formulas(rejected) == []
+    rows = list(csv.DictReader(io.StringIO(rejected.decode("utf-8-sig"))))
+    assert [(r["Id"], r["Description"]) for r in rows] == [
+        (SEMICOLON_HOSTILE, ""),
+        ("3", "'=1+1"),
+    ]
+    page = admin_client.get(feedback_import.get_absolute_url()).text
+    assert "3 | =1+1 | 31.02.2026" in page
+
+    fixed = (
+        rejected.decode("utf-8-sig")
+        .replace('"",', '"Now with text",', 1)
+        .replace("31.02.2026", "2026-02-27 10:00")
+    )
+    again = upload(org, "bad.rejected.csv", fixed.encode())
+    assert run(again).line() == "created=2 updated=0 unchanged=0 rejected=0"
+    assert FeedbackItem.objects.get(external_id="3").text == "=1+1"
+    assert FeedbackItem.objects.get(external_id=SEMICOLON_HOSTILE).text == (
+        "Now with text"
+    )
+
+
 def test_command_prints_the_summary_and_writes_rejected_rows(org, tmp_path, capsys):
     source = tmp_path / "export.csv"
     source.write_bytes(b"Id,Description,Erstellt am\n1,Hallo,31.12.2025 10:00\n2,,\n")
@@ -379,7 +420,7 @@ def test_command_prints_the_summary_and_writes_rejected_rows(org, tmp_path, caps
     out, err = capsys.readouterr()
     assert out.strip() == "created=1 updated=0 unchanged=0 rejected=1"
     rejected = (tmp_path / "export.rejected.csv").read_text(encoding="utf-8-sig")
-    assert rejected.splitlines()[1] == "3,2,,,no text"
+    assert rejected.splitlines()[1] == '"3","2","","","no text"'
     call_command("import_feedback", str(source), org="acme", dayfirst=True)
     assert "unchanged=1" in capsys.readouterr().out
 

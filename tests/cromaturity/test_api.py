@@ -225,3 +225,11 @@ def test_a_hypothesis_id_out_of_range_is_not_found_as_json(client, key, hypothes
     )
     assert response.status_code == 404
     assert response.json() == {"detail": "Not Found"}
+
+
+def test_the_api_docs_fit_a_phone_and_link_back_to_the_app(client):
+    page = client.get("/api/v1/docs").content.decode()
+    assert '<meta name="viewport" content="width=device-width, initial-scale=1">' in (
+        page
+    )
+    assert '<a class="api-docs-back" href="/">Back to the app</a>' in page

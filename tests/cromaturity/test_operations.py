@@ -172,3 +172,83 @@ def test_the_session_and_csrf_cookies_are_out_of_reach_of_scripts(client, make_u
     )
     session = response.cookies["sessionid"]
     assert (session["httponly"], session["samesite"]) == (True, "Lax")
+
+
+def _site_url(**env_extra):
+    result = _run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; print(settings.SITE_URL)",
+        env_extra={"DEBUG": "1", **env_extra},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+@pytest.mark.parametrize(
+    ("env", "site_url"),
+    [
+        ({"HOST": "127.0.0.1", "PORT": "8301"}, "http://127.0.0.1:8301"),
+        ({"PORT": "8301"}, "http://127.0.0.1:8301"),
+        ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://127.0.0.1:9000"),  # noqa: S104
+        ({"HOST": "::1", "PORT": "9000"}, "http://[::1]:9000"),
+        ({"HOST": "cro.local", "PORT": "8000"}, "http://cro.local:8000"),
+        (
+            {
+                "HOST": "127.0.0.1",
+                "PORT": "8301",
+                "SITE_URL": "https://cro.example.com/",
+            },
+            "https://cro.example.com",
+        ),
+    ],
+)
+def test_links_in_emails_follow_the_host_and_port_unless_site_url_is_set(env, site_url):
+    without = {"HOST": "", "PORT": "", "SITE_URL": ""}
+    assert _site_url(**{**without, **env}) == site_url
+
+
+def test_serve_dev_hands_its_host_and_port_to_the_server_and_workers(tmp_path):
+    # A stand-in for the virtualenv's python reports the environment it was given.
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text('#!/bin/sh\necho "HOST=$HOST PORT=$PORT"\n')
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k not in {"HOST", "PORT"}}
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        [str(ROOT / "bin" / "serve-dev"), "127.0.0.1", "8301"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "http://127.0.0.1:8301/" in result.stdout
+    assert result.stdout.strip().splitlines()[-1] == "HOST=127.0.0.1 PORT=8301"
+
+
+def test_make_run_hands_host_and_port_to_what_it_starts():
+    result = subprocess.run(  # noqa: S603 - fixed arguments
+        ["make", "-s", "-f", "-", "-f", "Makefile", "show", "PORT=8301"],  # noqa: S607
+        cwd=ROOT,
+        input='show:\n\t@echo "HOST=$$HOST PORT=$$PORT"\n',
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert result.stdout.strip() == "HOST=127.0.0.1 PORT=8301"
+
+
+def test_static_files_keep_their_long_cache_header_in_production():
+    # WhiteNoise answers static files before the no-store middleware sees them.
+    result = _run_manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings; m = settings.MIDDLEWARE; "
+        "print(m.index('whitenoise.middleware.WhiteNoiseMiddleware') "
+        "< m.index('cromaturity.cache_headers.PrivateNoStoreMiddleware'))",
+        env_extra=PRODUCTION,
+    )
+    assert result.stdout.strip() == "True", result.stderr

@@ -2,7 +2,9 @@
 
 import csv
 import io
+import re
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -22,6 +24,15 @@ from cromaturity.spreadsheets import (
     write_xlsx,
     xlsx_bytes,
 )
+from tests.spreadsheet_locales import (
+    SEMICOLON_HOSTILE,
+    every_field_quoted,
+    live_formulas,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+APP_PACKAGES = ["cromaturity", "assessments", "backlog", "collaboration"]
+CSV_WRITING = re.compile(r"csv\.writer\(|DictWriter|\.to_csv\(")
 
 
 @given(st.text())
@@ -44,6 +55,35 @@ def test_csv_neutralises_formulas_and_reads_back():
     assert frame["text"].tolist() == ["'" + hostile, "'-2+3", "ok"]
     assert frame["text"].map(restore_cell).tolist() == [hostile, "-2+3", "ok"]
     assert frame["n"].tolist() == [1, 2, 3]
+
+
+def test_csv_quotes_every_field_so_semicolon_locales_find_no_formula():
+    rows = [[SEMICOLON_HOSTILE, -2.5, None], ["=1+1", 3, "a\nb"]]
+    content = csv_bytes(["text", "n", "note"], rows)
+    assert every_field_quoted(content)
+    assert live_formulas(content) == []
+    header, *read = csv.reader(io.StringIO(content.decode("utf-8-sig")))
+    assert header == ["text", "n", "note"]
+    assert [[restore_cell(cell) for cell in row] for row in read] == [
+        [SEMICOLON_HOSTILE, "-2.5", ""],
+        ["=1+1", "3", "a\nb"],
+    ]
+
+
+def test_every_csv_the_app_writes_goes_through_the_quoting_writer():
+    writers = [
+        (str(path.relative_to(ROOT)), line.strip())
+        for package in APP_PACKAGES
+        for path in sorted((ROOT / package).rglob("*.py"))
+        for line in path.read_text().splitlines()
+        if CSV_WRITING.search(line)
+    ]
+    assert writers == [
+        (
+            "cromaturity/spreadsheets.py",
+            "return csv.writer(target, quoting=csv.QUOTE_ALL)",
+        )
+    ]
 
 
 def test_xlsx_keeps_text_as_text_and_numbers_as_numbers(tmp_path):

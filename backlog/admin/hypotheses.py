@@ -238,6 +238,7 @@ class VariantAdmin(admin.ModelAdmin):
         "conversions",
         "planned_weight",
     ]
+    list_filter = ["is_control", "experiment__hypothesis__organisation"]
     search_fields = ["name", "experiment__name", "experiment__hypothesis__title"]
     list_select_related = ["experiment"]
 
