@@ -17,6 +17,13 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.fixture(autouse=True)
+def _back_to_the_latest_migrations():
+    yield
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+
 def test_existing_duplicates_are_numbered_and_keep_their_answers(org, other_org):
     apps = migrate(BEFORE)
     try:
