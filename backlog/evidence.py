@@ -2,9 +2,11 @@
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from backlog.authoring import save_hypothesis
@@ -171,61 +173,88 @@ def summary_of(hypothesis: Hypothesis) -> EvidenceSummary:
     )
 
 
-def _title_from(text: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", _normalise(text), maxsplit=1)[0]
-    if len(first) > TITLE_LENGTH:
-        first = first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    return first
+@dataclass
+class Draft:
+    """A new hypothesis's form, pre-filled from feedback, and the items it quotes."""
+
+    initial: dict
+    items: list[FeedbackItem]
+    source: str
+    back_url: str
 
 
-@transaction.atomic
-def hypothesis_from_feedback(item: FeedbackItem, *, by) -> Hypothesis:
-    """A new idea whose *because we saw* is the feedback, linked to it."""
-    hypothesis = save_hypothesis(
-        Hypothesis(
-            organisation=item.organisation,
-            title=_title_from(item.text),
-            observation=f"Customer feedback ({item.get_source_display().lower()}, "
-            f"{item.received_at:%d %b %Y}): “{_normalise(item.text)[:1500]}”",
-            kind=Kind.TEST,
-            status=Status.IDEA,
-            owner=by,
-        ),
-        by=by,
-        new_tag_names=list(item.themes.values_list("name", flat=True))[:5],
+def _quote(item: FeedbackItem, length: int) -> str:
+    text = _normalise(item.text)
+    if len(text) > length:
+        text = text[: length - 1].rsplit(" ", 1)[0] + "…"
+    return f"“{text}”"
+
+
+def _title_for_theme(name: str) -> str:
+    return f"Customers struggle with {name}"[:TITLE_LENGTH]
+
+
+def draft_from_feedback(item: FeedbackItem) -> Draft:
+    """An idea whose *because we saw* quotes the feedback; nothing is saved."""
+    theme_names = list(item.themes.values_list("name", flat=True))
+    observation = (
+        f"Customer feedback ({item.get_source_display().lower()}, "
+        f"{item.received_at:%d %b %Y}): {_quote(item, 1500)}"
     )
-    link_feedback(hypothesis, item, by=by, importance=2)
-    hypothesis.refresh_from_db()
-    return hypothesis
+    initial = {
+        "observation": observation,
+        "kind": Kind.TEST,
+        "new_tags": ", ".join(theme_names[:5]),
+    }
+    if theme_names:
+        initial["title"] = _title_for_theme(theme_names[0])
+    return Draft(
+        initial=initial,
+        items=[item],
+        source="this feedback item",
+        back_url=item.get_absolute_url(),
+    )
 
 
 THEME_EXAMPLES = 5
 
 
-@transaction.atomic
-def hypothesis_from_theme(theme: Theme, *, by) -> Hypothesis:
-    """A new idea for a theme no hypothesis addresses, with its newest items."""
-    items = list(
-        FeedbackItem.objects.filter(themes=theme).order_by("-received_at")[
-            :THEME_EXAMPLES
-        ]
+def draft_from_theme(theme: Theme) -> Draft:
+    """An idea for a theme no hypothesis addresses, quoting its newest items."""
+    found = FeedbackItem.objects.filter(themes=theme).order_by("-received_at")
+    items = list(found[:THEME_EXAMPLES])
+    total = found.count()
+    examples = " ".join(_quote(item, 200) for item in items[:3])
+    initial = {
+        "title": _title_for_theme(theme.name),
+        "observation": f"{total} feedback items raise “{theme.name}”. {examples}",
+        "kind": Kind.TEST,
+        "new_tags": theme.name,
+    }
+    return Draft(
+        initial=initial,
+        items=items,
+        source=f"the {len(items)} newest feedback items of “{theme.name}”",
+        back_url=reverse("feedback:theme-list", args=[theme.organisation.slug]),
     )
-    total = FeedbackItem.objects.filter(themes=theme).count()
-    examples = " ".join(f"“{_normalise(i.text)[:200]}”" for i in items[:3])
+
+
+@transaction.atomic
+def propose_with_evidence(
+    hypothesis: Hypothesis,
+    items: Iterable[FeedbackItem],
+    *,
+    by,
+    tags: Iterable = (),
+    new_tag_names: Iterable[str] = (),
+    importance: int = 1,
+) -> Hypothesis:
+    """Save a new idea and link the feedback it was drafted from, or neither."""
     hypothesis = save_hypothesis(
-        Hypothesis(
-            organisation=theme.organisation,
-            title=f"Customers struggle with {theme.name}",
-            observation=f"{total} feedback items raise “{theme.name}”. {examples}",
-            kind=Kind.TEST,
-            status=Status.IDEA,
-            owner=by,
-        ),
-        by=by,
-        new_tag_names=[theme.name],
+        hypothesis, by=by, tags=tags, new_tag_names=new_tag_names
     )
     for item in items:
-        link_feedback(hypothesis, item, by=by, importance=1)
+        link_feedback(hypothesis, item, by=by, importance=importance)
     hypothesis.refresh_from_db()
     return hypothesis
 

@@ -10,8 +10,6 @@ from backlog.evidence import (
     EvidenceError,
     feedback_like,
     hypotheses_like,
-    hypothesis_from_feedback,
-    hypothesis_from_theme,
     link_feedback,
     unlink_feedback,
 )
@@ -21,7 +19,6 @@ from backlog.models import (
     FeedbackItem,
     Hypothesis,
     Status,
-    Theme,
 )
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
@@ -180,32 +177,3 @@ def evidence_unlink(request, evidence_id):
             "feedback:item-detail", request.organisation.slug, evidence.feedback_item_id
         )
     return redirect(evidence.hypothesis.get_absolute_url() + "#evidence")
-
-
-@member_required(Role.CONTRIBUTOR)
-@require_POST
-def hypothesis_from_item(request, feedback_item_id):
-    item = _item(request, feedback_item_id)
-    hypothesis = hypothesis_from_feedback(item, by=request.user)
-    messages.success(
-        request,
-        "A new idea was created from the feedback and linked to it. Complete it "
-        "with what you expect to change and how to measure it.",
-    )
-    return redirect(
-        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
-    )
-
-
-@member_required(Role.CONTRIBUTOR)
-@require_POST
-def hypothesis_for_theme(request, theme_id):
-    theme = get_object_or_404(Theme.objects.for_org(request.organisation), pk=theme_id)
-    hypothesis = hypothesis_from_theme(theme, by=request.user)
-    messages.success(
-        request,
-        f"A new idea for “{theme}” was created with its newest feedback as evidence.",
-    )
-    return redirect(
-        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
-    )
