@@ -3,12 +3,15 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.evidence import (
+    MAX_ALIKE,
     EvidenceError,
     feedback_like,
+    group_items,
     hypotheses_like,
     link_feedback,
     unlink_feedback,
@@ -116,9 +119,9 @@ def feedback_candidates(request, hypothesis_id):
             FeedbackItem.objects.for_org(request.organisation)
             .matching({"q": query})
             .exclude(pk__in=linked.values("feedback_item"))
-            .order_by("-received_at")[:SEARCH_RESULTS]
+            .order_by("-received_at")[: SEARCH_RESULTS * 5]
         )
-        candidates = [(i, None) for i in found]
+        candidates = group_items(found)[:SEARCH_RESULTS]
     else:
         candidates = feedback_like(hypothesis)
     return render(
@@ -131,32 +134,39 @@ def feedback_candidates(request, hypothesis_id):
 @member_required(Role.CONTRIBUTOR)
 @require_POST
 def link_from_hypothesis(request, hypothesis_id):
+    """Attach one feedback item, or several that say the same, as evidence."""
     hypothesis = _hypothesis(request, hypothesis_id)
     form = LinkForm(request.POST)
-    item = (
-        FeedbackItem.objects.for_org(request.organisation)
-        .filter(pk=request.POST.get("feedback_item") or 0)
-        .first()
-        if (request.POST.get("feedback_item") or "").isdigit()
-        else None
+    chosen = request.POST.getlist("feedback_item")[:MAX_ALIKE]
+    items = list(
+        FeedbackItem.objects.for_org(request.organisation).filter(
+            pk__in=[int(pk) for pk in chosen if pk.isdigit() and len(pk) < 19]
+        )
     )
-    if item is None:
+    if not items:
         messages.error(request, "Choose the feedback to attach.")
     elif not form.is_valid():
         messages.error(request, "Check the quote and the importance.")
     else:
         try:
-            link_feedback(
-                hypothesis,
-                item,
-                by=request.user,
-                snippet=form.cleaned_data["snippet"],
-                importance=form.cleaned_data["importance"],
-            )
+            with transaction.atomic():
+                for item in items:
+                    link_feedback(
+                        hypothesis,
+                        item,
+                        by=request.user,
+                        snippet=form.cleaned_data["snippet"],
+                        importance=form.cleaned_data["importance"],
+                    )
         except EvidenceError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Feedback attached as evidence.")
+            messages.success(
+                request,
+                "Feedback attached as evidence."
+                if len(items) == 1
+                else f"{len(items)} feedback items attached as evidence.",
+            )
     return redirect(hypothesis.get_absolute_url() + "#evidence")
 
 

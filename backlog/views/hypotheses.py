@@ -14,6 +14,7 @@ from backlog.evidence import (
     Draft,
     draft_from_feedback,
     draft_from_theme,
+    group_evidence,
     propose_with_evidence,
     summary_of,
 )
@@ -279,6 +280,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
     return {
         "sheet_rows": list(hypothesis.sheet_rows.select_related("backlog_import")),
         "evidence": evidence,
+        "evidence_groups": group_evidence(evidence),
         "suggestion": suggested_confidence(summary_of(hypothesis), timezone.now()),
         "hypothesis": hypothesis,
         "backlog_settings": backlog_settings,
