@@ -114,11 +114,16 @@ def rank(
 
 
 def shared_words(query: str, text: str) -> list[str]:
-    """The words of `text` whose stems are also the query's, as written in it."""
+    """The words of `text` whose stems are also the query's, as written in it
+    (the first form of each stem)."""
     query_stems = set(words(query))
     stem = stemmer(language(text)).stemWord
-    found = dict.fromkeys(word for word in terms(text) if stem(word) in query_stems)
-    return list(found)
+    found: dict[str, str] = {}
+    for word in terms(text):
+        stemmed = stem(word)
+        if stemmed in query_stems:
+            found.setdefault(stemmed, word)
+    return list(found.values())
 
 
 DIGITS = re.compile(r"\d+")
