@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class BacklogConfig(AppConfig):
@@ -6,6 +7,7 @@ class BacklogConfig(AppConfig):
     verbose_name = "Hypothesis backlog"
 
     def ready(self) -> None:
+        from backlog.feedback_search import keep_sqlite_index
         from backlog.models import (
             BacklogSettings,
             Evidence,
@@ -18,6 +20,8 @@ class BacklogConfig(AppConfig):
         from cromaturity import freshness, housekeeping
 
         housekeeping.register(delete_expired_uploads)
+
+        post_migrate.connect(keep_sqlite_index, sender=self)
 
         # What the cached backlog list shows.
         for model in (Hypothesis, Tag, Page, BacklogSettings):

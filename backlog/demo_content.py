@@ -52,8 +52,9 @@ HYPOTHESES = [
     ),
     (
         "Free-returns badge next to the size selector",
-        "Customer service hears “what if it doesn't fit?” on every second boot "
-        "chat; returns policy page views spike before purchases of footwear.",
+        "Customer service hears “what if it doesn't fit?” or “does it run "
+        "large?” on every second boot chat; returns policy page views spike "
+        "before purchases of footwear.",
         "placing a “Free returns for 60 days” badge next to the size selector",
         "footwear and apparel product pages",
         "more confidence to pick a size and add to cart",
@@ -269,8 +270,9 @@ HYPOTHESES = [
     ),
     (
         "Size guide with measurements from real customers",
-        "Returns for “too small” make up 41 % of footwear returns; the size guide "
-        "is a generic table.",
+        "Returns for “too small” make up 41 % of footwear returns, reviews say "
+        "some styles run large and chats ask which boots come in a wide fit; the "
+        "size guide is a generic table.",
         "adding “Customers with your usual size chose…” to the size guide",
         "visitors opening the size guide",
         "better size choices and more add-to-carts after the guide",

@@ -23,7 +23,7 @@ from backlog.models import (
     Status,
 )
 from backlog.privacy import pseudonym_key
-from backlog.similarity import rank
+from backlog.similarity import rank, shared_words
 
 DEMO_FILES = Path(__file__).resolve().parent / "data" / "demo"
 EXPORTS = [("zendesk_tickets.csv", "sam"), ("intercom_conversations.csv", "lena")]
@@ -59,7 +59,8 @@ AGENT_NOTES = [
 ]
 SCALED_ITEMS_PER_STEP = 400
 SCALED_LINKS_PER_STEP = 120
-SUGGESTED_LINK_MIN = 0.2
+# A link needs two words in common: one (“page”, “delivery”) is too little.
+SHARED_MIN = 2
 MAX_LINKS_PER_HYPOTHESIS = 25
 
 
@@ -180,7 +181,7 @@ def _links(organisation, people, scale: int) -> int:
         .order_by("-received_at")
     )
     # The demo's own hypotheses (not their copies at larger scales), compared in
-    # memory with the same word statistics that suggest links in the app.
+    # memory with the same relevance measure (BM25) that suggests links in the app.
     base = {
         h.pk: h
         for h in Hypothesis.objects.for_org(organisation).filter(
@@ -194,9 +195,11 @@ def _links(organisation, people, scale: int) -> int:
                 0
             ]
         best = best_for_text[item.text]
-        if best is None or best[1] < SUGGESTED_LINK_MIN:
+        if best is None:
             continue
         hypothesis = base[best[0]]
+        if len(shared_words(item.text, hypothesis_text(hypothesis))) < SHARED_MIN:
+            continue
         if per_hypothesis.get(hypothesis.pk, 0) >= MAX_LINKS_PER_HYPOTHESIS:
             continue
         per_hypothesis[hypothesis.pk] = per_hypothesis.get(hypothesis.pk, 0) + 1

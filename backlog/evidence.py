@@ -1,19 +1,22 @@
 """Linking customer feedback to hypotheses, and what the links add up to."""
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 
 from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from backlog.authoring import save_hypothesis
 from backlog.configuration import settings_for
 from backlog.feedback_import.writing import update_objects
+from backlog.feedback_search import Term, relevant_ids
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, Theme
 from backlog.prioritization import EvidenceSummary, Framework, suggested_confidence
 from backlog.scoring import refresh_scores
-from backlog.similarity import keywords, rank
+from backlog.similarity import group_alike, language, rank, shared_words, terms
 from collaboration import events
 
 TITLE_LENGTH = 120
@@ -171,75 +174,140 @@ def summary_of(hypothesis: Hypothesis) -> EvidenceSummary:
     )
 
 
-def _title_from(text: str) -> str:
-    first = re.split(r"(?<=[.!?])\s", _normalise(text), maxsplit=1)[0]
-    if len(first) > TITLE_LENGTH:
-        first = first[: TITLE_LENGTH - 1].rsplit(" ", 1)[0] + "…"
-    return first
+@dataclass
+class Draft:
+    """A new hypothesis's form, pre-filled from feedback, and the items it quotes."""
+
+    initial: dict
+    items: list[FeedbackItem]
+    source: str
+    back_url: str
 
 
-@transaction.atomic
-def hypothesis_from_feedback(item: FeedbackItem, *, by) -> Hypothesis:
-    """A new idea whose *because we saw* is the feedback, linked to it."""
-    hypothesis = save_hypothesis(
-        Hypothesis(
-            organisation=item.organisation,
-            title=_title_from(item.text),
-            observation=f"Customer feedback ({item.get_source_display().lower()}, "
-            f"{item.received_at:%d %b %Y}): “{_normalise(item.text)[:1500]}”",
-            kind=Kind.TEST,
-            status=Status.IDEA,
-            owner=by,
-        ),
-        by=by,
-        new_tag_names=list(item.themes.values_list("name", flat=True))[:5],
+def _quote(item: FeedbackItem, length: int) -> str:
+    text = _normalise(item.text)
+    if len(text) > length:
+        text = text[: length - 1].rsplit(" ", 1)[0] + "…"
+    return f"“{text}”"
+
+
+def _title_for_theme(name: str) -> str:
+    return f"Customers struggle with {name}"[:TITLE_LENGTH]
+
+
+def draft_from_feedback(item: FeedbackItem) -> Draft:
+    """An idea whose *because we saw* quotes the feedback; nothing is saved."""
+    theme_names = list(item.themes.values_list("name", flat=True))
+    observation = (
+        f"Customer feedback ({item.get_source_display().lower()}, "
+        f"{item.received_at:%d %b %Y}): {_quote(item, 1500)}"
     )
-    link_feedback(hypothesis, item, by=by, importance=2)
-    hypothesis.refresh_from_db()
-    return hypothesis
+    initial = {
+        "observation": observation,
+        "kind": Kind.TEST,
+        "new_tags": ", ".join(theme_names[:5]),
+    }
+    if theme_names:
+        initial["title"] = _title_for_theme(theme_names[0])
+    return Draft(
+        initial=initial,
+        items=[item],
+        source="this feedback item",
+        back_url=item.get_absolute_url(),
+    )
 
 
 THEME_EXAMPLES = 5
 
 
-@transaction.atomic
-def hypothesis_from_theme(theme: Theme, *, by) -> Hypothesis:
-    """A new idea for a theme no hypothesis addresses, with its newest items."""
-    items = list(
-        FeedbackItem.objects.filter(themes=theme).order_by("-received_at")[
-            :THEME_EXAMPLES
-        ]
+def draft_from_theme(theme: Theme) -> Draft:
+    """An idea for a theme no hypothesis addresses, quoting its newest items."""
+    found = FeedbackItem.objects.filter(themes=theme).order_by("-received_at")
+    items = list(found[:THEME_EXAMPLES])
+    total = found.count()
+    examples = " ".join(_quote(item, 200) for item in items[:3])
+    initial = {
+        "title": _title_for_theme(theme.name),
+        "observation": f"{total} feedback items raise “{theme.name}”. {examples}",
+        "kind": Kind.TEST,
+        "new_tags": theme.name,
+    }
+    return Draft(
+        initial=initial,
+        items=items,
+        source=f"the {len(items)} newest feedback items of “{theme.name}”",
+        back_url=reverse("feedback:theme-list", args=[theme.organisation.slug]),
     )
-    total = FeedbackItem.objects.filter(themes=theme).count()
-    examples = " ".join(f"“{_normalise(i.text)[:200]}”" for i in items[:3])
+
+
+@transaction.atomic
+def propose_with_evidence(
+    hypothesis: Hypothesis,
+    items: Iterable[FeedbackItem],
+    *,
+    by,
+    tags: Iterable = (),
+    new_tag_names: Iterable[str] = (),
+    importance: int = 1,
+) -> Hypothesis:
+    """Save a new idea and link the feedback it was drafted from, or neither."""
     hypothesis = save_hypothesis(
-        Hypothesis(
-            organisation=theme.organisation,
-            title=f"Customers struggle with {theme.name}",
-            observation=f"{total} feedback items raise “{theme.name}”. {examples}",
-            kind=Kind.TEST,
-            status=Status.IDEA,
-            owner=by,
-        ),
-        by=by,
-        new_tag_names=[theme.name],
+        hypothesis, by=by, tags=tags, new_tag_names=new_tag_names
     )
     for item in items:
-        link_feedback(hypothesis, item, by=by, importance=1)
+        link_feedback(hypothesis, item, by=by, importance=importance)
     hypothesis.refresh_from_db()
     return hypothesis
 
 
 SUGGESTIONS = 5
-CANDIDATE_LIMIT = 400
+# Near-identical tickets are grouped among this many of the best relevance
+# scores (copies of a ticket share one), so that five suggestions are five
+# different things customers said.
+CANDIDATES = 60
+# Items offered together as saying the same, and attached together.
+MAX_ALIKE = 200
+QUERY_TERMS = 24
+TITLE_WEIGHT = 1.5
+HYPOTHESIS_CANDIDATES = 2000
 
 
-def _keyword_filter(fields: Iterable[str], text: str):
-    condition = Q()
-    for word in keywords(text, limit=6):
-        for field in fields:
-            condition |= Q(**{f"{field}__icontains": word})
-    return condition
+@dataclass
+class Suggestion:
+    """A feedback item offered as evidence, with the items saying the same."""
+
+    item: FeedbackItem
+    alike: list[FeedbackItem] = field(default_factory=list)
+    shared: list[str] = field(default_factory=list)
+
+    @property
+    def count(self) -> int:
+        return 1 + len(self.alike)
+
+    @property
+    def items(self) -> list[FeedbackItem]:
+        return [self.item, *self.alike]
+
+
+def group_items(items: Iterable[FeedbackItem], query: str = "") -> list[Suggestion]:
+    """The items grouped by near-identical texts, in their order."""
+    by_pk = {item.pk: item for item in items}
+    groups = group_alike([(pk, item.text) for pk, item in by_pk.items()])
+    return [
+        Suggestion(
+            item=by_pk[first],
+            alike=[by_pk[pk] for pk in rest],
+            shared=shared_words(query, by_pk[first].text) if query else [],
+        )
+        for first, *rest in groups
+    ]
+
+
+def group_evidence(evidence: Sequence[Evidence]) -> list[list[Evidence]]:
+    """Evidence links grouped by near-identical feedback, in their order."""
+    by_pk = {link.pk: link for link in evidence}
+    groups = group_alike([(pk, link.feedback_item.text) for pk, link in by_pk.items()])
+    return [[by_pk[pk] for pk in group] for group in groups]
 
 
 def hypothesis_text(hypothesis: Hypothesis) -> str:
@@ -248,42 +316,51 @@ def hypothesis_text(hypothesis: Hypothesis) -> str:
     )
 
 
+def query_terms(hypothesis: Hypothesis) -> list[Term]:
+    """The words to look for feedback with: the title's count half as much again."""
+    weights: dict[str, float] = {}
+    for word in terms(hypothesis.title):
+        weights.setdefault(word, TITLE_WEIGHT)
+    for word in terms(hypothesis_text(hypothesis)):
+        weights.setdefault(word, 1.0)
+    return [Term(word, weight) for word, weight in weights.items()][:QUERY_TERMS]
+
+
 def hypotheses_like(item: FeedbackItem, limit: int = SUGGESTIONS):
-    """Open hypotheses whose words are most like the feedback's, not yet linked."""
-    condition = _keyword_filter(["title", "observation", "change", "impact"], item.text)
-    if not condition:
-        return []
+    """Open hypotheses most relevant to the feedback, not yet linked, with the
+    words they share with it."""
     linked = Evidence.objects.active().filter(feedback_item=item).values("hypothesis")
-    candidates = (
+    candidates = list(
         Hypothesis.objects.for_org(item.organisation_id)
-        .filter(condition, status__in=Status.open())
+        .filter(status__in=Status.open())
         .exclude(pk__in=linked)
         .order_by("-created_at")
         .only("pk", "title", "observation", "change", "impact", "status")[
-            :CANDIDATE_LIMIT
+            :HYPOTHESIS_CANDIDATES
         ]
     )
     by_pk = {h.pk: h for h in candidates}
     ranked = rank(item.text, [(pk, hypothesis_text(h)) for pk, h in by_pk.items()])
-    return [(by_pk[pk], score) for pk, score in ranked[:limit]]
+    return [
+        (by_pk[pk], shared_words(item.text, hypothesis_text(by_pk[pk])))
+        for pk, _ in ranked[:limit]
+    ]
 
 
-def feedback_like(hypothesis: Hypothesis, limit: int = SUGGESTIONS):
-    """Feedback whose words are most like the hypothesis's, not yet linked to it."""
+def feedback_like(hypothesis: Hypothesis, limit: int = SUGGESTIONS) -> list[Suggestion]:
+    """Feedback most relevant to the hypothesis, not yet linked to it, with
+    near-identical items grouped."""
     text = hypothesis_text(hypothesis)
-    condition = _keyword_filter(["text"], text)
-    if not condition:
-        return []
-    linked = (
-        Evidence.objects.active().filter(hypothesis=hypothesis).values("feedback_item")
+    ids = relevant_ids(
+        hypothesis.organisation_id,
+        query_terms(hypothesis),
+        language=language(text),
+        hypothesis_id=hypothesis.pk,
+        limit=CANDIDATES,
+        per_score=MAX_ALIKE,
     )
-    candidates = (
-        FeedbackItem.objects.for_org(hypothesis.organisation_id)
-        .filter(condition)
-        .exclude(pk__in=linked)
-        .order_by("-received_at")
-        .only("pk", "text", "source", "received_at")[:CANDIDATE_LIMIT]
+    found = FeedbackItem.objects.filter(pk__in=ids).only(
+        "pk", "text", "source", "received_at"
     )
-    by_pk = {i.pk: i for i in candidates}
-    ranked = rank(text, [(pk, i.text) for pk, i in by_pk.items()])
-    return [(by_pk[pk], score) for pk, score in ranked[:limit]]
+    by_pk = {item.pk: item for item in found}
+    return group_items([by_pk[pk] for pk in ids if pk in by_pk], query=text)[:limit]

@@ -29,17 +29,7 @@ urlpatterns = [
         evidence.hypothesis_candidates,
         name="item-link-candidates",
     ),
-    path(
-        "<int:feedback_item_id>/hypothesis/",
-        evidence.hypothesis_from_item,
-        name="item-hypothesis",
-    ),
     path("themes/", feedback.theme_list, name="theme-list"),
-    path(
-        "themes/<int:theme_id>/hypothesis/",
-        evidence.hypothesis_for_theme,
-        name="theme-hypothesis",
-    ),
     path("imports/", feedback_imports.import_list, name="import-list"),
     path("imports/upload/", feedback_imports.import_create, name="import-create"),
     path(

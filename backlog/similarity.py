@@ -1,17 +1,23 @@
-"""How alike two texts are, for suggesting links between feedback and hypotheses.
+"""How relevant one text is to another, for suggesting links between feedback and
+hypotheses, and which texts say the same thing.
 
-Plain word statistics, no model to download: texts become bags of meaningful
-words (stop words dropped, simple plurals folded), and two bags are compared with
-the cosine of their word counts weighted by how rare each word is among the
-candidates. Suggestions are offered to people, never applied on their own.
+Texts become stems: lower-case words of three letters or more, the stop words of
+English and German left out, each reduced by the Snowball stemmer of the text's
+language (German when it has more German than English stop words). Relevance is
+Okapi BM25 over those stems (Robertson & Zaragoza, "The Probabilistic Relevance
+Framework: BM25 and Beyond", 2009), the same measure SQLite's FTS5 ranks with.
+Suggestions are offered to people, never applied on their own.
 """
 
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Hashable, Sequence
+from functools import lru_cache
 
-STOP_WORDS = frozenset(
+import snowballstemmer
+
+ENGLISH_STOP_WORDS = frozenset(
     """
     a about above after again against all also am an and any are as at be because
     been before being below between both but by can cannot could did do does doing
@@ -21,70 +27,173 @@ STOP_WORDS = frozenset(
     should so some still such than that the their them then there these they this
     those through to too under until up us very was we were what when where which
     while who whom why will with would you your yours yes also really thanks thank
-    hi hello dear regards best order customer customers one two
-    aber alle als am an auch auf aus bei bin bis da das dass dem den der des die ein
-    eine einen einer es für hat haben ich ihr im in ist ja kann mein mit nach nicht
-    noch nur oder sie sind so und uns von war was wie wir zu zum zur
+    hi hello dear regards best order customer customers one two can't don't i'm
+    ask asks asked asking say says said saying show shows showed shown showing see
+    sees seen saw make makes made take takes took want wants wanted know knew need
+    needs look looks use uses used using offer offers offered offering give gives
+    keep keeps find found tell told try tried come came goes went way thing things
+    whether never doesn didn isn wasn couldn wouldn shouldn aren haven won
     """.split()
 )
+GERMAN_STOP_WORDS = frozenset(
+    """
+    aber alle als am an auch auf aus bei bin bis da das dass dem den der des die ein
+    eine einen einer es für hat haben ich ihr im in ist ja kann mein mit nach nicht
+    noch nur oder sie sind so und uns von war was wie wir zu zum zur immer habe
+    """.split()
+)
+STOP_WORDS = ENGLISH_STOP_WORDS | GERMAN_STOP_WORDS
 WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+ANY_WORD = re.compile(r"[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE)
+
+# BM25's usual constants: how fast a repeated word stops adding, and how much a
+# long text is discounted.
+K1 = 1.2
+B = 0.75
+
+
+@lru_cache(maxsize=4)
+def stemmer(language: str):
+    return snowballstemmer.stemmer(language)
+
+
+def language(text: str) -> str:
+    """ "german" or "english", by which language's stop words the text uses more."""
+    found = ANY_WORD.findall(text.lower())
+    german = sum(word in GERMAN_STOP_WORDS for word in found)
+    english = sum(word in ENGLISH_STOP_WORDS for word in found)
+    return "german" if german > english else "english"
+
+
+def terms(text: str) -> list[str]:
+    """The meaningful lower-case words of a text, in order, stop words left out."""
+    return [word for word in WORD.findall(text.lower()) if word not in STOP_WORDS]
 
 
 def words(text: str) -> list[str]:
-    """Meaningful lower-case words, with simple English plurals folded."""
-    found = []
-    for word in WORD.findall(text.lower()):
-        if word in STOP_WORDS:
-            continue
-        if len(word) > 4 and word.endswith("ies"):
-            word = word[:-3] + "y"
-        elif len(word) > 4 and word.endswith(("xes", "ches", "shes", "sses")):
-            word = word[:-2]
-        elif len(word) > 3 and word.endswith("s") and not word.endswith("ss"):
-            word = word[:-1]
-        found.append(word)
-    return found
-
-
-def keywords(text: str, limit: int = 8) -> list[str]:
-    """The longest distinct words of a text, to find candidates in the database."""
-    distinct = dict.fromkeys(words(text))
-    return sorted(distinct, key=lambda w: (-len(w), w))[:limit]
+    """The stems of a text's meaningful words, in order."""
+    return stemmer(language(text)).stemWords(terms(text))
 
 
 def rank(
-    query: str, candidates: Sequence[tuple[object, str]], limit: int = 5
-) -> list[tuple[object, float]]:
-    """The candidates most like `query`, best first, with a score in 0–1.
+    query: str, candidates: Sequence[tuple[Hashable, str]], limit: int = 5
+) -> list[tuple[Hashable, float]]:
+    """The candidates most relevant to `query` by BM25, best first, with their score.
 
-    Candidates sharing no word with the query are left out.
+    Candidates sharing no stem with the query are left out; equal scores keep the
+    candidates' order.
     """
-    query_counts = Counter(words(query))
-    if not query_counts or not candidates:
+    query_stems = Counter(words(query))
+    if not query_stems or not candidates:
         return []
     bags = [(key, Counter(words(text))) for key, text in candidates]
     document_frequency: Counter = Counter()
     for _, bag in bags:
         document_frequency.update(bag.keys())
-    total = len(bags) + 1
+    total = len(bags)
+    average = sum(sum(bag.values()) for _, bag in bags) / total or 1.0
 
-    def weight(word: str) -> float:
-        return math.log(total / (1 + document_frequency[word])) + 1
+    def idf(stem: str) -> float:
+        n = document_frequency[stem]
+        return math.log(1 + (total - n + 0.5) / (n + 0.5))
 
-    query_vector = {w: c * weight(w) for w, c in query_counts.items()}
-    query_norm = _norm(query_vector.values())
     scored = []
-    for key, bag in bags:
-        shared = query_vector.keys() & bag.keys()
+    for position, (key, bag) in enumerate(bags):
+        shared = query_stems.keys() & bag.keys()
         if not shared:
             continue
-        vector = {w: c * weight(w) for w, c in bag.items()}
-        dot = sum(query_vector[w] * vector[w] for w in shared)
-        score = dot / (query_norm * _norm(vector.values()))
-        scored.append((key, round(score, 4)))
-    scored.sort(key=lambda pair: -pair[1])
-    return scored[:limit]
+        length = sum(bag.values())
+        norm = K1 * (1 - B + B * length / average)
+        score = sum(
+            query_stems[stem] * idf(stem) * bag[stem] * (K1 + 1) / (bag[stem] + norm)
+            for stem in shared
+        )
+        scored.append((-round(score, 4), position, key))
+    scored.sort(key=lambda entry: entry[:2])
+    return [(key, -negative) for negative, _, key in scored[:limit]]
 
 
-def _norm(values: Iterable[float]) -> float:
-    return math.sqrt(sum(v * v for v in values)) or 1.0
+def shared_words(query: str, text: str) -> list[str]:
+    """The words of `text` whose stems are also the query's, as written in it
+    (the first form of each stem)."""
+    query_stems = set(words(query))
+    stem = stemmer(language(text)).stemWord
+    found: dict[str, str] = {}
+    for word in terms(text):
+        stemmed = stem(word)
+        if stemmed in query_stems:
+            found.setdefault(stemmed, word)
+    return list(found.values())
+
+
+DIGITS = re.compile(r"\d+")
+MASKED = re.compile(r"\[[^\]]{1,40}\]")
+
+
+def gist(text: str) -> frozenset[str]:
+    """What a text says, for finding texts that say the same: its stems, without
+    numbers (order numbers, prices) and masked contact details ("[email]")."""
+    return frozenset(words(MASKED.sub(" ", text)))
+
+
+SAME_SHARE = 0.75
+SAME_CONTAINED = 0.9
+SAME_CONTAINED_MIN = 4
+SAME_MOSTLY = 0.75
+SAME_MOSTLY_MIN = 6
+
+
+def says_the_same(one: frozenset[str], other: frozenset[str]) -> bool:
+    """Whether two gists are near-identical texts.
+
+    Alike when most stems are shared; when a text of four stems or more is all
+    but contained in the other (the same ticket with a signature or a "please
+    reply to" line added); or when texts of six stems or more share three
+    quarters of the shorter one's (the same ticket with different signatures).
+    """
+    if one == other:
+        return True
+    if not one or not other:
+        return False
+    shared = len(one & other)
+    if shared / len(one | other) >= SAME_SHARE:
+        return True
+    smaller = min(len(one), len(other))
+    if smaller >= SAME_CONTAINED_MIN and shared / smaller >= SAME_CONTAINED:
+        return True
+    return smaller >= SAME_MOSTLY_MIN and shared / smaller >= SAME_MOSTLY
+
+
+def group_alike(entries: Sequence[tuple[Hashable, str]]) -> list[list[Hashable]]:
+    """The keys grouped by near-identical texts, each group in the entries' order,
+    the groups in the order of their first entry.
+
+    A text joins the first group with a member saying the same.
+    """
+    groups: list[tuple[list[frozenset[str]], list[Hashable]]] = []
+    known: dict[frozenset[str], int] = {}
+    # Copies differ in their numbers at most: each distinct text is stemmed once.
+    gists: dict[str, frozenset[str]] = {}
+    for key, text in entries:
+        bare = DIGITS.sub("", text)
+        found = gists.get(bare)
+        if found is None:
+            found = gists[bare] = gist(bare)
+        index = known.get(found)
+        if index is None:
+            index = next(
+                (
+                    n
+                    for n, (gists, _) in enumerate(groups)
+                    if any(says_the_same(member, found) for member in gists)
+                ),
+                None,
+            )
+        if index is None:
+            index = len(groups)
+            groups.append(([], []))
+        if found not in known:
+            known[found] = index
+            groups[index][0].append(found)
+        groups[index][1].append(key)
+    return [keys for _, keys in groups]

@@ -3,15 +3,16 @@
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.evidence import (
+    MAX_ALIKE,
     EvidenceError,
     feedback_like,
+    group_items,
     hypotheses_like,
-    hypothesis_from_feedback,
-    hypothesis_from_theme,
     link_feedback,
     unlink_feedback,
 )
@@ -21,7 +22,6 @@ from backlog.models import (
     FeedbackItem,
     Hypothesis,
     Status,
-    Theme,
 )
 from cromaturity.models import Role
 from cromaturity.scoping import member_required
@@ -119,9 +119,9 @@ def feedback_candidates(request, hypothesis_id):
             FeedbackItem.objects.for_org(request.organisation)
             .matching({"q": query})
             .exclude(pk__in=linked.values("feedback_item"))
-            .order_by("-received_at")[:SEARCH_RESULTS]
+            .order_by("-received_at")[: SEARCH_RESULTS * 5]
         )
-        candidates = [(i, None) for i in found]
+        candidates = group_items(found)[:SEARCH_RESULTS]
     else:
         candidates = feedback_like(hypothesis)
     return render(
@@ -134,32 +134,39 @@ def feedback_candidates(request, hypothesis_id):
 @member_required(Role.CONTRIBUTOR)
 @require_POST
 def link_from_hypothesis(request, hypothesis_id):
+    """Attach one feedback item, or several that say the same, as evidence."""
     hypothesis = _hypothesis(request, hypothesis_id)
     form = LinkForm(request.POST)
-    item = (
-        FeedbackItem.objects.for_org(request.organisation)
-        .filter(pk=request.POST.get("feedback_item") or 0)
-        .first()
-        if (request.POST.get("feedback_item") or "").isdigit()
-        else None
+    chosen = request.POST.getlist("feedback_item")[:MAX_ALIKE]
+    items = list(
+        FeedbackItem.objects.for_org(request.organisation).filter(
+            pk__in=[int(pk) for pk in chosen if pk.isdigit() and len(pk) < 19]
+        )
     )
-    if item is None:
+    if not items:
         messages.error(request, "Choose the feedback to attach.")
     elif not form.is_valid():
         messages.error(request, "Check the quote and the importance.")
     else:
         try:
-            link_feedback(
-                hypothesis,
-                item,
-                by=request.user,
-                snippet=form.cleaned_data["snippet"],
-                importance=form.cleaned_data["importance"],
-            )
+            with transaction.atomic():
+                for item in items:
+                    link_feedback(
+                        hypothesis,
+                        item,
+                        by=request.user,
+                        snippet=form.cleaned_data["snippet"],
+                        importance=form.cleaned_data["importance"],
+                    )
         except EvidenceError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, "Feedback attached as evidence.")
+            messages.success(
+                request,
+                "Feedback attached as evidence."
+                if len(items) == 1
+                else f"{len(items)} feedback items attached as evidence.",
+            )
     return redirect(hypothesis.get_absolute_url() + "#evidence")
 
 
@@ -180,32 +187,3 @@ def evidence_unlink(request, evidence_id):
             "feedback:item-detail", request.organisation.slug, evidence.feedback_item_id
         )
     return redirect(evidence.hypothesis.get_absolute_url() + "#evidence")
-
-
-@member_required(Role.CONTRIBUTOR)
-@require_POST
-def hypothesis_from_item(request, feedback_item_id):
-    item = _item(request, feedback_item_id)
-    hypothesis = hypothesis_from_feedback(item, by=request.user)
-    messages.success(
-        request,
-        "A new idea was created from the feedback and linked to it. Complete it "
-        "with what you expect to change and how to measure it.",
-    )
-    return redirect(
-        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
-    )
-
-
-@member_required(Role.CONTRIBUTOR)
-@require_POST
-def hypothesis_for_theme(request, theme_id):
-    theme = get_object_or_404(Theme.objects.for_org(request.organisation), pk=theme_id)
-    hypothesis = hypothesis_from_theme(theme, by=request.user)
-    messages.success(
-        request,
-        f"A new idea for “{theme}” was created with its newest feedback as evidence.",
-    )
-    return redirect(
-        "backlog:hypothesis-update", request.organisation.slug, hypothesis.pk
-    )

@@ -10,11 +10,26 @@ from django.views.decorators.http import require_POST
 from backlog.authoring import delete_hypothesis, save_hypothesis
 from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict
-from backlog.evidence import summary_of
+from backlog.evidence import (
+    Draft,
+    draft_from_feedback,
+    draft_from_theme,
+    group_evidence,
+    propose_with_evidence,
+    summary_of,
+)
 from backlog.forms.hypotheses import HypothesisForm
 from backlog.forms.scores import score_form
 from backlog.improvements import prefill
-from backlog.models import Evidence, Hypothesis, Kind, Score, Status
+from backlog.models import (
+    Evidence,
+    FeedbackItem,
+    Hypothesis,
+    Kind,
+    Score,
+    Status,
+    Theme,
+)
 from backlog.pipeline import allowed_moves, check_move
 from backlog.prioritization import (
     DISAGREEMENT_SHARE,
@@ -56,6 +71,36 @@ def safe_next(request, fallback: str) -> str:
     return fallback
 
 
+def _draft(request) -> Draft | None:
+    """The feedback item or theme a new hypothesis is drafted from, if named.
+
+    Read from the address on the form's GET and its POST alike (the form posts
+    back to it), so that the evidence is linked when the hypothesis is saved.
+    """
+    organisation = request.organisation
+    for name, queryset, draft in (
+        ("feedback", FeedbackItem.objects, draft_from_feedback),
+        ("theme", Theme.objects, draft_from_theme),
+    ):
+        if name not in request.GET:
+            continue
+        value = request.GET[name]
+        found = (
+            queryset.for_org(organisation).filter(pk=value).first()
+            if value.isdigit() and len(value) < 19
+            else None
+        )
+        if found is None:
+            messages.warning(
+                request,
+                f"That {'feedback item' if name == 'feedback' else 'theme'} was "
+                "not found; nothing will be linked to the new hypothesis.",
+            )
+            return None
+        return draft(found)
+    return None
+
+
 @member_required()
 def hypothesis_create(request):
     organisation = request.organisation
@@ -79,6 +124,9 @@ def hypothesis_create(request):
             )
         else:
             initial.update(improving)
+    draft = _draft(request)
+    if draft is not None:
+        initial.update(draft.initial)
     initial.setdefault("owner", request.user.pk)
     initial.setdefault("team", membership.team_id)
     form = HypothesisForm(
@@ -88,20 +136,23 @@ def hypothesis_create(request):
         instance=Hypothesis(organisation=organisation),
     )
     if request.method == "POST" and form.is_valid():
-        hypothesis = save_hypothesis(
+        hypothesis = propose_with_evidence(
             form.save(commit=False),
+            draft.items if draft else [],
             by=request.user,
             tags=form.cleaned_data.get("tags") or [],
             new_tag_names=form.cleaned_data["new_tags"],
         )
+        linked = f", with {draft.source} as evidence" if draft else ""
         messages.success(
-            request, f"“{hypothesis}” is in the backlog as an idea. Score it next."
+            request,
+            f"“{hypothesis}” is in the backlog as an idea{linked}. Score it next.",
         )
         return redirect(hypothesis)
     return render(
         request,
         "backlog/hypothesis_form.html",
-        {"form": form, "creating": True, "improving": improving},
+        {"form": form, "creating": True, "improving": improving, "draft": draft},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -229,6 +280,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
     return {
         "sheet_rows": list(hypothesis.sheet_rows.select_related("backlog_import")),
         "evidence": evidence,
+        "evidence_groups": group_evidence(evidence),
         "suggestion": suggested_confidence(summary_of(hypothesis), timezone.now()),
         "hypothesis": hypothesis,
         "backlog_settings": backlog_settings,

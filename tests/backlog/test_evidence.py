@@ -9,13 +9,11 @@ from backlog.evidence import (
     EvidenceError,
     feedback_like,
     hypotheses_like,
-    hypothesis_from_feedback,
-    hypothesis_from_theme,
     link_feedback,
     unlink_feedback,
 )
 from backlog.feedback_capture import FeedbackInput, delete_feedback, update_feedback
-from backlog.models import Evidence, Hypothesis, Kind, Status, Theme
+from backlog.models import Evidence, Status
 from backlog.prioritization import (
     EvidenceSummary,
     Framework,
@@ -24,7 +22,6 @@ from backlog.prioritization import (
     suggested_confidence,
 )
 from backlog.scoring import score_hypothesis
-from backlog.similarity import keywords, rank, words
 from cromaturity.models import Role
 from tests.access import assert_access
 
@@ -92,33 +89,6 @@ def test_ranking_ties_go_to_stronger_evidence_then_more_items_then_age():
         "newer, weaker evidence",
         "older, no evidence",
     ]
-
-
-def test_words_and_keywords():
-    assert words("The deliveries were late, and the boxes! Dress sizes.") == [
-        "delivery",
-        "late",
-        "box",
-        "dress",
-        "size",
-    ]
-    assert keywords("Checkout asks for an account before payment") == [
-        "checkout",
-        "account",
-        "payment",
-        "ask",
-    ]
-
-
-def test_rank_prefers_shared_rare_words():
-    candidates = [
-        ("sizes", "Size guide is confusing, sizes run small"),
-        ("delivery", "Delivery date unknown until checkout"),
-        ("nothing", "Love the colours"),
-    ]
-    ranked = rank("Customers cannot tell which size to order", candidates)
-    assert [key for key, _ in ranked] == ["sizes"]
-    assert 0 < ranked[0][1] <= 1
 
 
 pytestmark = pytest.mark.django_db
@@ -276,30 +246,6 @@ def test_the_list_ranks_ties_by_evidence_and_filters_on_it(
     assert [row.hypothesis for row in without] == [plain]
 
 
-def test_a_hypothesis_from_feedback_quotes_it_and_is_linked(make_feedback, admin_user):
-    item = make_feedback(
-        "Checkout wants an account first. I gave up.", themes="checkout"
-    )
-    hypothesis = hypothesis_from_feedback(item, by=admin_user)
-    assert hypothesis.title == "Checkout wants an account first."
-    assert "I gave up" in hypothesis.observation
-    assert (hypothesis.status, hypothesis.kind) == (Status.IDEA, Kind.TEST)
-    assert list(hypothesis.tags.values_list("name", flat=True)) == ["checkout"]
-    assert hypothesis.evidence_items == 1
-
-
-def test_a_hypothesis_for_a_theme_takes_its_newest_feedback(
-    make_feedback, admin_user, org
-):
-    for n in range(7):
-        make_feedback(f"Sizes run small {n}", themes="sizing", days_ago=n)
-    theme = Theme.objects.get(organisation=org, name="sizing")
-    hypothesis = hypothesis_from_theme(theme, by=admin_user)
-    assert hypothesis.title == "Customers struggle with sizing"
-    assert hypothesis.observation.startswith("7 feedback items raise “sizing”.")
-    assert hypothesis.evidence_items == 5
-
-
 def test_suggestions_work_both_ways(make_hypothesis, make_feedback, admin_user):
     sizing = make_hypothesis(
         "Clearer size guide", observation="Customers ask which size fits"
@@ -311,7 +257,7 @@ def test_suggestions_work_both_ways(make_hypothesis, make_feedback, admin_user):
     assert suggested[0] == sizing
     assert closed not in suggested
     make_feedback("Love the colours")
-    similar = [i for i, _ in feedback_like(sizing)]
+    similar = [suggestion.item for suggestion in feedback_like(sizing)]
     assert similar == [item]
     link_feedback(sizing, item, by=admin_user)
     assert feedback_like(sizing) == []
@@ -401,42 +347,6 @@ def test_unlink_access_matrix_and_only_linkers_or_editors(
         unchanged=lambda: Evidence.objects.get().unlinked_at,
     )
     assert Evidence.objects.get().unlinked_at is not None
-
-
-def test_create_hypothesis_from_feedback_access_matrix(org, make_feedback):
-    item = make_feedback()
-    response = assert_access(
-        url("feedback:item-hypothesis", item.pk),
-        organisation=org,
-        role=Role.CONTRIBUTOR,
-        method="post",
-        ok=302,
-        unchanged=lambda: Hypothesis.objects.count(),
-    )
-    hypothesis = Hypothesis.objects.get()
-    assert response["Location"] == url("backlog:hypothesis-update", hypothesis.pk)
-    assert hypothesis.evidence_items == 1
-
-
-def test_unaddressed_themes_and_create_from_theme(
-    org, make_feedback, make_hypothesis, admin_client, admin_user
-):
-    make_feedback("Sizes run small", themes="sizing")
-    addressed = make_feedback("Delivery late", themes="delivery")
-    link_feedback(make_hypothesis(), addressed, by=admin_user)
-    page = admin_client.get(url("feedback:theme-list"))
-    assert [t.name for t in page.context["unaddressed"]] == ["sizing"]
-    theme = Theme.objects.get(name="sizing")
-    assert_access(
-        url("feedback:theme-hypothesis", theme.pk),
-        organisation=org,
-        role=Role.CONTRIBUTOR,
-        method="post",
-        ok=302,
-        unchanged=lambda: Hypothesis.objects.count(),
-    )
-    page = admin_client.get(url("feedback:theme-list"))
-    assert page.context["unaddressed"] == []
 
 
 def test_pages_show_evidence_and_suggested_confidence(

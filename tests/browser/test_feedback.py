@@ -10,6 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from backlog.authoring import save_hypothesis
+from backlog.feedback_capture import FeedbackInput, record_feedback
 from backlog.models import Evidence, FeedbackImport, FeedbackItem, Hypothesis
 from tests.browser.conftest import assert_accessible
 
@@ -152,3 +153,40 @@ def test_an_export_becomes_evidence_on_a_hypothesis(
     suggestion = page.locator(".suggested-confidence")
     expect(suggestion).to_contain_text("Suggested Confidence (ICE)")
     expect(suggestion).to_contain_text("3 for linked feedback = 3")
+
+
+def test_a_hypothesis_drafted_from_feedback_is_saved_only_on_add(
+    page, live_server, sign_in, org, admin_user
+):
+    item = record_feedback(
+        org,
+        FeedbackInput(
+            text="Apple Pay button spins forever.", source="chat", themes="payment"
+        ),
+        by=admin_user,
+        team=None,
+        mask_contacts=False,
+        pseudonym_key=b"test",
+    )
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}{item.get_absolute_url()}")
+    assert_accessible(page)
+    page.get_by_role("link", name="Create a hypothesis from this").click()
+    expect(page.get_by_role("heading", name="New hypothesis")).to_be_visible()
+    expect(page.get_by_label("Title")).to_have_value("Customers struggle with payment")
+    expect(page.locator(".draft-source")).to_contain_text("Nothing is saved")
+    assert_accessible(page)
+    page.get_by_role("link", name="Cancel").first.click()
+    expect(page.get_by_text("Apple Pay button spins forever.").first).to_be_visible()
+    assert_accessible(page)
+    assert not Hypothesis.objects.exists()
+
+    page.get_by_role("link", name="Create a hypothesis from this").click()
+    page.get_by_role("button", name="Add to the backlog").click()
+    expect(
+        page.get_by_role("heading", name="Customers struggle with payment")
+    ).to_be_visible()
+    assert_accessible(page)
+    hypothesis = Hypothesis.objects.get()
+    assert list(Evidence.objects.values_list("feedback_item", flat=True)) == [item.pk]
+    assert hypothesis.evidence_items == 1
