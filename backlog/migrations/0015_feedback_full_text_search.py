@@ -34,6 +34,6 @@ def drop_index(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("backlog", "0010_backlog_imports")]
+    dependencies = [("backlog", "0014_exact_score_means")]
 
     operations = [migrations.RunPython(create_index, drop_index, elidable=False)]
