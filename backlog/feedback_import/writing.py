@@ -8,12 +8,16 @@ be what the column stores.
 
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from itertools import chain
+from itertools import batched, chain
 
 from django.db import connection
 from django.db.models import Model
 
 from cromaturity import freshness
+
+# Rows in one INSERT on SQLite: enough that the cost of each statement is lost
+# in its rows, few enough that its parameters stay a short list.
+ROWS_PER_STATEMENT = 2000
 
 
 def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
@@ -80,13 +84,21 @@ def insert_rows(
                 for row in rows:
                     copy.write_row(row)
         return
-    marks = ", ".join(["?"] * len(columns))
+    # Many rows per statement: each statement has a cost of its own, which a
+    # full-text index kept by triggers makes large (FTS5 writes out its pending
+    # terms at the end of every statement).
+    per_statement = max(
+        1, min(ROWS_PER_STATEMENT, connection.features.max_query_params // len(columns))
+    )
+    row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
+    sql = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(
-            f"INSERT INTO {table} ({names}) VALUES ({marks})",  # noqa: S608
-            _adapt(rows),
-        )
+        for batch in batched(_adapt(rows), per_statement):
+            cursor.execute(
+                sql + ", ".join([row_marks] * len(batch)),
+                list(chain.from_iterable(batch)),
+            )
     finally:
         cursor.close()
 
