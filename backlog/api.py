@@ -10,10 +10,17 @@ from ninja import Field, Query, Router, Schema, Status
 from pydantic import field_validator
 
 from backlog.configuration import settings_for
-from backlog.feedback_import.rows import CleanRow, digest
-from backlog.feedback_import.saving import Summary, upsert_feedback
-from backlog.feedback_import.sources import canonical_source
-from backlog.feedback_import.values import MAX_THEMES, split_themes, too_many_themes
+from backlog.feedback.importing.cells import MAX_THEMES, split_themes, too_many_themes
+from backlog.feedback.importing.rows import CleanRow, digest
+from backlog.feedback.importing.saving import Summary, upsert_feedback
+from backlog.feedback.importing.sources import canonical_source
+from backlog.feedback.privacy import (
+    contact_region,
+    mask_contact_details,
+    masks_contacts,
+    pseudonym_key,
+    pseudonymise,
+)
 from backlog.models import (
     Evidence,
     FeedbackItem,
@@ -26,13 +33,6 @@ from backlog.models import (
     Status as HypothesisStatus,
 )
 from backlog.prioritization import exported_score
-from backlog.privacy import (
-    contact_region,
-    mask_contact_details,
-    masks_contacts,
-    pseudonym_key,
-    pseudonymise,
-)
 
 router = Router()
 MAX_BATCH = 1000

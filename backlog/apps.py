@@ -7,7 +7,7 @@ class BacklogConfig(AppConfig):
     verbose_name = "Hypothesis backlog"
 
     def ready(self) -> None:
-        from backlog.feedback_search import keep_sqlite_index
+        from backlog.feedback.search import keep_sqlite_index
         from backlog.models import (
             BacklogSettings,
             Evidence,

@@ -6,11 +6,11 @@ from collections.abc import Iterable, Mapping
 from django.db import transaction
 
 from backlog.conflicts import Difference, EditConflict, differences, field_rows
-from backlog.feedback_import.writing import update_objects
 from backlog.models import Hypothesis, Score
 from backlog.models.scores import FIELDS_BY_FRAMEWORK
 from backlog.prioritization import Framework, IceMode, summarise
 from collaboration import events
+from cromaturity.bulk_writes import update_objects
 
 _BATCH = 2000
 

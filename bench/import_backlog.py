@@ -88,8 +88,8 @@ def plain_insert_rows_per_second(organisation_id: int) -> float:
     into the same table, rolled back: what the database alone can do."""
     from django.db import transaction
 
-    from backlog.feedback_import.writing import bulk_insert
     from backlog.models import Hypothesis
+    from cromaturity.bulk_writes import bulk_insert
 
     fields = [f.name for f in Hypothesis._meta.concrete_fields if not f.primary_key]
     attnames = [Hypothesis._meta.get_field(name).attname for name in fields]

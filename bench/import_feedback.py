@@ -111,7 +111,7 @@ def phase(database: str, path: Path) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.files import File
 
-    from backlog.feedback_import.importing import prepare_import, run_import
+    from backlog.feedback.importing.run import prepare_import, run_import
     from backlog.models import FeedbackItem, ImportStatus
     from cromaturity.models import Organisation
     from cromaturity.workspaces import create_organisation
@@ -160,11 +160,11 @@ def bulk_phase(database: str, path: Path) -> dict:
     from django.db import transaction
     from django.utils import timezone
 
-    from backlog.feedback_import.cleaning import CHUNK_ROWS
-    from backlog.feedback_import.importing import prepare_import
-    from backlog.feedback_import.row_stream import RowStream
-    from backlog.feedback_import.writing import bulk_insert, stored_datetime
+    from backlog.feedback.importing.cleaning import CHUNK_ROWS
+    from backlog.feedback.importing.row_stream import RowStream
+    from backlog.feedback.importing.run import prepare_import
     from backlog.models import FeedbackItem
+    from cromaturity.bulk_writes import bulk_insert, stored_datetime
     from cromaturity.workspaces import create_organisation
 
     user = get_user_model().objects.create_user("bench-bulk")

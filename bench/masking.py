@@ -37,7 +37,7 @@ def with_unique_numbers(texts: list[str], first: int) -> list[str]:
 
 
 def seconds_to_mask(texts: list[str]) -> float:
-    from backlog.privacy import mask_contact_details
+    from backlog.feedback.privacy import mask_contact_details
 
     started = time.perf_counter()
     for text in texts:

@@ -67,7 +67,7 @@ urlpatterns = [
     path("share/", include("assessments.share_urls")),
     path("o/<slug:org_slug>/", include(organisation_patterns)),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
-    path("o/<slug:org_slug>/feedback/", include("backlog.feedback_urls")),
+    path("o/<slug:org_slug>/feedback/", include("backlog.feedback.urls")),
     path("o/<slug:org_slug>/", include("collaboration.urls")),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

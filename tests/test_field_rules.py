@@ -14,7 +14,7 @@ from django.urls import reverse
 from assessments.models import Response
 from backlog.authoring import save_hypothesis
 from backlog.evidence import link_feedback
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Page, Score, Tag
 from backlog.prioritization import Framework
 from backlog.scoring import score_hypothesis

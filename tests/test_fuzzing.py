@@ -34,14 +34,14 @@ from openpyxl import Workbook
 from openpyxl.utils.exceptions import IllegalCharacterError
 
 from backlog.authoring import save_hypothesis
-from backlog.feedback_capture import FeedbackInput, record_feedback
-from backlog.feedback_import.importing import (
+from backlog.feedback.capture import FeedbackInput, record_feedback
+from backlog.feedback.importing.reading import FileProblem
+from backlog.feedback.importing.run import (
     ImportRefused,
     confirm_import,
     prepare_import,
     run_import,
 )
-from backlog.feedback_import.reading import FileProblem
 from backlog.models import (
     FeedbackImport,
     FeedbackItem,

@@ -10,7 +10,7 @@ from django.contrib import admin
 from django.db.models import Count
 from django.template.defaultfilters import truncatechars
 
-from backlog.feedback_capture import delete_feedback
+from backlog.feedback.capture import delete_feedback
 from backlog.models import (
     Evidence,
     FeedbackImport,

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from django.db import connection, models
 
-from backlog.feedback_import.writing import (
+from cromaturity.bulk_writes import (
     bulk_insert,
     bulk_update,
     insert_returning_ids,

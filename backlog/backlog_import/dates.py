@@ -11,7 +11,7 @@ from datetime import UTC, datetime, tzinfo
 
 import pandas as pd
 
-from backlog.feedback_import.dates import (
+from backlog.feedback.importing.dates import (
     DATE_FORMATS,
     FIRST_YEAR,
     LAST_YEAR,

@@ -40,9 +40,9 @@ from backlog.backlog_import.statuses import (
     suggest_choice,
 )
 from backlog.configuration import settings_for
-from backlog.feedback_import.problems import ImportRefused, refuse_without_file
-from backlog.feedback_import.reading import XLSX_MAGIC, FileProblem
-from backlog.feedback_import.zones import zone
+from backlog.feedback.importing.problems import ImportRefused, refuse_without_file
+from backlog.feedback.importing.reading import XLSX_MAGIC, FileProblem
+from backlog.feedback.importing.zones import zone
 from backlog.models import BacklogImport, BacklogImportStatus
 from backlog.tasks import run_backlog_import
 from cromaturity.models import Organisation

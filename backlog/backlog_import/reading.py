@@ -10,7 +10,7 @@ from pathlib import Path
 from django.conf import settings
 
 from backlog.backlog_import.statuses import normalise_word
-from backlog.feedback_import.reading import FileProblem, Layout, Table, open_table
+from backlog.feedback.importing.reading import FileProblem, Layout, Table, open_table
 
 # A backlog of more rows than this is not a backlog; it is refused with a message.
 MAX_ROWS = 50_000

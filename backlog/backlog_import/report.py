@@ -11,7 +11,7 @@ import io
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
-from backlog.feedback_import.rows import padded
+from backlog.feedback.importing.rows import padded
 from cromaturity.spreadsheets import csv_writer, neutralise_cell
 
 # The kinds of notes, in the order the report lists them, and their headings.

@@ -27,10 +27,10 @@ from backlog.backlog_import.statuses import (
     parse_result,
     status_of,
 )
-from backlog.feedback_import.dates import EARLIEST
-from backlog.feedback_import.problems import BrokenRecord
+from backlog.feedback.importing.dates import EARLIEST
+from backlog.feedback.importing.problems import BrokenRecord
+from backlog.feedback.privacy import mask_contact_details
 from backlog.models import Hypothesis, Kind, Page, Tag
-from backlog.privacy import mask_contact_details
 from cromaturity.spreadsheets import restore_cell
 
 MAX_KEY = 255

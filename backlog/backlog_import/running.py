@@ -34,11 +34,11 @@ from backlog.backlog_import.report import (
 from backlog.backlog_import.rows import CleanOptions, CleanRow, clean_records
 from backlog.backlog_import.writing import Written, write_rows
 from backlog.configuration import settings_for
-from backlog.feedback_import.problems import ImportRefused
-from backlog.feedback_import.reading import FileProblem
-from backlog.feedback_import.zones import zone
+from backlog.feedback.importing.problems import ImportRefused
+from backlog.feedback.importing.reading import FileProblem
+from backlog.feedback.importing.zones import zone
+from backlog.feedback.privacy import masks_contacts
 from backlog.models import BacklogImport, BacklogImportStatus
-from backlog.privacy import masks_contacts
 from collaboration import events
 from cromaturity.models import Membership, Team
 

@@ -5,8 +5,8 @@ from django import forms
 from backlog.backlog_import.columns import FIELDS, GROUPS
 from backlog.backlog_import.dates import FORMAT_CHOICES
 from backlog.backlog_import.statuses import CHOICES
-from backlog.feedback_forms import UploadForm
-from backlog.feedback_import.zones import time_zone_names
+from backlog.feedback.forms import UploadForm
+from backlog.feedback.importing.zones import time_zone_names
 
 
 class BacklogUploadForm(UploadForm):

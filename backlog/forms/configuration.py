@@ -8,7 +8,7 @@ from babel import Locale
 from django import forms
 from django.conf import settings
 
-from backlog.feedback_import.zones import time_zone_names
+from backlog.feedback.importing.zones import time_zone_names
 from backlog.models import BacklogSettings, Page
 
 

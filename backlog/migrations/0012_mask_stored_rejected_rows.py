@@ -4,8 +4,8 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import migrations
 
-from backlog.feedback_import.disclosure import cell_masker, masked_rejected_rows
-from backlog.privacy import pseudonym_key
+from backlog.feedback.importing.disclosure import cell_masker, masked_rejected_rows
+from backlog.feedback.privacy import pseudonym_key
 
 
 def mask_rejected_rows(apps, schema_editor):

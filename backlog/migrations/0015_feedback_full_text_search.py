@@ -4,12 +4,12 @@ UPDATE … FROM) is indexed without the code remembering to.
 
 PostgreSQL: a stored generated tsvector column (English and German stems) with a
 GIN index. SQLite: an FTS5 table over the items' text with triggers (see
-backlog/feedback_search.py, which also puts back triggers that a later table
+backlog/feedback/search.py, which also puts back triggers that a later table
 rebuild by the schema editor drops)."""
 
 from django.db import migrations
 
-from backlog.feedback_search import (
+from backlog.feedback.search import (
     create_postgresql_index,
     create_sqlite_index,
     drop_postgresql_index,

@@ -9,7 +9,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 
-from backlog.feedback_import.tools import TOOLS_BY_KEY
+from backlog.feedback.importing.tools import TOOLS_BY_KEY
 from cromaturity.models import Organisation, OrgQuerySet, Team
 
 

@@ -31,16 +31,16 @@ from backlog.backlog_import.importing import (
 )
 from backlog.backlog_import.progress import read_progress
 from backlog.backlog_import.report import NOTE_KINDS
-from backlog.feedback_forms import too_big_message
-from backlog.feedback_import.problems import ImportRefused, file_deleted_message
-from backlog.feedback_import.reading import FileProblem
+from backlog.feedback.forms import too_big_message
+from backlog.feedback.importing.problems import ImportRefused, file_deleted_message
+from backlog.feedback.importing.reading import FileProblem
+from backlog.feedback.views.imports import SizeCappedUploadHandler
 from backlog.forms.backlog_imports import (
     BacklogUploadForm,
     ColumnsForm,
     StatusTableForm,
 )
 from backlog.models import BacklogImport, BacklogImportStatus
-from backlog.views.feedback_imports import SizeCappedUploadHandler
 from backlog.views.uploads import original_upload, upload_context
 from cromaturity.models import Role
 from cromaturity.scoping import member_required

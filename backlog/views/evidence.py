@@ -71,7 +71,7 @@ def hypothesis_candidates(request, feedback_item_id):
         candidates = hypotheses_like(item)
     return render(
         request,
-        "backlog/_hypothesis_candidates.html",
+        "backlog/feedback/_hypothesis_candidates.html",
         {"item": item, "candidates": candidates, "query": query},
     )
 

@@ -4,7 +4,7 @@ from django.views.decorators.http import require_GET
 
 from backlog.configuration import settings_for
 from backlog.exports import ListFormat, feedback_export, hypothesis_export
-from backlog.views.feedback import filtered_items
+from backlog.feedback.views.items import filtered_items
 from backlog.views.ranked_list import export_query, filtered_hypotheses
 from cromaturity.audit import client_ip, record_event
 from cromaturity.models import AuditAction

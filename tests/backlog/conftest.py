@@ -51,7 +51,7 @@ def give_ice(hypothesis, user, impact, confidence=None, ease=None):
 def make_feedback(org, admin_user):
     from datetime import timedelta
 
-    from backlog.feedback_capture import FeedbackInput, record_feedback
+    from backlog.feedback.capture import FeedbackInput, record_feedback
 
     def make(text="Delivery costs appear too late in checkout", **fields):
         organisation = fields.pop("organisation", org)

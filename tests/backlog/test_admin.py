@@ -3,7 +3,8 @@ from django.urls import reverse
 
 from backlog.configuration import update_backlog_settings
 from backlog.evidence import link_feedback
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
+from backlog.feedback.privacy import pseudonym_key
 from backlog.models import (
     Evidence,
     Experiment,
@@ -18,7 +19,6 @@ from backlog.models import (
     Theme,
     Variant,
 )
-from backlog.privacy import pseudonym_key
 from tests.backlog.conftest import give_ice
 
 pytestmark = pytest.mark.django_db

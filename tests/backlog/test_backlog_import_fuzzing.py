@@ -9,8 +9,8 @@ from django.db import transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from backlog.feedback_import.problems import ImportRefused
-from backlog.feedback_import.reading import FileProblem
+from backlog.feedback.importing.problems import ImportRefused
+from backlog.feedback.importing.reading import FileProblem
 from backlog.models import BacklogImport, Hypothesis, Score, SheetRow
 from backlog.pipeline import READY_ON_THE_WAY
 from tests.backlog.backlog_sheets import import_sheet

@@ -279,7 +279,7 @@ def test_the_sheet_is_read_and_cleaned_outside_any_transaction(
 
 
 def test_a_sheet_longer_than_the_cap_is_refused_at_upload(org, admin_user, settings):
-    from backlog.feedback_import.reading import FileProblem
+    from backlog.feedback.importing.reading import FileProblem
 
     settings.IMPORT_MAX_ROWS = 2
     with pytest.raises(FileProblem, match="more than 2 rows"):

@@ -5,7 +5,7 @@ import pytest
 from django.urls import reverse
 
 from backlog.configuration import settings_for, update_backlog_settings
-from backlog.feedback_import.zones import time_zone_names
+from backlog.feedback.importing.zones import time_zone_names
 from backlog.forms.configuration import BacklogSettingsForm
 from backlog.models import BacklogSettings
 from cromaturity.models import Role

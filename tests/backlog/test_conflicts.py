@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from backlog.authoring import save_hypothesis
 from backlog.conflicts import EditConflict
-from backlog.feedback_capture import FeedbackInput, record_feedback, update_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback, update_feedback
 from backlog.models import FeedbackItem, Hypothesis, Score, Status, Tag
 from backlog.pipeline import move_hypothesis
 from backlog.prioritization import Framework

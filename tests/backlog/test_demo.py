@@ -3,8 +3,9 @@ import io
 import pytest
 from django.core.management import call_command
 
-from backlog import demo, demo_feedback
-from backlog.demo_content import HYPOTHESES
+from backlog import demo
+from backlog.demo import feedback as demo_feedback
+from backlog.demo.content import HYPOTHESES
 from backlog.models import (
     Evidence,
     Experiment,

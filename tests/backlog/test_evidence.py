@@ -12,7 +12,7 @@ from backlog.evidence import (
     link_feedback,
     unlink_feedback,
 )
-from backlog.feedback_capture import FeedbackInput, delete_feedback, update_feedback
+from backlog.feedback.capture import FeedbackInput, delete_feedback, update_feedback
 from backlog.models import Evidence, Status
 from backlog.prioritization import (
     EvidenceSummary,

@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from backlog.evidence import link_feedback
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import Hypothesis, Page, Score, Tag
 from tests.backlog.conftest import give_ice
 

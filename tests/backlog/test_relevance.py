@@ -11,10 +11,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backlog.evidence import feedback_like, link_feedback
-from backlog.feedback_capture import FeedbackInput, delete_feedback, update_feedback
-from backlog.feedback_import.rows import CleanRow, digest
-from backlog.feedback_import.saving import Summary, upsert_feedback
-from backlog.feedback_search import (
+from backlog.feedback.capture import FeedbackInput, delete_feedback, update_feedback
+from backlog.feedback.importing.rows import CleanRow, digest
+from backlog.feedback.importing.saving import Summary, upsert_feedback
+from backlog.feedback.search import (
     FTS,
     TRIGGERS,
     Term,

@@ -7,7 +7,7 @@ from playwright.sync_api import expect
 
 from backlog.authoring import save_hypothesis
 from backlog.evidence import link_feedback
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import Hypothesis, Status
 from backlog.pipeline import move_hypothesis
 from collaboration.models import Comment, Notification

@@ -10,7 +10,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from backlog.authoring import save_hypothesis
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import Evidence, FeedbackImport, FeedbackItem, Hypothesis
 from tests.browser.conftest import assert_accessible
 

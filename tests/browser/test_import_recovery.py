@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from backlog.feedback_import.importing import prepare_import
-from backlog.feedback_import.progress import write_progress
-from backlog.feedback_import.stale import STALLED_AFTER, STALLED_MESSAGE
+from backlog.feedback.importing.progress import write_progress
+from backlog.feedback.importing.run import prepare_import
+from backlog.feedback.importing.stale import STALLED_AFTER, STALLED_MESSAGE
 from backlog.models import FeedbackImport, FeedbackItem, ImportStatus
 from tests.browser.conftest import assert_accessible
 

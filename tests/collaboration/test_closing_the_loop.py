@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from backlog.evidence import link_feedback, unlink_feedback
-from backlog.feedback_capture import FeedbackInput, record_feedback
+from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import FeedbackImport, Status
 from backlog.pipeline import move_hypothesis
 from collaboration.models import Notification, NotificationKind

@@ -8,7 +8,7 @@ from django.core.files.base import ContentFile
 from django.urls import reverse
 
 from backlog.evidence import link_feedback
-from backlog.feedback_import.importing import prepare_import, run_import
+from backlog.feedback.importing.run import prepare_import, run_import
 from backlog.models import FeedbackItem, ImportStatus, Status
 from collaboration.discussion import post_comment
 from collaboration.models import (

@@ -11,8 +11,8 @@ from django.core.management import CommandError, call_command
 from django.db import connection
 
 from backlog.authoring import save_hypothesis
-from backlog.feedback_capture import FeedbackInput, record_feedback
-from backlog.feedback_import.importing import confirm_import, prepare_import, run_import
+from backlog.feedback.capture import FeedbackInput, record_feedback
+from backlog.feedback.importing.run import confirm_import, prepare_import, run_import
 from backlog.models import (
     Evidence,
     FeedbackImport,

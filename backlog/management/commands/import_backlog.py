@@ -13,8 +13,8 @@ from backlog.backlog_import.importing import (
 )
 from backlog.backlog_import.running import run_import
 from backlog.backlog_import.statuses import CHOICES, parse_status_map
-from backlog.feedback_import.problems import ImportRefused
-from backlog.feedback_import.reading import FileProblem
+from backlog.feedback.importing.problems import ImportRefused
+from backlog.feedback.importing.reading import FileProblem
 from backlog.models import BacklogImportStatus
 from cromaturity.models import Membership, Organisation
 

@@ -3,17 +3,17 @@ from pathlib import Path
 from django.core.files import File
 from django.core.management.base import BaseCommand, CommandError
 
-from backlog.feedback_import.dates import DATE_FORMATS_BY_KEY
-from backlog.feedback_import.importing import (
+from backlog.feedback.importing.dates import DATE_FORMATS_BY_KEY
+from backlog.feedback.importing.mapping import FIELD_NAMES
+from backlog.feedback.importing.run import (
     FileProblem,
     ImportRefused,
     prepare_import,
     run_import,
     save_choices,
 )
-from backlog.feedback_import.mapping import FIELD_NAMES
+from backlog.feedback.privacy import masks_contacts
 from backlog.models import FeedbackImport, ImportStatus
-from backlog.privacy import masks_contacts
 from cromaturity.models import Organisation
 
 

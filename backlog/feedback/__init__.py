@@ -1,0 +1,3 @@
+"""Customer feedback: capture, privacy, the import pipeline, views and urls.
+
+The models stay in backlog.models (app label `backlog`)."""
