@@ -286,7 +286,7 @@ def _previous_point(previous_result, key: str) -> Fraction | None:
 
 
 @dataclass
-class Summary:
+class ScorecardSummary:
     """Overall and pillar scores of one assessment, for lists and trends."""
 
     assessment: Assessment
@@ -298,7 +298,7 @@ class Summary:
         return scoring.level_of(self.overall)
 
 
-def summarise(assessments: list[Assessment]) -> dict[int, Summary]:
+def summarise(assessments: list[Assessment]) -> dict[int, ScorecardSummary]:
     """Scores of many assessments in two queries, from per-point sums."""
     ids = [a.pk for a in assessments]
     model_ids = {a.maturity_model_id for a in assessments}
@@ -328,11 +328,11 @@ def summarise(assessments: list[Assessment]) -> dict[int, Summary]:
         pillars, overall = scoring.score_from_point_means(
             specs[assessment.maturity_model_id], means[assessment.pk]
         )
-        summaries[assessment.pk] = Summary(assessment, overall, pillars)
+        summaries[assessment.pk] = ScorecardSummary(assessment, overall, pillars)
     return summaries
 
 
-def trend(organisation) -> tuple[list[Summary], SafeString | None]:
+def trend(organisation) -> tuple[list[ScorecardSummary], SafeString | None]:
     """The latest closed assessments, oldest first, and their trend chart."""
     closed = list(
         Assessment.objects.for_org(organisation)

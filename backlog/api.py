@@ -12,7 +12,7 @@ from pydantic import field_validator
 from backlog.configuration import settings_for
 from backlog.feedback.importing.cells import MAX_THEMES, split_themes, too_many_themes
 from backlog.feedback.importing.rows import CleanRow, digest
-from backlog.feedback.importing.saving import Summary, upsert_feedback
+from backlog.feedback.importing.saving import FeedbackImportSummary, upsert_feedback
 from backlog.feedback.importing.sources import canonical_source
 from backlog.feedback.privacy import (
     contact_region,
@@ -32,7 +32,7 @@ from backlog.models import (
 from backlog.models import (
     Status as HypothesisStatus,
 )
-from backlog.prioritization import exported_score
+from backlog.scoring.frameworks import exported_score
 
 router = Router()
 MAX_BATCH = 1000
@@ -206,7 +206,7 @@ def push_feedback(request, batch: FeedbackBatchIn):
     region = contact_region(organisation) if masks_contacts(organisation) else None
     key = pseudonym_key(organisation)
     rows = [_row(item, region, key) for item in batch.items]
-    summary = Summary()
+    summary = FeedbackImportSummary()
     # "zendesk" pushed here and "Zendesk" imported from a file are one source.
     source = canonical_source(organisation, batch.source_system)
     with transaction.atomic():
@@ -296,7 +296,7 @@ class HypothesisDetailOut(HypothesisOut):
     feedback: list[LinkedFeedbackOut]
 
 
-class HypothesisFilter(Schema):
+class HypothesisQuery(Schema):
     status: HypothesisStatus | None = None
     kind: Kind | None = None
     limit: int = Field(50, ge=1, le=200)
@@ -345,7 +345,7 @@ def _hypotheses(request):
         "framework, then by evidence from customer feedback, then by age."
     ),
 )
-def list_hypotheses(request, filters: Query[HypothesisFilter]):
+def list_hypotheses(request, filters: Query[HypothesisQuery]):
     framework = settings_for(request.auth.organisation).primary_framework
     hypotheses = _hypotheses(request).ranked(framework)
     if filters.status:

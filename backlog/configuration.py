@@ -3,8 +3,8 @@
 from django.db import transaction
 
 from backlog.models import BacklogSettings
-from backlog.prioritization import Framework
-from backlog.scoring import refresh_scores
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import refresh_scores
 from cromaturity.models import Organisation
 
 EDITABLE = [

@@ -13,8 +13,8 @@ from backlog.authoring import save_hypothesis
 from backlog.configuration import settings_for
 from backlog.feedback.search import Term, relevant_ids
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, Theme
-from backlog.prioritization import EvidenceSummary, Framework, suggested_confidence
-from backlog.scoring import refresh_scores
+from backlog.scoring.frameworks import EvidenceSummary, Framework, suggested_confidence
+from backlog.scoring.recording import refresh_scores
 from backlog.similarity import group_alike, language, rank, shared_words, terms
 from collaboration import events
 from cromaturity.bulk_writes import update_objects

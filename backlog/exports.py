@@ -24,7 +24,7 @@ from django.db.models.functions import Coalesce
 from django.http import HttpResponseBase
 
 from backlog.models import Evidence, Hypothesis, Kind, Result, Status
-from backlog.prioritization import Framework, exported_score
+from backlog.scoring.frameworks import Framework, exported_score
 from cromaturity.models import Organisation
 from cromaturity.spreadsheets import (
     Sheet,

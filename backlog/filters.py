@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef
 from backlog.models import BacklogSettings, Hypothesis, Kind, Page, Result, Status, Tag
 from backlog.models.hypotheses import SCORE_FIELDS
 from backlog.models.scores import Score
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 from cromaturity.models import Team
 
 OPEN = "open"

@@ -10,7 +10,7 @@ from backlog.models import Hypothesis, Kind
 TITLE_MAX = 200
 
 
-def prefill(organisation, assessment_id, point_key: str) -> dict | None:
+def initial_for_point(organisation, assessment_id, point_key: str) -> dict | None:
     """The new improvement item's fields for one point of one assessment.
 
     None when the assessment is not the organisation's or has no such point.

@@ -13,7 +13,7 @@ rejected; reopen it first. Checks on entering a status:
 * *ready* needs a primary metric ("measured by") and at least one score;
 * *concluded* needs a result (won, lost, inconclusive) and a learning, and a
   written reason when the result goes against the latest experiment's numbers
-  (backlog/conclusions.py).
+  (backlog/experiments/conclusions.py).
 
 A hypothesis brought in at a later status (from a spreadsheet) stands at the
 nearest status on the way forward whose checks its facts pass.
@@ -23,10 +23,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from backlog.conclusions import ConclusionEvidence
 from backlog.configuration import settings_for
+from backlog.experiments.conclusions import ConclusionEvidence
+from backlog.experiments.sample_size import PlanError, plan_test
 from backlog.models import Hypothesis, Result, Status
-from backlog.planner import PlanError, plan_test
 from collaboration import events
 
 S = Status
@@ -60,7 +60,7 @@ def _names(statuses) -> str:
     return get_text_list([Status(s).label for s in statuses], "or")
 
 
-def check_move(
+def move_refusal(
     status: Status,
     to_status: Status,
     *,
@@ -213,7 +213,7 @@ def move_hypothesis(
     to_status = Status(to_status)
     current = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
     learning = current.learning if learning is None else learning.strip()
-    reason = check_move(
+    reason = move_refusal(
         current.status,
         to_status,
         metric=current.metric,

@@ -16,7 +16,8 @@ import time
 from bench.harness import ROOT, print_table, save_results
 
 N = 10**9
-LIMIT = 100_000  # backlog.stats.EXACT_TERMS_MAX, the exact sum's longest walk
+# backlog.experiments.statistics.EXACT_TERMS_MAX, the exact sum's longest walk
+LIMIT = 100_000
 
 CASES = {
     "1e9 visitors, all convert but one": ((N, N - 1), (N, N)),
@@ -45,7 +46,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()
     sys.path.insert(0, str(ROOT))
-    from backlog.stats import Arm, probability_to_beat
+    from backlog.experiments.statistics import Arm, probability_to_beat
 
     floats = [n / 7 for n in range(1000)]
     baseline = best_of(options.repeat, lambda: math.fsum(floats))

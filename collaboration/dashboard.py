@@ -15,10 +15,10 @@ from django.db.models import Count, Q
 
 from assessments import scoring
 from assessments.models import Assessment, AssessmentStatus, Response
-from assessments.scorecards import Summary, trend
+from assessments.scorecards import ScorecardSummary, trend
 from backlog.configuration import settings_for
 from backlog.models import FeedbackItem, Hypothesis, Status, Theme
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 from collaboration.models import Activity
 from cromaturity.models import Membership, Role
 
@@ -30,8 +30,8 @@ ANSWERING_ROLES = [Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN]
 
 @dataclass
 class Maturity:
-    current: Summary
-    previous: Summary | None
+    current: ScorecardSummary
+    previous: ScorecardSummary | None
     trend_svg: str | None
 
     @property

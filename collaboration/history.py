@@ -19,7 +19,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Score
-from backlog.prioritization import PXL_QUESTIONS
+from backlog.scoring.frameworks import PXL_QUESTIONS
 
 SHOWN = 40
 # Newest records read per kind of history; a page shows the newest SHOWN changes.

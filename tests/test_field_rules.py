@@ -16,8 +16,8 @@ from backlog.authoring import save_hypothesis
 from backlog.evidence import link_feedback
 from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Page, Score, Tag
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 from collaboration.models import Comment
 from cromaturity.api_keys import create_api_key
 from cromaturity.invitations import create_invitation_link

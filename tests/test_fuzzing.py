@@ -51,7 +51,7 @@ from backlog.models import (
     Score,
     Tag,
 )
-from backlog.prioritization import Framework, summarise
+from backlog.scoring.frameworks import Framework, summarise
 from cromaturity.api_keys import create_api_key
 from cromaturity.models import Membership, Role, Team
 from tests.access import member_client

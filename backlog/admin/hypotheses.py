@@ -11,7 +11,7 @@ from backlog.models import (
     Tag,
     Variant,
 )
-from backlog.scoring import aggregate_fields
+from backlog.scoring.recording import aggregate_fields
 
 AGGREGATES = [
     field

@@ -13,7 +13,7 @@ from datetime import datetime
 
 from backlog.backlog_import.merging import merge
 from backlog.backlog_import.references import key_of, pages_of, tags_of
-from backlog.backlog_import.report import Note, RowReport, Summary
+from backlog.backlog_import.report import BacklogImportSummary, Note, RowReport
 from backlog.backlog_import.rows import CleanRow
 from backlog.backlog_import.sheet_scores import SheetScore, ranking_fields
 from backlog.backlog_import.stored import PLAIN, TEXTS, iso, read_stored, state_of
@@ -27,7 +27,7 @@ from backlog.models import (
 )
 from backlog.models.hypotheses import FROM_READY_ON
 from backlog.pipeline import nearest_status
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     Framework,
     IceMode,
 )
@@ -57,7 +57,7 @@ def _defaults(model) -> dict:
 
 @dataclass
 class Written:
-    summary: Summary = field(default_factory=Summary)
+    summary: BacklogImportSummary = field(default_factory=BacklogImportSummary)
     reports: list[RowReport] = field(default_factory=list)
     # Hypotheses that got an owner (new ones, or a new owner), by owner.
     owned: dict[int, list[int]] = field(default_factory=dict)

@@ -48,7 +48,7 @@ class RejectedRow:
 
 
 @dataclass
-class Summary:
+class BacklogImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0

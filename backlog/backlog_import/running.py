@@ -24,10 +24,10 @@ from backlog.backlog_import.progress import (
 )
 from backlog.backlog_import.reading import max_rows, open_sheet
 from backlog.backlog_import.report import (
+    BacklogImportSummary,
     Note,
     RejectedRow,
     RowReport,
-    Summary,
     rejected_csv,
     report_csv,
 )
@@ -133,7 +133,7 @@ def read_rows(
 
 def run_import(
     backlog_import: BacklogImport, *, now: datetime | None = None
-) -> Summary:
+) -> BacklogImportSummary:
     """Read, clean and write a queued import. Never leaves half an import."""
     BacklogImport.objects.filter(pk=backlog_import.pk).update(
         status=BacklogImportStatus.RUNNING,
@@ -209,7 +209,7 @@ def _rejected_reports(backlog_import, rejected) -> list[RowReport]:
     ]
 
 
-def _kept_notes(summary: Summary) -> dict:
+def _kept_notes(summary: BacklogImportSummary) -> dict:
     """The notes by kind for the report page: the most frequent subjects, and
     how many rows and subjects there are in all."""
     kept = {}

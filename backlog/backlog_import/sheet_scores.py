@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from backlog.backlog_import.report import Note
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     RATING_MAX,
     RATING_MIN,
     Framework,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from backlog.backlog_import.references import key_of
 from backlog.backlog_import.rows import STRUCTURED
 from backlog.models import Hypothesis, Score, SheetRow
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 
 TEXTS = ["title", *STRUCTURED, "learning"]
 # The fields compared as they are stored; page, tags, dates and the status are

@@ -16,8 +16,8 @@ from backlog.backlog_import.planning import Planner, Written
 from backlog.backlog_import.rows import CleanRow
 from backlog.backlog_import.stored import TEXTS
 from backlog.models import BacklogImport, Hypothesis, Score, SheetRow
-from backlog.prioritization import IceMode
-from backlog.scoring import refresh_scores
+from backlog.scoring.frameworks import IceMode
+from backlog.scoring.recording import refresh_scores
 from cromaturity import freshness
 
 HYPOTHESIS_FIELDS = [

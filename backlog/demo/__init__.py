@@ -28,7 +28,7 @@ from backlog.models import (
     Tag,
     Variant,
 )
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     PXL_QUESTIONS,
     Framework,
     summarise,

@@ -13,7 +13,7 @@ from backlog.evidence import hypothesis_text, link_feedback, refresh_evidence
 from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.feedback.importing.rows import CleanRow, digest
 from backlog.feedback.importing.run import prepare_import, run_import
-from backlog.feedback.importing.saving import Summary, upsert_feedback
+from backlog.feedback.importing.saving import FeedbackImportSummary, upsert_feedback
 from backlog.feedback.privacy import pseudonym_key
 from backlog.models import (
     Evidence,
@@ -162,7 +162,7 @@ def _scaled_items(organisation, scale: int) -> int:
         row.digest = digest(row)
         rows.append(row)
     chunks = [rows[i : i + 5000] for i in range(0, len(rows), 5000)]
-    summary = Summary()
+    summary = FeedbackImportSummary()
     upsert_feedback(organisation.pk, "demo", chunks, summary)
     return summary.created
 

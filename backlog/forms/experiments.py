@@ -5,9 +5,9 @@ from decimal import Decimal
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
 
+from backlog.experiments.recording import VariantNumbers
+from backlog.experiments.statistics import MAX_VISITORS
 from backlog.models import Experiment
-from backlog.results import VariantNumbers
-from backlog.stats import MAX_VISITORS
 
 
 class ExperimentForm(forms.ModelForm):

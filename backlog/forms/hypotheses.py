@@ -5,8 +5,8 @@ from django.contrib.auth import get_user_model
 
 from assessments.models import Assessment, Point
 from backlog.authoring import TAG_MAX_LENGTH, split_tag_names
-from backlog.conclusions import ConclusionEvidence
 from backlog.conflicts import version_field
+from backlog.experiments.conclusions import ConclusionEvidence
 from backlog.models import Hypothesis, Page, Result, Status, Tag
 from backlog.models.hypotheses import FROM_READY_ON
 from cromaturity.models import Team

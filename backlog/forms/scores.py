@@ -4,7 +4,7 @@ from django import forms
 
 from backlog.conflicts import version_field
 from backlog.models.scores import RATING_CHOICES
-from backlog.prioritization import PXL_EASE_CHOICES, PXL_QUESTIONS, Framework
+from backlog.scoring.frameworks import PXL_EASE_CHOICES, PXL_QUESTIONS, Framework
 
 
 class ScoreForm(forms.Form):

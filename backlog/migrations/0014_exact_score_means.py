@@ -2,7 +2,7 @@
 
 Means used to be float sums divided by the count, so equal means (43/6 from
 different ratings) were kept as 7.166666666666666 and 7.166666666666667 and did
-not tie. This recomputes them from the score rows the way backlog.scoring now
+not tie. This recomputes them from the score rows the way backlog.scoring.recording now
 does, with the organisation's ICE formula.
 """
 
@@ -10,7 +10,7 @@ from collections import defaultdict
 
 from django.db import migrations
 
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     PXL_QUESTIONS,
     Framework,
     IceMode,

@@ -4,9 +4,9 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
+from backlog.experiments.sample_size import Plan, PlanError, plan_test
 from backlog.feedback.importing.zones import validate_time_zone
-from backlog.planner import Plan, PlanError, plan_test
-from backlog.prioritization import Framework, IceMode
+from backlog.scoring.frameworks import Framework, IceMode
 from cromaturity.models import Organisation, OrgQuerySet
 
 

@@ -4,7 +4,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
-from backlog import stats
+from backlog.experiments import statistics as stats
 from backlog.models.hypotheses import Hypothesis
 from cromaturity.models import OrgQuerySet
 

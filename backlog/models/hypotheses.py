@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backlog.completeness import STRUCTURED_PARTS, missing_parts
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 from cromaturity.models import Organisation, OrgQuerySet, Team
 
 
@@ -137,7 +137,7 @@ class HypothesisQuerySet(OrgQuerySet):
     def ranked(self, framework: Framework = Framework.ICE):
         """Best primary score first, unscored last; ties to stronger evidence, then age.
 
-        Mirrors `prioritization.rank_key`: after the score, stronger evidence from
+        Mirrors `scoring.frameworks.rank_key`: after the score, stronger evidence from
         customer feedback first.
         """
         field = SCORE_FIELDS[Framework(framework)]

@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from backlog.models.hypotheses import Hypothesis
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     PXL_EASE_CHOICES,
     PXL_QUESTIONS,
     RATING_MAX,

@@ -3,9 +3,9 @@
 from django import template
 
 from backlog.configuration import settings_for
+from backlog.experiments.readings import bounded_p_value, bounded_probability
 from backlog.forms.configuration import BacklogSettingsForm
-from backlog.prioritization import IceMode
-from backlog.readings import bounded_p_value, bounded_probability
+from backlog.scoring.frameworks import IceMode
 
 register = template.Library()
 

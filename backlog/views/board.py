@@ -19,7 +19,7 @@ from backlog.pipeline import (
     conclusion_evidence,
     move_hypothesis,
 )
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 from backlog.views.hypotheses import hypothesis_for, safe_next
 from cromaturity.models import Role
 from cromaturity.scoping import member_required

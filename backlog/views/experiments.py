@@ -2,10 +2,14 @@ from django.contrib import messages
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from backlog.experiments.recording import (
+    ResultsError,
+    delete_experiment,
+    record_experiment,
+)
+from backlog.experiments.statistics import MAX_VISITORS
 from backlog.forms.experiments import ControlForm, ExperimentForm, VariantFormSet
 from backlog.models import Experiment
-from backlog.results import ResultsError, delete_experiment, record_experiment
-from backlog.stats import MAX_VISITORS
 from backlog.views.hypotheses import hypothesis_for
 from cromaturity.models import Role
 from cromaturity.scoping import member_required

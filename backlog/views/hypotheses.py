@@ -20,7 +20,7 @@ from backlog.evidence import (
 )
 from backlog.forms.hypotheses import HypothesisForm
 from backlog.forms.scores import score_form
-from backlog.improvements import prefill
+from backlog.improvements import initial_for_point
 from backlog.models import (
     Evidence,
     FeedbackItem,
@@ -30,8 +30,8 @@ from backlog.models import (
     Status,
     Theme,
 )
-from backlog.pipeline import allowed_moves, check_move
-from backlog.prioritization import (
+from backlog.pipeline import allowed_moves, move_refusal
+from backlog.scoring.frameworks import (
     DISAGREEMENT_SHARE,
     PXL_MAX,
     Framework,
@@ -114,7 +114,7 @@ def hypothesis_create(request):
         initial["kind"] = request.GET["kind"]
     improving = None
     if "point" in request.GET:
-        improving = prefill(
+        improving = initial_for_point(
             organisation, request.GET.get("assessment"), request.GET["point"]
         )
         if improving is None:
@@ -255,7 +255,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
     moves = [
         {
             "status": status,
-            "reason": check_move(
+            "reason": move_refusal(
                 hypothesis.status,
                 status,
                 metric=hypothesis.metric,

@@ -1,8 +1,8 @@
 from django.shortcuts import render
 
 from backlog.configuration import settings_for
+from backlog.experiments.sample_size import MAX_WEEKS, PlanError, plan_test
 from backlog.forms.experiments import PlannerForm
-from backlog.planner import MAX_WEEKS, PlanError, plan_test
 from backlog.views.hypotheses import hypothesis_for
 from cromaturity.scoping import member_required
 

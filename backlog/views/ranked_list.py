@@ -15,7 +15,7 @@ from backlog.configuration import settings_for
 from backlog.filters import HypothesisFilter, style_filter_form
 from backlog.forms.scores import score_form
 from backlog.models import Hypothesis, Score
-from backlog.prioritization import Framework, IceMode
+from backlog.scoring.frameworks import Framework, IceMode
 from backlog.views.hypotheses import safe_next
 from cromaturity import freshness
 from cromaturity.scoping import member_required

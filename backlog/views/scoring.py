@@ -10,8 +10,8 @@ from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict
 from backlog.forms.scores import score_form
 from backlog.models import Hypothesis
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 from backlog.views.hypotheses import (
     detail_context,
     hypothesis_for,

@@ -22,7 +22,7 @@ from cromaturity.backups.contents import (
     ORGANISATION_PATHS,
     SHARED,
     BackupError,
-    Summary,
+    BackupSummary,
     backed_up_models,
 )
 from cromaturity.backups.restoring import read_manifest, restore_backup
@@ -32,7 +32,7 @@ __all__ = [
     "ORGANISATION_PATHS",
     "SHARED",
     "BackupError",
-    "Summary",
+    "BackupSummary",
     "backed_up_models",
     "read_manifest",
     "restore_backup",

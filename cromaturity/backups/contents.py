@@ -71,7 +71,7 @@ class BackupError(Exception):
 
 
 @dataclass
-class Summary:
+class BackupSummary:
     rows: dict[str, int] = field(default_factory=dict)
     files: int = 0
     skipped: int = 0

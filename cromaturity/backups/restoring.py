@@ -19,7 +19,7 @@ from cromaturity.backups.contents import (
     BATCH,
     FORMAT,
     BackupError,
-    Summary,
+    BackupSummary,
     applied_migrations,
     backed_up_models,
     label,
@@ -76,11 +76,11 @@ class _Restore:
         self.keep_ids = keep_ids
         self.ids: dict[str, dict] = defaultdict(dict)
         self.matched: dict[str, set] = defaultdict(set)
-        self.summary = Summary()
+        self.summary = BackupSummary()
         self.written: list[Path] = []
         self.known = {label(model) for model in backed_up_models()}
 
-    def run(self) -> Summary:
+    def run(self) -> BackupSummary:
         try:
             with transaction.atomic():
                 if self.keep_ids:
@@ -273,7 +273,7 @@ def _matching_person(username: str, email: str) -> int | None:
     return None
 
 
-def restore_backup(path: Path, organisation_slug: str | None = None) -> Summary:
+def restore_backup(path: Path, organisation_slug: str | None = None) -> BackupSummary:
     """Restore the backup at `path`; see the module's description for where."""
     path = Path(path)
     if not path.is_file():

@@ -20,7 +20,7 @@ from cromaturity.backups.contents import (
     ORGANISATION_PATHS,
     SHARED,
     BackupError,
-    Summary,
+    BackupSummary,
     applied_migrations,
     backed_up_models,
     label,
@@ -106,7 +106,7 @@ def _serialised(rows: models.QuerySet, counter: list[int]) -> Iterator[models.Mo
         yield row
 
 
-def write_backup(path: Path, organisation: Organisation | None = None) -> Summary:
+def write_backup(path: Path, organisation: Organisation | None = None) -> BackupSummary:
     """Write a backup of everything, or of `organisation`, to the ZIP at `path`."""
     path = Path(path)
     if path.exists():
@@ -122,8 +122,8 @@ def write_backup(path: Path, organisation: Organisation | None = None) -> Summar
     return summary
 
 
-def _write(part: Path, organisation: Organisation | None) -> Summary:
-    summary = Summary()
+def _write(part: Path, organisation: Organisation | None) -> BackupSummary:
+    summary = BackupSummary()
     media_root = Path(settings.MEDIA_ROOT)
     outermost = not connection.in_atomic_block
     with transaction.atomic(), zipfile.ZipFile(part, "w", zipfile.ZIP_DEFLATED) as zf:

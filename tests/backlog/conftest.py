@@ -3,8 +3,8 @@ from django.utils import timezone
 
 from backlog.authoring import save_hypothesis
 from backlog.models import Hypothesis, Page, Status
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 
 
 @pytest.fixture

@@ -35,7 +35,7 @@ def superuser_client(client, admin_user):
 def test_every_backlog_model_has_a_working_admin(
     superuser_client, org, admin_user, make_hypothesis, checkout_page
 ):
-    from backlog.results import VariantNumbers, record_experiment
+    from backlog.experiments.recording import VariantNumbers, record_experiment
 
     hypothesis = make_hypothesis(page=checkout_page, tags=["trust"])
     give_ice(hypothesis, admin_user, 7)

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from backlog.backlog_import.importing import status_table
 from backlog.models import Hypothesis, Page, Score, SheetRow, Tag
-from backlog.prioritization import Framework
+from backlog.scoring.frameworks import Framework
 from collaboration.models import Activity, Notification, Watch
 from cromaturity.models import Role
 from tests.backlog.backlog_sheets import import_sheet, sheet, workbook

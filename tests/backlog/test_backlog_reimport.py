@@ -21,8 +21,8 @@ from backlog.models import (
     Score,
     SheetRow,
 )
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 from collaboration.history import of_hypothesis
 from collaboration.models import Notification
 from cromaturity.models import Role

@@ -9,8 +9,8 @@ from backlog.conflicts import EditConflict
 from backlog.feedback.capture import FeedbackInput, record_feedback, update_feedback
 from backlog.models import FeedbackItem, Hypothesis, Score, Status, Tag
 from backlog.pipeline import move_hypothesis
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 from cromaturity.api_keys import create_api_key
 from cromaturity.models import Role
 from tests.access import member_client

@@ -16,9 +16,9 @@ from backlog.models import (
     Score,
     Status,
 )
-from backlog.pipeline import check_move
-from backlog.prioritization import IceMode
-from backlog.scoring import refresh_scores
+from backlog.pipeline import move_refusal
+from backlog.scoring.frameworks import IceMode
+from backlog.scoring.recording import refresh_scores
 from cromaturity.demo import seed_workspace
 
 pytestmark = pytest.mark.django_db
@@ -71,7 +71,7 @@ def test_demo_hypotheses_obey_the_pipeline_rules():
         assert hypothesis.metric
         assert hypothesis.score_total >= 1
         assert (
-            check_move(
+            move_refusal(
                 Status.BACKLOG,
                 Status.READY,
                 metric=hypothesis.metric,

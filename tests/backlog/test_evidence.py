@@ -14,14 +14,14 @@ from backlog.evidence import (
 )
 from backlog.feedback.capture import FeedbackInput, delete_feedback, update_feedback
 from backlog.models import Evidence, Status
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     EvidenceSummary,
     Framework,
     pxl_score,
     rank_key,
     suggested_confidence,
 )
-from backlog.scoring import score_hypothesis
+from backlog.scoring.recording import score_hypothesis
 from cromaturity.models import Role
 from tests.access import assert_access
 

@@ -59,7 +59,7 @@ def test_list_ranks_by_the_primary_framework_of_the_organisation(
     org, make_hypothesis, admin_user, admin_client
 ):
     from backlog.configuration import update_backlog_settings
-    from backlog.scoring import score_hypothesis
+    from backlog.scoring.recording import score_hypothesis
 
     ice_best = make_hypothesis("Best by ICE")
     pie_best = make_hypothesis("Best by PIE")

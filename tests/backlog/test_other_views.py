@@ -10,7 +10,7 @@ from backlog.models import (
     Status,
     Variant,
 )
-from backlog.prioritization import IceMode
+from backlog.scoring.frameworks import IceMode
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
 from tests.backlog.conftest import give_ice

@@ -4,9 +4,9 @@ import pytest
 from django.utils import timezone
 
 from backlog.models import Hypothesis, Result, Status
-from backlog.pipeline import TRANSITIONS, MoveRefused, check_move, move_hypothesis
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.pipeline import TRANSITIONS, MoveRefused, move_hypothesis, move_refusal
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 
 ALL_MOVES = list(itertools.product(Status, Status))
 
@@ -38,7 +38,7 @@ def test_forward_path_and_the_ways_aside():
     ("status", "to_status"), ALL_MOVES, ids=[f"{a}->{b}" for a, b in ALL_MOVES]
 )
 def test_every_move_is_allowed_or_refused_with_words(status, to_status):
-    reason = check_move(
+    reason = move_refusal(
         status,
         to_status,
         metric="Orders",
@@ -62,7 +62,9 @@ def test_every_move_is_allowed_or_refused_with_words(status, to_status):
     ],
 )
 def test_ready_needs_a_metric_and_a_score(metric, scores, expected):
-    reason = check_move(Status.BACKLOG, Status.READY, metric=metric, score_count=scores)
+    reason = move_refusal(
+        Status.BACKLOG, Status.READY, metric=metric, score_count=scores
+    )
     assert expected in reason
     assert reason.startswith("It cannot be ready yet")
 
@@ -76,7 +78,7 @@ def test_ready_needs_a_metric_and_a_score(metric, scores, expected):
     ],
 )
 def test_concluding_needs_a_result_and_a_learning(result, learning, expected):
-    reason = check_move(
+    reason = move_refusal(
         Status.ANALYSING,
         Status.CONCLUDED,
         metric="Orders",
@@ -88,7 +90,7 @@ def test_concluding_needs_a_result_and_a_learning(result, learning, expected):
 
 
 def test_a_move_not_in_the_table_names_the_possible_ones():
-    reason = check_move(Status.IDEA, Status.RUNNING, metric="x", score_count=1)
+    reason = move_refusal(Status.IDEA, Status.RUNNING, metric="x", score_count=1)
     assert reason == (
         "A hypothesis cannot go from Idea to Running; from Idea it can go to "
         "Backlog, Parked or Rejected."
@@ -96,7 +98,7 @@ def test_a_move_not_in_the_table_names_the_possible_ones():
 
 
 def test_staying_put_is_not_a_move():
-    assert check_move(Status.READY, Status.READY, metric="x", score_count=1) == (
+    assert move_refusal(Status.READY, Status.READY, metric="x", score_count=1) == (
         "It is already ready."
     )
 

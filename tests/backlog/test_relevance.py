@@ -13,7 +13,7 @@ from django.utils import timezone
 from backlog.evidence import feedback_like, link_feedback
 from backlog.feedback.capture import FeedbackInput, delete_feedback, update_feedback
 from backlog.feedback.importing.rows import CleanRow, digest
-from backlog.feedback.importing.saving import Summary, upsert_feedback
+from backlog.feedback.importing.saving import FeedbackImportSummary, upsert_feedback
 from backlog.feedback.search import (
     FTS,
     TRIGGERS,
@@ -170,13 +170,16 @@ def _row(external_id, text):
 
 
 def test_the_index_follows_the_set_based_import_of_new_and_changed_items(org):
-    summary = Summary()
+    summary = FeedbackImportSummary()
     ids = upsert_feedback(
         org.pk, "Zendesk", [[_row("1", "Zipper broke on day one")]], summary
     )
     assert _found(org, "zipper") == {ids["1"]}
     upsert_feedback(
-        org.pk, "Zendesk", [[_row("1", "Buckle broke on day one")]], Summary()
+        org.pk,
+        "Zendesk",
+        [[_row("1", "Buckle broke on day one")]],
+        FeedbackImportSummary(),
     )
     assert _found(org, "zipper") == set()
     assert _found(org, "buckle") == {ids["1"]}
@@ -305,7 +308,7 @@ def test_suggestions_over_many_items_are_measured_against_a_trivial_query(
         org.pk,
         "Zendesk",
         [rows[i : i + 5000] for i in range(0, 20000, 5000)],
-        Summary(),
+        FeedbackImportSummary(),
     )
     hypothesis = make_hypothesis(
         "Faster category pages on mobile",

@@ -5,12 +5,12 @@ from django.core.files.base import ContentFile
 from backlog.authoring import save_hypothesis
 from backlog.backlog_import.importing import prepare_import as prepare_backlog_import
 from backlog.evidence import link_feedback
+from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.feedback.importing.run import prepare_import
 from backlog.models import Experiment, Hypothesis, Page
-from backlog.prioritization import Framework
-from backlog.results import VariantNumbers, record_experiment
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 
 
 def objects_of(organisation, people) -> dict:

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from backlog.models import Hypothesis, Page, Score, Status
-from backlog.prioritization import Framework
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework
+from backlog.scoring.recording import score_hypothesis
 from cromaturity.models import Role
 from tests.browser.conftest import assert_accessible
 

@@ -4,8 +4,8 @@ import pytest
 from playwright.sync_api import expect
 
 from backlog.authoring import save_hypothesis
+from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.models import Experiment, Hypothesis, Status, Variant
-from backlog.results import VariantNumbers, record_experiment
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -29,7 +29,11 @@ from backlog.feedback.importing.problems import (
 )
 from backlog.feedback.importing.progress import clear_progress, write_progress
 from backlog.feedback.importing.row_stream import RowStream
-from backlog.feedback.importing.saving import Staging, Summary, apply_staged
+from backlog.feedback.importing.saving import (
+    FeedbackImportSummary,
+    Staging,
+    apply_staged,
+)
 from backlog.feedback.importing.sources import canonical_source
 from backlog.feedback.importing.stale import keep_alive
 from backlog.feedback.importing.zones import zone
@@ -209,7 +213,7 @@ def retry_import(feedback_import: FeedbackImport) -> FeedbackImport:
 
 def run_import(
     feedback_import: FeedbackImport, *, now: datetime | None = None
-) -> Summary:
+) -> FeedbackImportSummary:
     """Read, clean and write an import. Never leaves a half-written import.
 
     The file is read, cleaned and staged before the write transaction opens;
@@ -232,7 +236,7 @@ def run_import(
             for items, links in reading.chunks(rejects, processes=processes):
                 staging.add(items, links)
             write_progress(feedback_import.pk, reading.rows_read, saving=True)
-            summary = Summary(rejected=reading.rejected)
+            summary = FeedbackImportSummary(rejected=reading.rejected)
             feedback_import.rows_read = reading.rows_read
             _keep_rejected_rows(feedback_import, rejects, summary)
             try:
@@ -282,7 +286,7 @@ def _keep_rejected_rows(feedback_import: FeedbackImport, rejects, summary) -> No
     )
 
 
-def _finish(feedback_import: FeedbackImport, summary: Summary) -> None:
+def _finish(feedback_import: FeedbackImport, summary: FeedbackImportSummary) -> None:
     feedback_import.status = ImportStatus.SUCCEEDED
     feedback_import.created = summary.created
     feedback_import.updated = summary.updated

@@ -39,7 +39,7 @@ STAGED_COLUMNS = [
 
 
 @dataclass
-class Summary:
+class FeedbackImportSummary:
     created: int = 0
     updated: int = 0
     unchanged: int = 0
@@ -168,7 +168,7 @@ def apply_staged(
     staging: Staging,
     organisation_id: int,
     system: str,
-    summary: Summary,
+    summary: FeedbackImportSummary,
     *,
     feedback_import_id: int | None = None,
     want_ids: bool = False,
@@ -262,7 +262,7 @@ def upsert_feedback(
     organisation_id: int,
     system: str,
     chunks: Iterable[list[CleanRow]],
-    summary: Summary,
+    summary: FeedbackImportSummary,
     *,
     feedback_import_id: int | None = None,
 ) -> dict[str, int]:

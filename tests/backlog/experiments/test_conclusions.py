@@ -4,12 +4,12 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
-from backlog.conclusions import ConclusionEvidence
 from backlog.configuration import update_backlog_settings
+from backlog.experiments.conclusions import ConclusionEvidence
+from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.models import Experiment, Hypothesis, Page, Result, Status, Variant
 from backlog.models.experiments import ExperimentAnalysis
 from backlog.pipeline import MoveRefused, move_hypothesis
-from backlog.results import VariantNumbers, record_experiment
 from cromaturity.models import Role
 from tests.access import member_client
 

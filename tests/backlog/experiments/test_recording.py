@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
+from backlog.experiments.recording import VariantNumbers, record_experiment
+from backlog.experiments.statistics import MAX_VISITORS
 from backlog.models import Experiment, Status, Variant
-from backlog.results import VariantNumbers, record_experiment
-from backlog.stats import MAX_VISITORS
 from backlog.templatetags.backlog_tags import probability, pvalue
 
 pytestmark = pytest.mark.django_db

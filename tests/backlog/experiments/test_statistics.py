@@ -10,7 +10,7 @@ from statsmodels.stats.proportion import (
     proportions_ztest,
 )
 
-from backlog.stats import (
+from backlog.experiments.statistics import (
     Arm,
     chi_square_survival,
     compare,

@@ -18,7 +18,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backlog.stats import EXACT_TERMS_MAX, MAX_VISITORS, Arm, probability_to_beat
+from backlog.experiments.statistics import (
+    EXACT_TERMS_MAX,
+    MAX_VISITORS,
+    Arm,
+    probability_to_beat,
+)
 
 TOLERANCE = 1e-9
 mpmath.mp.dps = 30

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backlog.prioritization import (
+from backlog.scoring.frameworks import (
     PXL_MAX,
     PXL_QUESTIONS,
     PXL_WEIGHTS,

@@ -9,8 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from backlog.prioritization import Framework, exported_score
-from backlog.scoring import score_hypothesis
+from backlog.scoring.frameworks import Framework, exported_score
+from backlog.scoring.recording import score_hypothesis
 from cromaturity.api_keys import create_api_key
 from tests.backlog.conftest import give_ice
 

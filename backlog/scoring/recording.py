@@ -8,7 +8,7 @@ from django.db import transaction
 from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.models import Hypothesis, Score
 from backlog.models.scores import FIELDS_BY_FRAMEWORK
-from backlog.prioritization import Framework, IceMode, summarise
+from backlog.scoring.frameworks import Framework, IceMode, summarise
 from collaboration import events
 from cromaturity.bulk_writes import update_objects
 

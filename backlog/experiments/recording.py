@@ -5,8 +5,8 @@ from dataclasses import dataclass
 
 from django.db import transaction
 
+from backlog.experiments.statistics import MAX_VISITORS
 from backlog.models import Experiment, Variant
-from backlog.stats import MAX_VISITORS
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,12 @@ from hypothesis import given
 from hypothesis import strategies as st
 from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
 
-from backlog.planner import MAX_WEEKS, PlanError, plan_test, visitors_per_variant
+from backlog.experiments.sample_size import (
+    MAX_WEEKS,
+    PlanError,
+    plan_test,
+    visitors_per_variant,
+)
 
 
 def test_textbook_ten_to_twelve_percent_needs_3841_visitors_per_variant():

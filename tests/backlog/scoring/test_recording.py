@@ -8,8 +8,8 @@ from django.utils import timezone
 from backlog.configuration import settings_for, update_backlog_settings
 from backlog.evidence import link_feedback
 from backlog.models import Hypothesis, Result, Score, Status
-from backlog.prioritization import Framework, IceMode
-from backlog.scoring import ScoringError, refresh_scores, score_hypothesis
+from backlog.scoring.frameworks import Framework, IceMode
+from backlog.scoring.recording import ScoringError, refresh_scores, score_hypothesis
 from cromaturity.models import Role
 
 pytestmark = pytest.mark.django_db

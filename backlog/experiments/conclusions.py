@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from django.utils.text import get_text_list
 
+from backlog.experiments.readings import bounded_p_value
 from backlog.models import Result
 from backlog.models.experiments import Experiment, ExperimentAnalysis
-from backlog.readings import bounded_p_value
 
 
 def _percent(fraction: float) -> str:

@@ -1,0 +1,7 @@
+"""A/B tests on numbers.
+
+statistics: the two-proportion z-test, chance to beat, the sample-ratio check;
+sample_size: how many visitors and days a test needs; recording: storing an
+experiment's results; conclusions: whether a declared result stands on them;
+readings: how the numbers read for people.
+"""
