@@ -126,3 +126,10 @@ def field_rows(
             theirs, yours = getattr(stored, name), getattr(submitted, name)
         rows.append((label, theirs, yours))
     return rows
+
+
+def with_version(data, name: str, version: int):
+    """A copy of posted form data carrying another version."""
+    data = data.copy()
+    data[name] = str(version)
+    return data

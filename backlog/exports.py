@@ -274,3 +274,10 @@ def feedback_export(
         filename,
         [Sheet("Feedback", FEEDBACK_HEADER, rows, widths=FEEDBACK_WIDTHS)],
     )
+
+
+def export_query(request) -> str:
+    """The current filters as a query string, for the export links."""
+    query = request.GET.copy()
+    query.pop("page", None)
+    return query.urlencode()

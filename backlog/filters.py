@@ -283,3 +283,14 @@ def style_filter_form(form: forms.Form) -> forms.Form:
         )
         field.widget.attrs.setdefault("class", small)
     return form
+
+
+def filtered_hypotheses(request, backlog_settings, query=None) -> HypothesisFilter:
+    """The list's filters bound to the query string (the request's unless given);
+    `.qs` is what the page lists."""
+    return HypothesisFilter(
+        request.GET if query is None else query,
+        queryset=Hypothesis.objects.for_org(request.organisation).for_list(),
+        request=request,
+        backlog_settings=backlog_settings,
+    )

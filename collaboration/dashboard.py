@@ -11,7 +11,7 @@ hypothesis at all?) so that it can say honestly what to do first.
 from dataclasses import dataclass
 from fractions import Fraction
 
-from django.db.models import Count, Q
+from django.db.models import Count, Prefetch, Q
 
 from assessments import scoring
 from assessments.models import Assessment, AssessmentStatus, Response
@@ -20,9 +20,10 @@ from backlog.configuration import settings_for
 from backlog.models import FeedbackItem, Hypothesis, Status, Theme
 from backlog.scoring.frameworks import Framework
 from collaboration.models import Activity
-from cromaturity.models import Membership, Role
+from cromaturity.models import Invitation, Membership, Organisation, Role, Team
 
 PANEL_SIZE = 5
+PEOPLE_PER_TEAM = 8
 OPEN_ASSESSMENTS = 3
 NOT_STARTED = [Status.IDEA, Status.BACKLOG, Status.READY]
 ANSWERING_ROLES = [Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN]
@@ -196,3 +197,42 @@ def build_dashboard(organisation, membership) -> Dashboard:
         has_themes=bool(themes)
         or (has_feedback and Theme.objects.for_org(organisation).exists()),
     )
+
+
+def people_overview(organisation: Organisation, membership: Membership) -> dict:
+    """Teams and their members, for the organisation's home page."""
+    by_name = ("user__first_name", "user__last_name", "user__username")
+    teams = list(
+        Team.objects.for_org(organisation)
+        .annotate(member_count=Count("members"))
+        .prefetch_related(
+            # A few names per team: a large organisation lists everyone on the
+            # members page, not on every visit to its home.
+            Prefetch(
+                "members",
+                queryset=Membership.objects.select_related("user").order_by(*by_name)[
+                    :PEOPLE_PER_TEAM
+                ],
+                to_attr="shown_members",
+            )
+        )
+    )
+    for team in teams:
+        team.more_members = team.member_count - len(team.shown_members)
+    teamless = Membership.objects.for_org(organisation).filter(team__isnull=True)
+    without_team = list(
+        teamless.select_related("user").order_by(*by_name)[:PEOPLE_PER_TEAM]
+    )
+    open_invitations = (
+        Invitation.objects.for_org(organisation).usable().count()
+        if membership.is_admin
+        else None
+    )
+    return {
+        "teams": teams,
+        "without_team": without_team,
+        "more_without_team": teamless.count() - len(without_team)
+        if len(without_team) == PEOPLE_PER_TEAM
+        else 0,
+        "open_invitations": open_invitations,
+    }

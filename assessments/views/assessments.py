@@ -35,23 +35,14 @@ from assessments.sharing import share_links_of
 from backlog.improvements import items_by_point
 from cromaturity.invitations import revoke_invitation
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 PAGE_SIZE = 10
 IMPROVEMENTS_SHOWN = 5
 
 
-def assessment_for(request, assessment_id: int) -> Assessment:
-    return get_object_or_404(
-        Assessment.objects.for_org(request.organisation).select_related(
-            "organisation", "maturity_model"
-        ),
-        pk=assessment_id,
-    )
-
-
 @member_required()
-def assessment_list(request):
+def assessment_list(request: OrgRequest):
     assessments = (
         Assessment.objects.for_org(request.organisation)
         .select_related("organisation", "maturity_model")
@@ -89,7 +80,7 @@ def assessment_list(request):
 
 
 @member_required(Role.EDITOR)
-def assessment_create(request):
+def assessment_create(request: OrgRequest):
     form = AssessmentForm(
         request.POST or None, initial={"period": free_period(request.organisation)}
     )
@@ -122,8 +113,10 @@ def assessment_create(request):
 
 
 @member_required()
-def assessment_detail(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def assessment_detail(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     scorecard = build_scorecard(assessment)
     improvements = items_by_point(request.organisation)
     for row in scorecard.points:
@@ -184,8 +177,10 @@ def _confirm_consensus(request, assessment, unsubmitted, *, status=200):
 
 @member_required(Role.EDITOR)
 @require_http_methods(["GET", "POST"])
-def assessment_advance(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def assessment_advance(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     unsubmitted = unsubmitted_responses(assessment) if assessment.is_open else []
     if request.method == "GET":
         if not assessment.is_open:
@@ -220,8 +215,10 @@ def assessment_advance(request, assessment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def assessment_remind(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def assessment_remind(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     try:
         told = remind_to_submit(assessment, by=request.user)
     except AssessmentError as error:
@@ -248,8 +245,10 @@ def assessment_remind(request, assessment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def assessment_invite(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def assessment_invite(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     form = InviteForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how many days (1 to 365) the link is valid.")
@@ -271,8 +270,10 @@ def assessment_invite(request, assessment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def assessment_invitation_revoke(request, assessment_id, invitation_id):
-    assessment = assessment_for(request, assessment_id)
+def assessment_invitation_revoke(request: OrgRequest, assessment_id, invitation_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     invitation = get_object_or_404(assessment_invitations(assessment), pk=invitation_id)
     revoke_invitation(invitation)
     messages.success(request, "Invite link revoked: it no longer works.")

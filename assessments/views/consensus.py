@@ -6,12 +6,11 @@ from django.views.decorators.http import require_POST
 
 from assessments.facilitation import record_agreed_level, set_targets
 from assessments.forms import AgreedLevelForm, TargetsForm
-from assessments.models import MaturityModel, Point, Target
+from assessments.models import Assessment, MaturityModel, Point, Target
 from assessments.responding import AssessmentError
 from assessments.scorecards import build_scorecard
-from assessments.views.assessments import assessment_for
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
 def _agreed_form(row, data=None) -> AgreedLevelForm:
@@ -22,8 +21,10 @@ def _agreed_form(row, data=None) -> AgreedLevelForm:
 
 
 @member_required()
-def consensus(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def consensus(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     scorecard = build_scorecard(assessment)
     editable = assessment.in_consensus and request.membership.can_edit
     rows = [(row, _agreed_form(row) if editable else None) for row in scorecard.points]
@@ -41,8 +42,10 @@ def consensus(request, assessment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def agreed_level_save(request, assessment_id, point_key):
-    assessment = assessment_for(request, assessment_id)
+def agreed_level_save(request: OrgRequest, assessment_id, point_key):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     point = get_object_or_404(
         Point.objects.filter(
             pillar__maturity_model_id=assessment.maturity_model_id
@@ -100,7 +103,7 @@ def _errors(form) -> list[str]:
 
 
 @member_required(Role.VIEWER, write_role=Role.ADMIN)
-def target_list(request):
+def target_list(request: OrgRequest):
     organisation = request.organisation
     model = MaturityModel.objects.latest_published()
     points = (

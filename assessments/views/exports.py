@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from assessments.exports import ExportFormat, export_scorecard
 from assessments.forms import ShareLinkForm
+from assessments.models import Assessment
 from assessments.scorecard_pdf import PdfUnavailable
 from assessments.scorecards import build_scorecard
 from assessments.sharing import (
@@ -22,10 +23,9 @@ from assessments.sharing import (
     share_link_problem,
     share_links_of,
 )
-from assessments.views.assessments import assessment_for
 from cromaturity.audit import client_ip, record_event
 from cromaturity.models import AuditAction, Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 from cromaturity.spreadsheets import download_response
 
 
@@ -38,8 +38,10 @@ def _download(export_file):
 
 
 @member_required()
-def scorecard_export(request, assessment_id, export_format):
-    assessment = assessment_for(request, assessment_id)
+def scorecard_export(request: OrgRequest, assessment_id, export_format):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     # Checked after the lookup, so another organisation's id is 404 whatever
     # the method.
     if request.method not in ("GET", "HEAD"):
@@ -62,8 +64,10 @@ def scorecard_export(request, assessment_id, export_format):
 
 @member_required(Role.EDITOR)
 @require_POST
-def share_link_create(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def share_link_create(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     form = ShareLinkForm(request.POST)
     if not form.is_valid():
         messages.error(request, "Choose how long the link should work.")
@@ -84,8 +88,10 @@ def share_link_create(request, assessment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def share_link_revoke(request, assessment_id, share_link_id):
-    assessment = assessment_for(request, assessment_id)
+def share_link_revoke(request: OrgRequest, assessment_id, share_link_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     link = get_object_or_404(share_links_of(assessment), pk=share_link_id)
     revoke_share_link(link, by=request.user, ip=client_ip(request))
     messages.success(request, "Share link revoked: it no longer opens the scorecard.")

@@ -10,7 +10,14 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from assessments.forms import PointAnswerForm, StartResponseForm
-from assessments.models import Answer, LevelDescriptor, Pillar, Point, Response
+from assessments.models import (
+    Answer,
+    Assessment,
+    LevelDescriptor,
+    Pillar,
+    Point,
+    Response,
+)
 from assessments.responding import (
     AssessmentError,
     IncompleteResponse,
@@ -19,9 +26,8 @@ from assessments.responding import (
     start_response,
     submit_response,
 )
-from assessments.views.assessments import assessment_for
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
 @dataclass
@@ -95,8 +101,10 @@ def _own_response(request, assessment) -> Response | None:
 
 
 @member_required(Role.CONTRIBUTOR)
-def response_start(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def response_start(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     response = _own_response(request, assessment)
     default_team = response.team if response else request.membership.team
     form = StartResponseForm(
@@ -173,8 +181,10 @@ def _step_context(request, assessment, response, pillar, forms=None):
 
 
 @member_required(Role.CONTRIBUTOR)
-def questionnaire_step(request, assessment_id, pillar_key):
-    assessment = assessment_for(request, assessment_id)
+def questionnaire_step(request: OrgRequest, assessment_id, pillar_key):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     pillar = get_object_or_404(
         Pillar.objects.filter(maturity_model_id=assessment.maturity_model_id),
         key=pillar_key,
@@ -224,9 +234,11 @@ def questionnaire_step(request, assessment_id, pillar_key):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def answer_save(request, assessment_id, point_key):
+def answer_save(request: OrgRequest, assessment_id, point_key):
     """Autosave of one point; answers with its status and the progress."""
-    assessment = assessment_for(request, assessment_id)
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     point = get_object_or_404(
         Point.objects.filter(
             pillar__maturity_model_id=assessment.maturity_model_id
@@ -266,8 +278,10 @@ def answer_save(request, assessment_id, point_key):
 
 
 @member_required(Role.CONTRIBUTOR)
-def response_submit(request, assessment_id):
-    assessment = assessment_for(request, assessment_id)
+def response_submit(request: OrgRequest, assessment_id):
+    assessment = get_in_org(
+        request, Assessment.objects.select_related("maturity_model"), assessment_id
+    )
     response = _own_response(request, assessment)
     if response is None:
         return redirect(

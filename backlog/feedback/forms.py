@@ -2,6 +2,7 @@ from datetime import UTC
 
 from django import forms
 from django.conf import settings
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 
 from backlog.conflicts import version_field
@@ -10,7 +11,7 @@ from backlog.feedback.importing.cells import MAX_THEMES, split_themes, too_many_
 from backlog.feedback.importing.dates import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
 from backlog.feedback.importing.mapping import FIELDS, personal_columns
 from backlog.feedback.importing.zones import time_zone_names
-from backlog.models import FeedbackSource, Sentiment
+from backlog.models import FeedbackItem, FeedbackSource, Sentiment
 from cromaturity.models import Team
 
 SENTIMENT_CHOICES = [("", "Not known")] + [
@@ -241,3 +242,16 @@ class FeedbackFilterForm(forms.Form):
     def __init__(self, *args, organisation, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["team"].queryset = Team.objects.for_org(organisation)
+
+
+def filtered_items(request) -> tuple[FeedbackFilterForm, QuerySet]:
+    """The list's filter form and the items it matches, newest first.
+
+    Filters that were not understood are left out (the page says which).
+    """
+    organisation = request.organisation
+    form = FeedbackFilterForm(request.GET or None, organisation=organisation)
+    items = FeedbackItem.objects.for_org(organisation)
+    if form.is_valid():
+        items = items.matching(form.cleaned_data)
+    return form, items

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -34,16 +34,15 @@ from backlog.backlog_import.report import NOTE_KINDS
 from backlog.feedback.forms import too_big_message
 from backlog.feedback.importing.problems import ImportRefused, file_deleted_message
 from backlog.feedback.importing.reading import FileProblem
-from backlog.feedback.views.imports import SizeCappedUploadHandler
 from backlog.forms.backlog_imports import (
     BacklogUploadForm,
     ColumnsForm,
     StatusTableForm,
 )
 from backlog.models import BacklogImport, BacklogImportStatus
-from backlog.views.uploads import original_upload, upload_context
+from backlog.uploads import SizeCappedUploadHandler, original_upload, upload_context
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 from cromaturity.spreadsheets import export_filename, restore_cell
 
 S = BacklogImportStatus
@@ -69,14 +68,14 @@ def _imports_page(request, form=None, status=200, error=""):
 
 
 @member_required(Role.EDITOR)
-def import_list(request):
+def import_list(request: OrgRequest):
     return _imports_page(request)
 
 
 @member_required(Role.EDITOR)
 @require_POST
 @csrf_exempt
-def import_create(request):
+def import_create(request: OrgRequest):
     # The size is checked before the body is read, as for feedback exports; CSRF
     # is checked once the cap is in place (reading the token reads the body).
     declared = int(request.META.get("CONTENT_LENGTH") or 0)
@@ -108,15 +107,10 @@ def _import_create(request, cap):
     return redirect(backlog_import.get_absolute_url())
 
 
-def _import(request, backlog_import_id) -> BacklogImport:
-    backlog_import = get_object_or_404(
-        BacklogImport.objects.for_org(request.organisation).select_related(
-            "uploaded_by"
-        ),
-        pk=backlog_import_id,
+def _import(request: OrgRequest, backlog_import_id: int) -> BacklogImport:
+    return get_in_org(
+        request, BacklogImport.objects.select_related("uploaded_by"), backlog_import_id
     )
-    backlog_import.organisation = request.organisation
-    return backlog_import
 
 
 def _columns_form(backlog_import: BacklogImport, data=None) -> ColumnsForm:
@@ -220,13 +214,13 @@ def _first_rejected_rows(backlog_import: BacklogImport) -> list[dict]:
 
 
 @member_required(Role.EDITOR)
-def import_detail(request, backlog_import_id):
+def import_detail(request: OrgRequest, backlog_import_id):
     return _detail(request, _import(request, backlog_import_id))
 
 
 @member_required(Role.EDITOR)
 @require_POST
-def import_columns(request, backlog_import_id):
+def import_columns(request: OrgRequest, backlog_import_id):
     backlog_import = _import(request, backlog_import_id)
     form = _columns_form(backlog_import, request.POST)
     if not form.is_valid():
@@ -250,7 +244,7 @@ def import_columns(request, backlog_import_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def import_statuses(request, backlog_import_id):
+def import_statuses(request: OrgRequest, backlog_import_id):
     backlog_import = _import(request, backlog_import_id)
     if backlog_import.status != S.MAPPED:
         messages.error(
@@ -273,7 +267,7 @@ def import_statuses(request, backlog_import_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def import_retry(request, backlog_import_id):
+def import_retry(request: OrgRequest, backlog_import_id):
     backlog_import = _import(request, backlog_import_id)
     try:
         retry_import(backlog_import)
@@ -297,14 +291,14 @@ def _download(request, backlog_import, stored, what: str):
 
 
 @member_required(Role.ADMIN)
-def import_original(request, backlog_import_id):
+def import_original(request: OrgRequest, backlog_import_id):
     return original_upload(
         request, _import(request, backlog_import_id), "backlog import"
     )
 
 
 @member_required(Role.EDITOR)
-def import_rejected(request, backlog_import_id):
+def import_rejected(request: OrgRequest, backlog_import_id):
     backlog_import = _import(request, backlog_import_id)
     return _download(
         request, backlog_import, backlog_import.rejected_file, "rejected rows"
@@ -312,6 +306,6 @@ def import_rejected(request, backlog_import_id):
 
 
 @member_required(Role.EDITOR)
-def import_report(request, backlog_import_id):
+def import_report(request: OrgRequest, backlog_import_id):
     backlog_import = _import(request, backlog_import_id)
     return _download(request, backlog_import, backlog_import.report_file, "report")

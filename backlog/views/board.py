@@ -20,9 +20,9 @@ from backlog.pipeline import (
     move_hypothesis,
 )
 from backlog.scoring.frameworks import Framework
-from backlog.views.hypotheses import hypothesis_for, safe_next
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.redirects import safe_next
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 CARDS_PER_COLUMN = 20
 
@@ -118,14 +118,14 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
 
 
 @member_required()
-def board(request):
+def board(request: OrgRequest):
     return render(request, "backlog/board.html", board_context(request, request.GET))
 
 
 @member_required(Role.EDITOR)
-def hypothesis_move_form(request, hypothesis_id):
+def hypothesis_move_form(request: OrgRequest, hypothesis_id):
     """A card's "Move to" form, fetched when its menu is opened on the board."""
-    card = hypothesis_for(request, hypothesis_id)
+    card = get_in_org(request, Hypothesis, hypothesis_id)
     if not request.htmx:
         return redirect(f"{card.get_absolute_url()}#pipeline-heading")
     card.move_options = move_options(Status(card.status))
@@ -143,8 +143,8 @@ def hypothesis_move_form(request, hypothesis_id):
 
 @member_required(Role.VIEWER, write_role=Role.EDITOR)
 @require_POST
-def hypothesis_move(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def hypothesis_move(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     form = MoveForm(request.POST)
     conclude_url = reverse(
         "backlog:hypothesis-conclude", args=[request.organisation.slug, hypothesis.pk]
@@ -189,8 +189,8 @@ def hypothesis_move(request, hypothesis_id):
 
 
 @member_required(Role.EDITOR)
-def hypothesis_conclude(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def hypothesis_conclude(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     evidence = conclusion_evidence(hypothesis)
     initial = {
         "learning": hypothesis.learning,

@@ -5,11 +5,11 @@ from django.urls import reverse
 from backlog.configuration import EDITABLE, settings_for, update_backlog_settings
 from backlog.forms.configuration import BacklogSettingsForm
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 
 @member_required(Role.ADMIN)
-def backlog_settings(request):
+def backlog_settings(request: OrgRequest):
     organisation = request.organisation
     current = settings_for(organisation)
     form = BacklogSettingsForm(request.POST or None, instance=current)

@@ -1,10 +1,9 @@
 """Linking feedback and hypotheses, from either side, and unlinking."""
 
-from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.evidence import (
@@ -16,48 +15,23 @@ from backlog.evidence import (
     link_feedback,
     unlink_feedback,
 )
+from backlog.forms.evidence import LinkForm
 from backlog.models import (
-    IMPORTANCE_CHOICES,
     Evidence,
     FeedbackItem,
     Hypothesis,
     Status,
 )
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 SEARCH_RESULTS = 10
 
 
-class LinkForm(forms.Form):
-    snippet = forms.CharField(
-        label="Quote",
-        required=False,
-        max_length=5000,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        help_text="Select words in the feedback to quote them, or leave empty.",
-    )
-    importance = forms.TypedChoiceField(
-        choices=IMPORTANCE_CHOICES, coerce=int, initial=1, label="Importance"
-    )
-
-
-def _hypothesis(request, hypothesis_id) -> Hypothesis:
-    return get_object_or_404(
-        Hypothesis.objects.for_org(request.organisation), pk=hypothesis_id
-    )
-
-
-def _item(request, feedback_item_id) -> FeedbackItem:
-    return get_object_or_404(
-        FeedbackItem.objects.for_org(request.organisation), pk=feedback_item_id
-    )
-
-
 @member_required()
-def hypothesis_candidates(request, feedback_item_id):
+def hypothesis_candidates(request: OrgRequest, feedback_item_id):
     """Hypotheses to link a feedback item to: suggestions, or a title search."""
-    item = _item(request, feedback_item_id)
+    item = get_in_org(request, FeedbackItem, feedback_item_id)
     query = request.GET.get("q", "").strip()[:200]
     if query:
         found = (
@@ -78,8 +52,8 @@ def hypothesis_candidates(request, feedback_item_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def link_from_feedback(request, feedback_item_id):
-    item = _item(request, feedback_item_id)
+def link_from_feedback(request: OrgRequest, feedback_item_id):
+    item = get_in_org(request, FeedbackItem, feedback_item_id)
     form = LinkForm(request.POST)
     hypothesis = (
         Hypothesis.objects.for_org(request.organisation)
@@ -109,9 +83,9 @@ def link_from_feedback(request, feedback_item_id):
 
 
 @member_required()
-def feedback_candidates(request, hypothesis_id):
+def feedback_candidates(request: OrgRequest, hypothesis_id):
     """Feedback to attach to a hypothesis: suggestions, or a text search."""
-    hypothesis = _hypothesis(request, hypothesis_id)
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     query = request.GET.get("q", "").strip()[:200]
     if query:
         linked = Evidence.objects.active().filter(hypothesis=hypothesis)
@@ -133,9 +107,9 @@ def feedback_candidates(request, hypothesis_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def link_from_hypothesis(request, hypothesis_id):
+def link_from_hypothesis(request: OrgRequest, hypothesis_id):
     """Attach one feedback item, or several that say the same, as evidence."""
-    hypothesis = _hypothesis(request, hypothesis_id)
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     form = LinkForm(request.POST)
     chosen = request.POST.getlist("feedback_item")[:MAX_ALIKE]
     items = list(
@@ -172,11 +146,8 @@ def link_from_hypothesis(request, hypothesis_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def evidence_unlink(request, evidence_id):
-    evidence = get_object_or_404(
-        Evidence.objects.for_org(request.organisation).select_related("hypothesis"),
-        pk=evidence_id,
-    )
+def evidence_unlink(request: OrgRequest, evidence_id):
+    evidence = get_in_org(request, Evidence, evidence_id)
     if not (request.membership.can_edit or evidence.linked_by_id == request.user.pk):
         raise PermissionDenied("Only editors and the person who linked it may unlink.")
     unlink_feedback(evidence, by=request.user)

@@ -1,5 +1,5 @@
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.experiments.recording import (
@@ -9,24 +9,14 @@ from backlog.experiments.recording import (
 )
 from backlog.experiments.statistics import MAX_VISITORS
 from backlog.forms.experiments import ControlForm, ExperimentForm, VariantFormSet
-from backlog.models import Experiment
-from backlog.views.hypotheses import hypothesis_for
+from backlog.models import Experiment, Hypothesis
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 DEFAULT_VARIANTS = [
     {"name": "Control", "planned_weight": 1},
     {"name": "Variant B", "planned_weight": 1},
 ]
-
-
-def experiment_for(request, experiment_id: int) -> Experiment:
-    experiment = get_object_or_404(
-        Experiment.objects.for_org(request.organisation).select_related("hypothesis"),
-        pk=experiment_id,
-    )
-    experiment.hypothesis.organisation = request.organisation
-    return experiment
 
 
 ADD_ROW = "add_variant"
@@ -106,8 +96,8 @@ def _with_one_more_row(request, experiment: Experiment, data):
 
 
 @member_required(Role.EDITOR)
-def experiment_create(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def experiment_create(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     experiment = Experiment(hypothesis=hypothesis)
     return _edit(
         request, experiment, initial_variants=DEFAULT_VARIANTS, control_index=0
@@ -115,8 +105,8 @@ def experiment_create(request, hypothesis_id):
 
 
 @member_required(Role.EDITOR)
-def experiment_update(request, experiment_id):
-    experiment = experiment_for(request, experiment_id)
+def experiment_update(request: OrgRequest, experiment_id):
+    experiment = get_in_org(request, Experiment, experiment_id)
     current = list(experiment.variants.all())
     initial = [
         {
@@ -135,8 +125,8 @@ def experiment_update(request, experiment_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def experiment_delete(request, experiment_id):
-    experiment = experiment_for(request, experiment_id)
+def experiment_delete(request: OrgRequest, experiment_id):
+    experiment = get_in_org(request, Experiment, experiment_id)
     hypothesis = experiment.hypothesis
     delete_experiment(experiment)
     messages.success(request, f"The results of “{experiment.name}” were deleted.")

@@ -3,12 +3,17 @@
 from django.views.decorators.http import require_GET
 
 from backlog.configuration import settings_for
-from backlog.exports import ListFormat, feedback_export, hypothesis_export
-from backlog.feedback.views.items import filtered_items
-from backlog.views.ranked_list import export_query, filtered_hypotheses
+from backlog.exports import (
+    ListFormat,
+    export_query,
+    feedback_export,
+    hypothesis_export,
+)
+from backlog.feedback.forms import filtered_items
+from backlog.filters import filtered_hypotheses
 from cromaturity.audit import client_ip, record_event
 from cromaturity.models import AuditAction
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 
 def _record(request, what: str, export_format: ListFormat) -> None:
@@ -30,7 +35,7 @@ def _private(response):
 
 @member_required()
 @require_GET
-def hypothesis_list_export(request, export_format):
+def hypothesis_list_export(request: OrgRequest, export_format):
     export_format = ListFormat(export_format)
     filters = filtered_hypotheses(request, settings_for(request.organisation))
     response = hypothesis_export(request.organisation, filters.qs, export_format)
@@ -40,7 +45,7 @@ def hypothesis_list_export(request, export_format):
 
 @member_required()
 @require_GET
-def feedback_list_export(request, export_format):
+def feedback_list_export(request: OrgRequest, export_format):
     export_format = ListFormat(export_format)
     _, items = filtered_items(request)
     response = feedback_export(request.organisation, items, export_format)

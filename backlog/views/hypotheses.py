@@ -2,73 +2,30 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.authoring import delete_hypothesis, save_hypothesis
-from backlog.configuration import settings_for
-from backlog.conflicts import EditConflict
+from backlog.conflicts import EditConflict, with_version
 from backlog.evidence import (
     Draft,
     draft_from_feedback,
     draft_from_theme,
-    group_evidence,
     propose_with_evidence,
-    summary_of,
 )
 from backlog.forms.hypotheses import HypothesisForm
-from backlog.forms.scores import score_form
 from backlog.improvements import initial_for_point
 from backlog.models import (
-    Evidence,
     FeedbackItem,
     Hypothesis,
     Kind,
-    Score,
-    Status,
     Theme,
 )
-from backlog.pipeline import allowed_moves, move_refusal
-from backlog.scoring.frameworks import (
-    DISAGREEMENT_SHARE,
-    PXL_MAX,
-    Framework,
-    disagreement_threshold,
-    scale,
-    suggested_confidence,
-    summarise,
-)
+from backlog.views.shared import detail_context
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 PREFILLED = ["title", "observation", "change", "audience", "impact", "metric"]
-
-
-def hypothesis_for(request, hypothesis_id: int, queryset=None) -> Hypothesis:
-    queryset = queryset if queryset is not None else Hypothesis.objects
-    hypothesis = get_object_or_404(
-        queryset.for_org(request.organisation), pk=hypothesis_id
-    )
-    hypothesis.organisation = request.organisation
-    return hypothesis
-
-
-def with_version(data, name: str, version: int):
-    """A copy of posted form data carrying another version."""
-    data = data.copy()
-    data[name] = str(version)
-    return data
-
-
-def safe_next(request, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ) and target.startswith("/"):
-        return target
-    return fallback
 
 
 def _draft(request) -> Draft | None:
@@ -102,7 +59,7 @@ def _draft(request) -> Draft | None:
 
 
 @member_required()
-def hypothesis_create(request):
+def hypothesis_create(request: OrgRequest):
     organisation = request.organisation
     membership = request.membership
     if not membership.can_contribute:
@@ -158,8 +115,8 @@ def hypothesis_create(request):
 
 
 @member_required()
-def hypothesis_update(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def hypothesis_update(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     if not hypothesis.editable_by(request.membership):
         raise PermissionDenied(
             "Editors edit every hypothesis; contributors edit the hypotheses they "
@@ -182,7 +139,7 @@ def hypothesis_update(request, hypothesis_id):
             # Show the stored version beside yours; the form keeps yours and now
             # carries the stored version, so saving again deliberately keeps it.
             conflict = error
-            hypothesis = hypothesis_for(request, hypothesis_id)
+            hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
             form = HypothesisForm(
                 with_version(request.POST, "version", conflict.version),
                 instance=hypothesis,
@@ -209,103 +166,22 @@ def hypothesis_update(request, hypothesis_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def hypothesis_delete(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def hypothesis_delete(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     title = str(hypothesis)
     delete_hypothesis(hypothesis)
     messages.success(request, f"“{title}” was deleted with its scores and results.")
     return redirect("backlog:hypothesis-list", request.organisation.slug)
 
 
-def _scores_by_framework(hypothesis, ice_mode, user):
-    scores = list(Score.objects.filter(hypothesis=hypothesis).select_related("scorer"))
-    sections = []
-    for framework in Framework:
-        rows = [s for s in scores if s.framework == framework]
-        for score in rows:
-            score.score_value = score.value(
-                ice_mode, feedback_linked=hypothesis.evidence_items > 0
-            )
-        low, high = scale(framework, ice_mode)
-        sections.append(
-            {
-                "framework": framework,
-                "scores": rows,
-                "summary": summarise(
-                    [s.score_value for s in rows], framework, ice_mode
-                ),
-                "mine": next((s for s in rows if s.scorer_id == user.pk), None),
-                "scale": (low, high),
-                "threshold": disagreement_threshold(framework, ice_mode),
-            }
-        )
-    return sections
-
-
-def detail_context(request, hypothesis, *, forms=None) -> dict:
-    organisation = request.organisation
-    backlog_settings = settings_for(organisation)
-    sections = _scores_by_framework(hypothesis, backlog_settings.ice_mode, request.user)
-    forms = forms or {}
-    for section in sections:
-        framework = section["framework"]
-        section["form"] = forms.get(framework) or score_form(
-            framework, score=section["mine"]
-        )
-    moves = [
-        {
-            "status": status,
-            "reason": move_refusal(
-                hypothesis.status,
-                status,
-                metric=hypothesis.metric,
-                score_count=hypothesis.score_total,
-                result="won",  # the conclude form asks for the real result
-                learning="-",
-            ),
-        }
-        for status in allowed_moves(hypothesis.status)
-    ]
-    experiments = list(
-        hypothesis.experiments.prefetch_related("variants").order_by("-created_at")
-    )
-    for experiment in experiments:
-        experiment.results = experiment.analysis()
-    plan = backlog_settings.plan_for(hypothesis.page)
-    evidence = list(
-        Evidence.objects.active()
-        .filter(hypothesis=hypothesis)
-        .select_related("feedback_item", "linked_by")
-    )
-    return {
-        "sheet_rows": list(hypothesis.sheet_rows.select_related("backlog_import")),
-        "evidence": evidence,
-        "evidence_groups": group_evidence(evidence),
-        "suggestion": suggested_confidence(summary_of(hypothesis), timezone.now()),
-        "hypothesis": hypothesis,
-        "backlog_settings": backlog_settings,
-        "primary": Framework(backlog_settings.primary_framework),
-        "sections": sections,
-        "moves": moves,
-        "experiments": experiments,
-        "plan": plan,
-        "can_edit": hypothesis.editable_by(request.membership),
-        "can_move": request.membership.can_edit,
-        "can_score": request.membership.can_contribute,
-        "statuses": list(Status),
-        "disagreement_share": round(DISAGREEMENT_SHARE * 100),
-        "pxl_max": PXL_MAX,
-    }
-
-
 @member_required()
-def hypothesis_detail(request, hypothesis_id):
-    hypothesis = hypothesis_for(
+def hypothesis_detail(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(
         request,
-        hypothesis_id,
         Hypothesis.objects.for_list().select_related(
             "created_by", "status_changed_by", "source_assessment__organisation"
         ),
+        hypothesis_id,
     )
     return render(
         request, "backlog/hypothesis_detail.html", detail_context(request, hypothesis)

@@ -4,13 +4,13 @@ from django.shortcuts import render
 
 from backlog.filters import LearningFilter, style_filter_form
 from backlog.models import Experiment, Hypothesis
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 PAGE_SIZE = 20
 
 
 @member_required()
-def learning_list(request):
+def learning_list(request: OrgRequest):
     organisation = request.organisation
     filters = LearningFilter(
         request.GET,

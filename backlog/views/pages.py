@@ -1,6 +1,6 @@
 from django.contrib import messages
 from django.db.models import Count
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.authoring import delete_page, save_page
@@ -8,7 +8,7 @@ from backlog.configuration import settings_for
 from backlog.forms.configuration import PageForm
 from backlog.models import Page
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
 def _page_list(request, form, status=200):
@@ -29,7 +29,7 @@ def _page_list(request, form, status=200):
 
 
 @member_required(Role.VIEWER, write_role=Role.EDITOR)
-def page_list(request):
+def page_list(request: OrgRequest):
     organisation = request.organisation
     form = PageForm(
         request.POST or None,
@@ -46,8 +46,8 @@ def page_list(request):
 
 
 @member_required(Role.EDITOR)
-def page_update(request, page_id):
-    page = get_object_or_404(Page.objects.for_org(request.organisation), pk=page_id)
+def page_update(request: OrgRequest, page_id):
+    page = get_in_org(request, Page, page_id)
     form = PageForm(
         request.POST or None, instance=page, organisation=request.organisation
     )
@@ -65,8 +65,8 @@ def page_update(request, page_id):
 
 @member_required(Role.EDITOR)
 @require_POST
-def page_delete(request, page_id):
-    page = get_object_or_404(Page.objects.for_org(request.organisation), pk=page_id)
+def page_delete(request: OrgRequest, page_id):
+    page = get_in_org(request, Page, page_id)
     name = str(page)
     affected = delete_page(page)
     messages.success(

@@ -3,8 +3,8 @@ from django.shortcuts import render
 from backlog.configuration import settings_for
 from backlog.experiments.sample_size import MAX_WEEKS, PlanError, plan_test
 from backlog.forms.experiments import PlannerForm
-from backlog.views.hypotheses import hypothesis_for
-from cromaturity.scoping import member_required
+from backlog.models import Hypothesis
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 FIELDS = list(PlannerForm.base_fields)
 
@@ -60,14 +60,14 @@ def _render(request, initial: dict, hypothesis=None):
 
 
 @member_required()
-def planner(request):
+def planner(request: OrgRequest):
     backlog_settings = settings_for(request.organisation)
     return _render(request, _defaults(backlog_settings))
 
 
 @member_required()
-def hypothesis_planner(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id)
+def hypothesis_planner(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     backlog_settings = settings_for(request.organisation)
     initial = _defaults(backlog_settings)
     page = hypothesis.page

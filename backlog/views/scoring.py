@@ -7,31 +7,27 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backlog.configuration import settings_for
-from backlog.conflicts import EditConflict
+from backlog.conflicts import EditConflict, with_version
 from backlog.forms.scores import score_form
 from backlog.models import Hypothesis
 from backlog.scoring.frameworks import Framework
 from backlog.scoring.recording import score_hypothesis
-from backlog.views.hypotheses import (
+from backlog.views.shared import (
     detail_context,
-    hypothesis_for,
-    safe_next,
-    with_version,
-)
-from backlog.views.ranked_list import (
     list_row,
     reranked_results,
     row_fragment,
     row_position,
 )
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.redirects import safe_next
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
 @member_required(Role.CONTRIBUTOR)
-def hypothesis_score_form(request, hypothesis_id):
+def hypothesis_score_form(request: OrgRequest, hypothesis_id):
     """A list row's score form, fetched when its "Score it" is opened."""
-    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+    hypothesis = get_in_org(request, Hypothesis.objects.for_list(), hypothesis_id)
     backlog_settings = settings_for(request.organisation)
     if not request.htmx:
         primary = backlog_settings.primary_framework
@@ -54,8 +50,8 @@ def hypothesis_score_form(request, hypothesis_id):
 
 @member_required()
 @require_POST
-def hypothesis_score(request, hypothesis_id):
-    hypothesis = hypothesis_for(request, hypothesis_id, Hypothesis.objects.for_list())
+def hypothesis_score(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis.objects.for_list(), hypothesis_id)
     framework = request.POST.get("framework")
     if framework not in Framework.values:
         return HttpResponseBadRequest("Unknown scoring framework.")

@@ -3,13 +3,13 @@ from django.shortcuts import render
 
 from collaboration.forms import ActivityFilterForm
 from collaboration.models import Activity
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 PAGE_SIZE = 30
 
 
 @member_required()
-def activity_list(request):
+def activity_list(request: OrgRequest):
     """Who did what in the organisation, newest first."""
     organisation = request.organisation
     form = ActivityFilterForm(request.GET or None, organisation=organisation)

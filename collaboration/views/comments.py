@@ -19,14 +19,14 @@ from collaboration.mentions import fold
 from collaboration.models import Comment, subject_url
 from collaboration.watching import set_watching
 from cromaturity.models import Membership, Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 PEOPLE_SHOWN = 8
 
 
 @member_required()
 @require_GET
-def people(request):
+def people(request: OrgRequest):
     """Members matching what follows the @, for the mention autocomplete."""
     typed = fold(request.GET.get("q", "").strip().lstrip("@"))[:60]
     members = (
@@ -87,11 +87,8 @@ def _report(request, done: str, unknown: list[str]) -> None:
 
 @member_required()
 @require_POST
-def comment_on_hypothesis(request, hypothesis_id):
-    hypothesis = get_object_or_404(
-        Hypothesis.objects.for_org(request.organisation), pk=hypothesis_id
-    )
-    hypothesis.organisation = request.organisation
+def comment_on_hypothesis(request: OrgRequest, hypothesis_id):
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     return _post(
         request,
         {"hypothesis": hypothesis},
@@ -102,11 +99,8 @@ def comment_on_hypothesis(request, hypothesis_id):
 
 @member_required()
 @require_POST
-def comment_on_feedback(request, feedback_item_id):
-    item = get_object_or_404(
-        FeedbackItem.objects.for_org(request.organisation), pk=feedback_item_id
-    )
-    item.organisation = request.organisation
+def comment_on_feedback(request: OrgRequest, feedback_item_id):
+    item = get_in_org(request, FeedbackItem, feedback_item_id)
     return _post(
         request,
         {"feedback_item": item},
@@ -116,12 +110,9 @@ def comment_on_feedback(request, feedback_item_id):
 
 
 @member_required()
-def point_discussion(request, assessment_id, point_key):
+def point_discussion(request: OrgRequest, assessment_id, point_key):
     """One point of an assessment and what people say about it."""
-    assessment = get_object_or_404(
-        Assessment.objects.for_org(request.organisation).select_related("organisation"),
-        pk=assessment_id,
-    )
+    assessment = get_in_org(request, Assessment, assessment_id)
     point = get_object_or_404(
         Point.objects.select_related("pillar"),
         pillar__maturity_model_id=assessment.maturity_model_id,
@@ -142,12 +133,13 @@ def point_discussion(request, assessment_id, point_key):
     )
 
 
-def _own_comment(request, comment_id) -> Comment:
-    comment = get_object_or_404(
-        Comment.objects.for_org(request.organisation).select_related(
-            "organisation", "hypothesis", "feedback_item", "assessment", "point"
+def _own_comment(request: OrgRequest, comment_id: int) -> Comment:
+    comment = get_in_org(
+        request,
+        Comment.objects.select_related(
+            "hypothesis", "feedback_item", "assessment", "point"
         ),
-        pk=comment_id,
+        comment_id,
     )
     if comment.author_id != request.user.pk:
         raise PermissionDenied("Only the author may change a comment.")
@@ -155,7 +147,7 @@ def _own_comment(request, comment_id) -> Comment:
 
 
 @member_required(Role.CONTRIBUTOR)
-def comment_update(request, comment_id):
+def comment_update(request: OrgRequest, comment_id):
     comment = _own_comment(request, comment_id)
     form = CommentForm(request.POST or None, initial={"body": comment.body})
     if request.method == "POST" and form.is_valid():
@@ -181,7 +173,7 @@ def comment_update(request, comment_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def comment_delete(request, comment_id):
+def comment_delete(request: OrgRequest, comment_id):
     comment = _own_comment(request, comment_id)
     back = subject_url(comment) + "#discussion"
     delete_comment(comment, by=request.user)
@@ -191,16 +183,13 @@ def comment_delete(request, comment_id):
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
 @require_POST
-def hypothesis_watch(request, hypothesis_id):
+def hypothesis_watch(request: OrgRequest, hypothesis_id):
     """Watch or stop watching: a personal choice, so viewers may make it too."""
-    hypothesis = get_object_or_404(
-        Hypothesis.objects.for_org(request.organisation), pk=hypothesis_id
-    )
+    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
     choice = request.POST.get("watching")
     if choice not in ("1", "0"):
         return HttpResponseBadRequest("Say whether to watch (1) or not (0).")
     set_watching(hypothesis, request.user, choice == "1")
-    hypothesis.organisation = request.organisation
     messages.success(
         request,
         "You now watch this hypothesis: you hear of its status changes and comments."

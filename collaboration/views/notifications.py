@@ -15,7 +15,7 @@ from collaboration.forms import PreferencesForm
 from collaboration.models import Notification
 from collaboration.notifying import mark_read, preferences_of, set_preferences
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 PAGE_SIZE = 25
 # The bell's menu shows this many of the newest, with a link to the whole list.
@@ -27,7 +27,7 @@ def _mine(request):
 
 
 @member_required()
-def notification_list(request):
+def notification_list(request: OrgRequest):
     notifications = _mine(request).select_related("actor")
     if request.htmx and request.GET.get("part") == "latest":
         return render(
@@ -48,7 +48,7 @@ def notification_list(request):
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
 @require_http_methods(["GET", "POST"])
-def notification_open(request, notification_id):
+def notification_open(request: OrgRequest, notification_id):
     """Mark it read and go to what it is about.
 
     A title is a link, so this answers GET: marking one's own notification read
@@ -67,7 +67,7 @@ def notification_open(request, notification_id):
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
 @require_POST
-def notification_read(request, notification_id):
+def notification_read(request: OrgRequest, notification_id):
     notification = get_object_or_404(_mine(request), pk=notification_id)
     mark_read(_mine(request).filter(pk=notification.pk))
     return redirect(_back(request))
@@ -75,7 +75,7 @@ def notification_read(request, notification_id):
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
 @require_POST
-def notification_read_all(request):
+def notification_read_all(request: OrgRequest):
     count = mark_read(_mine(request))
     if count:
         messages.success(
@@ -96,7 +96,7 @@ def _back(request) -> str:
 
 
 @member_required(Role.VIEWER, write_role=Role.VIEWER)
-def notification_settings(request):
+def notification_settings(request: OrgRequest):
     current = preferences_of(request.user, request.organisation)
     form = PreferencesForm(request.POST or None, current=current)
     if request.method == "POST" and form.is_valid():

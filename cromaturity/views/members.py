@@ -21,7 +21,7 @@ from cromaturity.invitations import (
     revoke_invitation,
 )
 from cromaturity.models import Invitation, Membership, Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 from cromaturity.workspaces import WorkspaceError, change_membership, remove_member
 
 
@@ -61,7 +61,7 @@ def _members_context(request, **forms):
 
 
 @member_required(Role.ADMIN)
-def members(request):
+def members(request: OrgRequest):
     return render(
         request, "cromaturity/membership_list.html", _members_context(request)
     )
@@ -69,10 +69,9 @@ def members(request):
 
 @member_required(Role.ADMIN)
 @require_POST
-def member_update(request, membership_id):
-    membership = get_object_or_404(
-        Membership.objects.for_org(request.organisation).select_related("user"),
-        pk=membership_id,
+def member_update(request: OrgRequest, membership_id):
+    membership = get_in_org(
+        request, Membership.objects.select_related("user"), membership_id
     )
     form = MembershipForm(
         request.POST, organisation=request.organisation, prefix=f"m{membership.pk}"
@@ -101,10 +100,9 @@ def member_update(request, membership_id):
 
 @member_required(Role.ADMIN)
 @require_POST
-def member_remove(request, membership_id):
-    membership = get_object_or_404(
-        Membership.objects.for_org(request.organisation).select_related("user"),
-        pk=membership_id,
+def member_remove(request: OrgRequest, membership_id):
+    membership = get_in_org(
+        request, Membership.objects.select_related("user"), membership_id
     )
     try:
         remove_member(membership, by=request.user, ip=client_ip(request))
@@ -121,7 +119,7 @@ def member_remove(request, membership_id):
 
 @member_required(Role.ADMIN)
 @require_POST
-def invitation_create(request):
+def invitation_create(request: OrgRequest):
     organisation = request.organisation
     if request.POST.get("kind") == "email":
         form = EmailInvitationForm(request.POST, organisation=organisation)
@@ -163,10 +161,8 @@ def invitation_create(request):
 
 @member_required(Role.ADMIN)
 @require_POST
-def invitation_revoke(request, invitation_id):
-    invitation = get_object_or_404(
-        Invitation.objects.for_org(request.organisation), pk=invitation_id
-    )
+def invitation_revoke(request: OrgRequest, invitation_id):
+    invitation = get_in_org(request, Invitation, invitation_id)
     revoke_invitation(invitation, by=request.user, ip=client_ip(request))
     messages.success(request, "Invitation revoked: its link no longer works.")
     return redirect("members", request.organisation.slug)

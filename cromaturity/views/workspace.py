@@ -2,10 +2,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import connection
-from django.db.models import Count, Prefetch
+from django.db.models import Count
 from django.db.utils import DatabaseError
 from django.http import JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
@@ -21,12 +21,11 @@ from cromaturity.models import (
     ApiKey,
     AuditAction,
     AuditEvent,
-    Invitation,
     Membership,
     Role,
     Team,
 )
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 from cromaturity.workspaces import (
     WorkspaceError,
     add_team,
@@ -101,51 +100,8 @@ def organisation_create(request):
     return render(request, "cromaturity/organisation_form.html", {"form": form})
 
 
-PEOPLE_PER_TEAM = 8
-
-
-def people_overview(request) -> dict:
-    """Teams and their members, for the organisation's home page."""
-    organisation = request.organisation
-    by_name = ("user__first_name", "user__last_name", "user__username")
-    teams = list(
-        Team.objects.for_org(organisation)
-        .annotate(member_count=Count("members"))
-        .prefetch_related(
-            # A few names per team: a large organisation lists everyone on the
-            # members page, not on every visit to its home.
-            Prefetch(
-                "members",
-                queryset=Membership.objects.select_related("user").order_by(*by_name)[
-                    :PEOPLE_PER_TEAM
-                ],
-                to_attr="shown_members",
-            )
-        )
-    )
-    for team in teams:
-        team.more_members = team.member_count - len(team.shown_members)
-    teamless = Membership.objects.for_org(organisation).filter(team__isnull=True)
-    without_team = list(
-        teamless.select_related("user").order_by(*by_name)[:PEOPLE_PER_TEAM]
-    )
-    open_invitations = (
-        Invitation.objects.for_org(organisation).usable().count()
-        if request.membership.is_admin
-        else None
-    )
-    return {
-        "teams": teams,
-        "without_team": without_team,
-        "more_without_team": teamless.count() - len(without_team)
-        if len(without_team) == PEOPLE_PER_TEAM
-        else 0,
-        "open_invitations": open_invitations,
-    }
-
-
 @member_required(Role.ADMIN)
-def organisation_settings(request):
+def organisation_settings(request: OrgRequest):
     organisation = request.organisation
     name_form = OrganisationNameForm(
         request.POST or None, instance=organisation, prefix="org"
@@ -175,7 +131,7 @@ def _render_settings(request, *, status=200, **forms):
 
 @member_required(Role.ADMIN)
 @require_POST
-def team_create(request):
+def team_create(request: OrgRequest):
     form = TeamForm(request.POST, prefix="team")
     if form.is_valid():
         try:
@@ -190,8 +146,8 @@ def team_create(request):
 
 @member_required(Role.ADMIN)
 @require_POST
-def team_update(request, team_id):
-    team = get_object_or_404(Team.objects.for_org(request.organisation), pk=team_id)
+def team_update(request: OrgRequest, team_id):
+    team = get_in_org(request, Team, team_id)
     form = TeamForm(request.POST, prefix=f"t{team.pk}")
     if not form.is_valid():
         messages.error(request, "A team needs a name of at most 80 characters.")
@@ -207,8 +163,8 @@ def team_update(request, team_id):
 
 @member_required(Role.ADMIN)
 @require_POST
-def team_delete(request, team_id):
-    team = get_object_or_404(Team.objects.for_org(request.organisation), pk=team_id)
+def team_delete(request: OrgRequest, team_id):
+    team = get_in_org(request, Team, team_id)
     try:
         delete_team(team)
     except WorkspaceError as error:
@@ -219,7 +175,7 @@ def team_delete(request, team_id):
 
 
 @member_required(Role.ADMIN)
-def audit_log(request):
+def audit_log(request: OrgRequest):
     events = AuditEvent.objects.visible_to_admins_of(request.organisation)
     action = request.GET.get("action", "")
     if action in AuditAction.values:
@@ -236,7 +192,7 @@ def audit_log(request):
 
 @member_required(Role.ADMIN)
 @require_POST
-def api_key_create(request):
+def api_key_create(request: OrgRequest):
     form = ApiKeyForm(request.POST, prefix="key")
     if not form.is_valid():
         return _render_settings(request, api_key_form=form, status=400)
@@ -252,10 +208,8 @@ def api_key_create(request):
 
 @member_required(Role.ADMIN)
 @require_POST
-def api_key_revoke(request, api_key_id):
-    api_key = get_object_or_404(
-        ApiKey.objects.for_org(request.organisation), pk=api_key_id
-    )
+def api_key_revoke(request: OrgRequest, api_key_id):
+    api_key = get_in_org(request, ApiKey, api_key_id)
     revoke_api_key(api_key, by=request.user, ip=client_ip(request))
     messages.success(request, f"API key “{api_key.name}” revoked: it no longer works.")
     return redirect("organisation-settings", request.organisation.slug)

@@ -3,7 +3,7 @@ from django.test import Client
 from django.urls import reverse
 
 from backlog.models import Hypothesis, Kind, Score, Status, Tag
-from backlog.views import ranked_list
+from backlog.views import shared
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
 from tests.backlog.conftest import give_ice
@@ -485,7 +485,7 @@ def test_scoring_from_the_list_keeps_its_filters_and_sort(
 def test_a_row_scored_onto_another_page_says_where_it_went(
     make_hypothesis, admin_client, admin_user, monkeypatch
 ):
-    monkeypatch.setattr(ranked_list, "PAGE_SIZE", 2)
+    monkeypatch.setattr(shared, "PAGE_SIZE", 2)
     best = make_hypothesis("Best")
     give_ice(best, admin_user, 9)
     second = make_hypothesis("Second")

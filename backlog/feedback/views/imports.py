@@ -6,10 +6,9 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib import messages
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
@@ -29,30 +28,10 @@ from backlog.feedback.importing.run import (
 from backlog.feedback.importing.stale import is_stalled, show_stalled_as_failed
 from backlog.feedback.privacy import masks_contacts
 from backlog.models import FeedbackImport, ImportStatus
-from backlog.views.uploads import original_upload, upload_context
+from backlog.uploads import SizeCappedUploadHandler, original_upload, upload_context
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 from cromaturity.spreadsheets import export_filename, restore_cell
-
-
-class SizeCappedUploadHandler(FileUploadHandler):
-    """Stop reading an upload as soon as it passes the size cap."""
-
-    def __init__(self, request=None, limit: int = 0):
-        super().__init__(request)
-        self.limit = limit
-        self.received = 0
-        self.exceeded = False
-
-    def receive_data_chunk(self, raw_data, start):
-        self.received += len(raw_data)
-        if self.received > self.limit:
-            self.exceeded = True
-            raise StopUpload(connection_reset=True)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
 
 
 def _imports_page(request, form=None, status=200, error=""):
@@ -76,14 +55,14 @@ def _imports_page(request, form=None, status=200, error=""):
 
 
 @member_required(Role.CONTRIBUTOR)
-def import_list(request):
+def import_list(request: OrgRequest):
     return _imports_page(request)
 
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
 @csrf_exempt
-def import_create(request):
+def import_create(request: OrgRequest):
     # The size is checked before the body is read: first from the declared
     # length, then while receiving, so an oversized file is never stored. CSRF is
     # checked after the cap is in place (reading the token would read the body).
@@ -119,12 +98,11 @@ def _import_create(request, cap):
     )
 
 
-def _import(request, feedback_import_id) -> FeedbackImport:
-    return get_object_or_404(
-        FeedbackImport.objects.for_org(request.organisation).select_related(
-            "uploaded_by"
-        ),
-        pk=feedback_import_id,
+def _import(request: OrgRequest, feedback_import_id: int) -> FeedbackImport:
+    return get_in_org(
+        request,
+        FeedbackImport.objects.select_related("uploaded_by"),
+        feedback_import_id,
     )
 
 
@@ -198,13 +176,13 @@ def _first_rejected_rows(feedback_import: FeedbackImport, limit: int = 50):
 
 
 @member_required(Role.CONTRIBUTOR)
-def import_detail(request, feedback_import_id):
+def import_detail(request: OrgRequest, feedback_import_id):
     return _detail(request, _import(request, feedback_import_id))
 
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def import_confirm(request, feedback_import_id):
+def import_confirm(request: OrgRequest, feedback_import_id):
     feedback_import = _import(request, feedback_import_id)
     form = _mapping_form(feedback_import, request.POST)
     if not form.is_valid():
@@ -231,7 +209,7 @@ def import_confirm(request, feedback_import_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def import_retry(request, feedback_import_id):
+def import_retry(request: OrgRequest, feedback_import_id):
     feedback_import = _import(request, feedback_import_id)
     try:
         if feedback_import.status == ImportStatus.RUNNING and not is_stalled(
@@ -249,14 +227,14 @@ def import_retry(request, feedback_import_id):
 
 
 @member_required(Role.ADMIN)
-def import_original(request, feedback_import_id):
+def import_original(request: OrgRequest, feedback_import_id):
     return original_upload(
         request, _import(request, feedback_import_id), "feedback import"
     )
 
 
 @member_required(Role.CONTRIBUTOR)
-def import_rejected(request, feedback_import_id):
+def import_rejected(request: OrgRequest, feedback_import_id):
     feedback_import = _import(request, feedback_import_id)
     if not feedback_import.rejected_file:
         raise Http404("This import rejected no rows.")

@@ -3,20 +3,18 @@
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from backlog.conflicts import EditConflict
+from backlog.conflicts import EditConflict, with_version
+from backlog.exports import export_query
 from backlog.feedback.capture import delete_feedback, record_feedback, update_feedback
-from backlog.feedback.forms import FeedbackEditForm, FeedbackFilterForm, FeedbackForm
+from backlog.feedback.forms import FeedbackEditForm, FeedbackForm, filtered_items
 from backlog.feedback.privacy import masks_contacts, pseudonym_key
+from backlog.forms.evidence import LinkForm
 from backlog.models import Evidence, FeedbackItem, Theme
-from backlog.views.evidence import LinkForm
-from backlog.views.hypotheses import with_version
-from backlog.views.ranked_list import export_query
 from cromaturity.models import Role
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 PAGE_SIZE = 25
 
@@ -30,21 +28,8 @@ def _suggestions(organisation) -> dict:
     }
 
 
-def filtered_items(request) -> tuple[FeedbackFilterForm, QuerySet]:
-    """The list's filter form and the items it matches, newest first.
-
-    Filters that were not understood are left out (the page says which).
-    """
-    organisation = request.organisation
-    form = FeedbackFilterForm(request.GET or None, organisation=organisation)
-    items = FeedbackItem.objects.for_org(organisation)
-    if form.is_valid():
-        items = items.matching(form.cleaned_data)
-    return form, items
-
-
 @member_required()
-def item_list(request):
+def item_list(request: OrgRequest):
     form, items = filtered_items(request)
     page = Paginator(
         items.select_related("team").prefetch_related("themes"), PAGE_SIZE
@@ -60,7 +45,7 @@ def item_list(request):
 
 
 @member_required(Role.CONTRIBUTOR)
-def item_create(request):
+def item_create(request: OrgRequest):
     organisation = request.organisation
     form = FeedbackForm(request.POST or None)
     if form.is_valid():
@@ -92,22 +77,17 @@ def item_create(request):
     )
 
 
-def _item(request, feedback_item_id) -> FeedbackItem:
-    return get_object_or_404(
-        FeedbackItem.objects.for_org(request.organisation).select_related(
-            "team", "submitted_by", "feedback_import"
-        ),
-        pk=feedback_item_id,
-    )
-
-
 def _may_change(request, item: FeedbackItem) -> bool:
     return request.membership.can_edit or item.submitted_by_id == request.user.pk
 
 
 @member_required()
-def item_detail(request, feedback_item_id):
-    item = _item(request, feedback_item_id)
+def item_detail(request: OrgRequest, feedback_item_id):
+    item = get_in_org(
+        request,
+        FeedbackItem.objects.select_related("team", "submitted_by", "feedback_import"),
+        feedback_item_id,
+    )
     evidence = (
         Evidence.objects.active()
         .filter(feedback_item=item)
@@ -127,9 +107,13 @@ def item_detail(request, feedback_item_id):
 
 
 @member_required(Role.CONTRIBUTOR)
-def item_update(request, feedback_item_id):
+def item_update(request: OrgRequest, feedback_item_id):
     organisation = request.organisation
-    item = _item(request, feedback_item_id)
+    item = get_in_org(
+        request,
+        FeedbackItem.objects.select_related("team", "submitted_by", "feedback_import"),
+        feedback_item_id,
+    )
     if not _may_change(request, item):
         raise PermissionDenied("Only editors and the person who filed it may edit it.")
     initial = {
@@ -157,7 +141,13 @@ def item_update(request, feedback_item_id):
             # The form keeps what was typed and now carries the stored version:
             # saving again deliberately keeps it.
             conflict = error
-            item = _item(request, feedback_item_id)
+            item = get_in_org(
+                request,
+                FeedbackItem.objects.select_related(
+                    "team", "submitted_by", "feedback_import"
+                ),
+                feedback_item_id,
+            )
             form = FeedbackEditForm(
                 with_version(request.POST, "version", conflict.version)
             )
@@ -182,8 +172,8 @@ def item_update(request, feedback_item_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def item_delete(request, feedback_item_id):
-    item = _item(request, feedback_item_id)
+def item_delete(request: OrgRequest, feedback_item_id):
+    item = get_in_org(request, FeedbackItem, feedback_item_id)
     if not _may_change(request, item):
         raise PermissionDenied(
             "Only editors and the person who filed it may delete it."

@@ -7,13 +7,13 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from backlog.models import FeedbackItem, Theme
-from cromaturity.scoping import member_required
+from cromaturity.scoping import OrgRequest, member_required
 
 THEME_WEEKS = 12
 
 
 @member_required()
-def theme_list(request):
+def theme_list(request: OrgRequest):
     """Feedback per theme and week over the last weeks."""
     organisation = request.organisation
     today = timezone.localdate()

@@ -1,14 +1,36 @@
-"""The original file of an import, for admins only while retention keeps it."""
+"""The uploaded file of an import: read up to a size cap, then kept for admins
+to download while retention keeps it."""
 
 import mimetypes
 from datetime import timedelta
 from pathlib import Path
 
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import FileResponse, Http404
 
 from backlog.configuration import settings_for
 from cromaturity.audit import client_ip, record_event
 from cromaturity.models import AuditAction, Role
+
+
+class SizeCappedUploadHandler(FileUploadHandler):
+    """Stop reading an upload as soon as it passes the size cap."""
+
+    def __init__(self, request=None, limit: int = 0):
+        super().__init__(request)
+        self.limit = limit
+        self.received = 0
+        self.exceeded = False
+
+    def receive_data_chunk(self, raw_data, start):
+        self.received += len(raw_data)
+        if self.received > self.limit:
+            self.exceeded = True
+            raise StopUpload(connection_reset=True)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
 
 
 def upload_context(request, upload, download_url: str) -> dict:
