@@ -52,6 +52,7 @@ chromium:
 lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/mypy
 
 check: install-dev
 	$(PY) manage.py check

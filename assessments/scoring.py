@@ -147,10 +147,10 @@ class AssessmentResult:
 
 def mean(values: Iterable[Number]) -> Fraction | None:
     """Exact mean, or None for no values."""
-    values = [Fraction(v) for v in values]
-    if not values:
+    fractions = [Fraction(v) for v in values]
+    if not fractions:
         return None
-    return sum(values, Fraction(0)) / len(values)
+    return sum(fractions, Fraction(0)) / len(fractions)
 
 
 def point_score(levels: Iterable[int | None]) -> Fraction | None:
@@ -194,7 +194,7 @@ def spread(levels: Sequence[int]) -> Spread | None:
     """Minimum, maximum, population standard deviation and count of levels."""
     if not levels:
         return None
-    centre = mean(levels)
+    centre = Fraction(sum(levels), len(levels))
     variance = sum((Fraction(v) - centre) ** 2 for v in levels) / len(levels)
     return Spread(
         minimum=min(levels),
@@ -231,7 +231,10 @@ def score_point(key: str, pillar: str, answers: Iterable[AnswerValue]) -> PointR
     for answer in answers:
         if answer.level is not None:
             by_team[answer.team].append(answer.level)
-    team_means = {team: mean(values) for team, values in sorted(by_team.items())}
+    team_means = {
+        team: Fraction(sum(values), len(values))
+        for team, values in sorted(by_team.items())
+    }
     reasons = disagreement_reasons(levels, team_means)
     counts = {level: levels.count(level) for level in Level.values if level in levels}
     return PointResult(

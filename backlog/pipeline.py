@@ -19,6 +19,8 @@ A hypothesis brought in at a later status (from a spreadsheet) stands at the
 nearest status on the way forward whose checks its facts pass.
 """
 
+from collections.abc import Iterable
+
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
@@ -28,6 +30,7 @@ from backlog.experiments.conclusions import ConclusionEvidence
 from backlog.experiments.sample_size import PlanError, plan_test
 from backlog.models import Hypothesis, Result, Status
 from collaboration import events
+from cromaturity.models import User
 
 S = Status
 TRANSITIONS: dict[Status, tuple[Status, ...]] = {
@@ -52,11 +55,11 @@ class MoveRefused(Exception):
     """A move the pipeline does not allow; the message says why, for people."""
 
 
-def allowed_moves(status: Status) -> tuple[Status, ...]:
+def allowed_moves(status: Status | str) -> tuple[Status, ...]:
     return TRANSITIONS[Status(status)]
 
 
-def _names(statuses) -> str:
+def _names(statuses: Iterable[Status | str]) -> str:
     return get_text_list([Status(s).label for s in statuses], "or")
 
 
@@ -145,17 +148,21 @@ def nearest_status(
     """`status` when the facts allow it, or else the nearest earlier status on
     the way forward that they allow, with the reason it is not `status`."""
     status = Status(status)
-    facts = {
-        "metric": metric,
-        "score_count": score_count,
-        "result": result,
-        "learning": learning,
-    }
-    reason = standing_problem(status, **facts)
+
+    def problem(at: Status) -> str | None:
+        return standing_problem(
+            at,
+            metric=metric,
+            score_count=score_count,
+            result=result,
+            learning=learning,
+        )
+
+    reason = problem(status)
     if reason is None:
         return status, None
     for earlier in reversed(FORWARD[: FORWARD.index(status)]):
-        if standing_problem(earlier, **facts) is None:
+        if problem(earlier) is None:
             return earlier, reason
     return Status.IDEA, reason
 
@@ -198,7 +205,7 @@ def move_hypothesis(
     hypothesis: Hypothesis,
     to_status: Status,
     *,
-    by,
+    by: User,
     result: str = "",
     learning: str | None = None,
     result_reason: str = "",
@@ -214,7 +221,7 @@ def move_hypothesis(
     current = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
     learning = current.learning if learning is None else learning.strip()
     reason = move_refusal(
-        current.status,
+        Status(current.status),
         to_status,
         metric=current.metric,
         score_count=current.score_total,
@@ -255,5 +262,5 @@ def move_hypothesis(
         hypothesis.concluded_at = None
         fields += ["result", "result_reason", "concluded_at"]
     hypothesis.save(update_fields=fields)
-    events.hypothesis_moved(hypothesis, from_status=current.status, by=by)
+    events.hypothesis_moved(hypothesis, from_status=Status(current.status), by=by)
     return hypothesis

@@ -42,7 +42,7 @@ class Arm:
     visitors: int
     conversions: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if self.visitors < 0 or self.conversions < 0:
             raise ValueError("Visitors and conversions cannot be negative.")
         if self.conversions > self.visitors:
@@ -83,7 +83,9 @@ def z_test(control: Arm, variant: Arm) -> tuple[float, float] | None:
         control.visitors + variant.visitors
     )
     variance = pooled * (1 - pooled) * (1 / control.visitors + 1 / variant.visitors)
-    difference = variant.rate - control.rate
+    difference = (
+        variant.conversions / variant.visitors - control.conversions / control.visitors
+    )
     if variance <= 0:
         # Both arms converted not at all or completely: the rates are equal and
         # nothing speaks against the null hypothesis.
@@ -98,7 +100,8 @@ def difference_interval(
     """Unpooled Wald confidence interval of variant rate − control rate."""
     if not control.visitors or not variant.visitors:
         return None
-    p_c, p_v = control.rate, variant.rate
+    p_c = control.conversions / control.visitors
+    p_v = variant.conversions / variant.visitors
     se = math.sqrt(
         p_c * (1 - p_c) / control.visitors + p_v * (1 - p_v) / variant.visitors
     )
@@ -131,7 +134,7 @@ def _decimal_pi() -> Decimal:
     with localcontext() as context:
         context.prec = _DIGITS + 5
         three = Decimal(3)
-        last, t, s, n, na, d, da = 0, three, 3, 1, 0, 0, 24
+        last, t, s, n, na, d, da = Decimal(0), three, Decimal(3), 1, 0, 0, 24
         while s != last:
             last = s
             n, na = n + na, na + 8
@@ -214,8 +217,8 @@ def _miller_sum(a_a: int, b_a: int, a_b: int, b_b: int) -> float:
 def _polygamma(order: int, x: int) -> float:
     """ψ⁽ᵒʳᵈᵉʳ⁾(x) for order ≥ 1 and x above EXACT_TERMS_MAX, by its asymptotic
     series; the first omitted term is below 10⁻³⁰ of the value."""
-    sign = (-1) ** (order + 1)
-    total = math.factorial(order - 1) / x**order + math.factorial(order) / (
+    sign = 1 if order % 2 else -1
+    total: float = math.factorial(order - 1) / x**order + math.factorial(order) / (
         2 * x ** (order + 1)
     )
     for k, bernoulli in enumerate(_BERNOULLI[:3], start=1):
@@ -311,7 +314,8 @@ def probability_to_beat(control: Arm, variant: Arm) -> float:
 
 def compare(control: Arm, variant: Arm) -> Comparison:
     """Everything the results table shows for a variant against the control."""
-    p_c, p_v = control.rate, variant.rate
+    p_c = control.conversions / control.visitors
+    p_v = variant.conversions / variant.visitors
     difference = p_v - p_c if p_c is not None and p_v is not None else None
     uplift = difference / p_c if difference is not None and p_c else None
     test = z_test(control, variant)

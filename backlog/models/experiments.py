@@ -13,6 +13,8 @@ class Experiment(models.Model):
     """One A/B (or A/B/n) test run for a hypothesis, with its variants' numbers."""
 
     org_path = "hypothesis__organisation"
+    # Not a field: the analysis a page shows, set where the page is built.
+    results: "ExperimentAnalysis"
 
     hypothesis = models.ForeignKey(
         Hypothesis, on_delete=models.CASCADE, related_name="experiments"

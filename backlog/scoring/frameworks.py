@@ -205,16 +205,15 @@ def rank_key(
     hypothesis_id: int,
     evidence_strength: int = 0,
     evidence_items: int = 0,
-) -> tuple:
+) -> tuple[int, float, int, int, datetime, int]:
     """Sort key of the ranked list: best primary score first, unscored last.
 
     Ties go to the stronger evidence from customer feedback, then to more linked
     items, then to the older hypothesis, then the lower id so the order is total.
     """
-    unscored = primary_score is None
     return (
-        1 if unscored else 0,
-        0.0 if unscored else -primary_score,
+        1 if primary_score is None else 0,
+        0.0 if primary_score is None else -primary_score,
         -evidence_strength,
         -evidence_items,
         created_at,

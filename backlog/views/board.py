@@ -95,10 +95,10 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
         .prefetch_related("tags")
         .order_by(*ranking)
     )
-    by_status = {status: [] for status in Status}
+    by_status: dict[Status, list[Hypothesis]] = {status: [] for status in Status}
     options = {status: move_options(status) for status in Status}
     for card in cards:
-        card.move_options = options[card.status]
+        card.move_options = options[Status(card.status)]
         card.refusal = (refused or {}).get(card.pk)
         card.just_moved = card.pk == moved
         by_status[Status(card.status)].append(card)

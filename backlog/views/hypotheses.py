@@ -66,7 +66,9 @@ def hypothesis_create(request: OrgRequest):
         raise PermissionDenied(
             "Proposing hypotheses needs the contributor role or higher."
         )
-    initial = {name: request.GET[name] for name in PREFILLED if name in request.GET}
+    initial: dict[str, object] = {
+        name: request.GET[name] for name in PREFILLED if name in request.GET
+    }
     if request.GET.get("kind") in Kind.values:
         initial["kind"] = request.GET["kind"]
     improving = None

@@ -10,7 +10,7 @@ from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict, with_version
 from backlog.forms.scores import score_form
 from backlog.models import Hypothesis
-from backlog.scoring.frameworks import Framework
+from backlog.scoring.frameworks import Framework, IceMode
 from backlog.scoring.recording import score_hypothesis
 from backlog.views.shared import (
     detail_context,
@@ -69,7 +69,7 @@ def hypothesis_score(request: OrgRequest, hypothesis_id):
                 framework=framework,
                 values=form.values(),
                 note=form.cleaned_data["note"],
-                ice_mode=backlog_settings.ice_mode,
+                ice_mode=IceMode(backlog_settings.ice_mode),
                 expected_version=form.cleaned_data["version"] or 0,
             )
         except EditConflict as conflict:
