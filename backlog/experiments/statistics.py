@@ -314,8 +314,7 @@ def probability_to_beat(control: Arm, variant: Arm) -> float:
 
 def compare(control: Arm, variant: Arm) -> Comparison:
     """Everything the results table shows for a variant against the control."""
-    p_c = control.conversions / control.visitors
-    p_v = variant.conversions / variant.visitors
+    p_c, p_v = control.rate, variant.rate
     difference = p_v - p_c if p_c is not None and p_v is not None else None
     uplift = difference / p_c if difference is not None and p_c else None
     test = z_test(control, variant)
