@@ -10,24 +10,27 @@ export DEBUG ?= 1
 export HOST ?= 127.0.0.1
 export PORT ?= 8000
 
-.PHONY: help install install-dev run serve test lint check deploy-check pytest chromium bench clean
+.PHONY: help install install-dev lock run serve test lint check deploy-check pytest chromium bench clean
 
 help:
 	@echo "make run   install everything, migrate, load demo data and serve on http://$(HOST):$(PORT)"
 	@echo "make test  install everything and run the linters and the whole test suite"
 	@echo "make serve production-like run: gunicorn, whitenoise and the task workers (WORKERS, restarted if they die), DEBUG off"
 	@echo "make bench benchmarks: import, pages, exports and load; figures in bench/results.json"
+	@echo "make lock  refresh requirements/*.txt from pyproject.toml (UPGRADE=1: newest allowed versions)"
 
 $(PY):
 	@python=$$(bin/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
 	@$(PY) -m pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet --group app
+# Installs come from the lock files only: exact versions, every file checked
+# against its hash. pyproject.toml names the ranges `make lock` resolves.
+$(VENV)/.installed: requirements/app.txt | $(PY)
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/app.txt
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed
-	$(PY) -m pip install --quiet --group dev
+$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed
+	$(PY) -m pip install --quiet --require-hashes --no-deps -r requirements/dev.txt
 	@touch $@
 
 node_modules/.installed: package.json package-lock.json
@@ -37,6 +40,13 @@ node_modules/.installed: package.json package-lock.json
 install: $(VENV)/.installed node_modules/.installed
 
 install-dev: install $(VENV)/.installed-dev
+
+# requirements/*.txt are resolved from pyproject.toml by bin/lock-requirements;
+# the dev lock is constrained by the app lock, so both install the same
+# application code.
+lock: install-dev
+	bin/lock-requirements app
+	bin/lock-requirements dev -c requirements/app.txt
 
 run: install
 	$(PY) manage.py migrate --noinput
