@@ -3,8 +3,8 @@
 Django's bulk_create and bulk_update build their SQL value by value, which for a
 10 000-row sheet costs many times the write itself; simple-history's
 bulk_history_create goes through bulk_create too. An import writes the same rows
-through the feedback import's raw writers (`feedback_import.writing`: a prepared
-INSERT or UPDATE repeated, or COPY on PostgreSQL), with each value already what
+through the raw writers the feedback import uses (`cromaturity.bulk_writes`: a
+prepared INSERT or UPDATE repeated, or COPY on PostgreSQL), with each value already what
 its column stores: datetimes adapted by the database backend, JSON as text,
 foreign keys as ids. Large updates on PostgreSQL go through a copied temporary
 table instead. The history rows are the ones simple-history writes: the
