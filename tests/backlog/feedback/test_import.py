@@ -8,8 +8,7 @@ import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 
-from backlog.feedback.importing import cleaning, preparing
-from backlog.feedback.importing import run as importing_run
+from backlog.feedback.importing import cleaning, preparing, running
 from backlog.feedback.importing.reading import FileProblem
 from backlog.feedback.importing.run import (
     ImportRefused,
@@ -179,14 +178,14 @@ def test_rejected_rows_are_kept_with_their_reason(org):
 def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     monkeypatch.setattr(cleaning, "CHUNK_ROWS", 100)
     feedback_import = upload(org, "z.csv", sample("zendesk_tickets.csv"))
-    real_finish = importing_run._finish
+    real_finish = running._finish
 
     def failing_finish(*args):
         # The items are written by now: they must all go with the transaction.
         assert FeedbackItem.objects.count() == 400
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing_run, "_finish", failing_finish)
+    monkeypatch.setattr(running, "_finish", failing_finish)
     with pytest.raises(RuntimeError):
         run(feedback_import)
     feedback_import.refresh_from_db()
@@ -195,7 +194,7 @@ def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     assert FeedbackItem.objects.count() == 0
     assert Path(feedback_import.file.path).exists()
 
-    monkeypatch.setattr(importing_run, "_finish", real_finish)
+    monkeypatch.setattr(running, "_finish", real_finish)
     retry_import(feedback_import)
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.QUEUED
