@@ -2,11 +2,13 @@
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from openpyxl import Workbook
 
 from backlog.feedback.importing import cleaning, preparing, running
 from backlog.feedback.importing.reading import FileProblem
@@ -223,8 +225,6 @@ def test_unreadable_uploads_are_refused_and_not_kept(org, content, message, sett
 
 
 def _workbook(rows) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook()
     for row in rows:
         workbook.active.append(row)
@@ -256,8 +256,6 @@ def test_the_content_not_the_name_says_what_a_file_is(org, name, content, suffix
 
 
 def test_a_damaged_workbook_is_refused_clearly_and_not_kept(org, settings):
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types>")
