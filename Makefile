@@ -63,6 +63,8 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) bin/check-import-cycles
 
 check: install-dev
 	$(PY) manage.py check

@@ -84,6 +84,7 @@ class AssetPolicy:
 
 def _weasyprint():
     try:
+        # Loaded on the first PDF: WeasyPrint and Pango are heavy and optional.
         import weasyprint
     except (ImportError, OSError) as error:
         raise PdfUnavailable(
@@ -94,6 +95,7 @@ def _weasyprint():
 
 
 def _fetcher(policy: AssetPolicy):
+    # Only after _weasyprint() found it: WeasyPrint is optional.
     from weasyprint.urls import URLFetcher
 
     class AppAssetFetcher(URLFetcher):

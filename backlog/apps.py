@@ -7,7 +7,11 @@ class BacklogConfig(AppConfig):
     verbose_name = "Hypothesis backlog"
 
     def ready(self) -> None:
+        # Imported here, not at the top: models may be imported only once
+        # Django has loaded every app.
+        from assessments import point_work
         from backlog.feedback.search import keep_sqlite_index
+        from backlog.improvements import items_by_point
         from backlog.models import (
             BacklogSettings,
             Evidence,
@@ -20,6 +24,7 @@ class BacklogConfig(AppConfig):
         from cromaturity import freshness, housekeeping
 
         housekeeping.register(delete_expired_uploads)
+        point_work.provide_work_by_point(items_by_point)
 
         post_migrate.connect(keep_sqlite_index, sender=self)
 

@@ -4,8 +4,8 @@ from django.tasks import task
 
 from backlog.backlog_import import reading as backlog_reading
 from backlog.backlog_import.running import run_import as run_backlog
-from backlog.feedback.importing.reading import FileProblem
-from backlog.feedback.importing.run import ImportRefused, run_import
+from backlog.feedback.importing.problems import FileProblem, ImportRefused
+from backlog.feedback.importing.running import run_import
 from backlog.models import (
     BacklogImport,
     BacklogImportStatus,

@@ -18,6 +18,7 @@ from collaboration.models import (
     NotificationKind,
     NotificationPreference,
 )
+from collaboration.tasks import send_notification_email
 from cromaturity.models import Membership, Organisation
 
 TITLE_LENGTH = 300
@@ -122,8 +123,6 @@ def notify(
 
 
 def _queue_emails(notification_ids: list[int]) -> None:
-    from collaboration.tasks import send_notification_email
-
     for pk in notification_ids:
         send_notification_email.enqueue(notification_id=pk)
 

@@ -6,6 +6,8 @@ class CromaturityConfig(AppConfig):
     verbose_name = "Workspaces"
 
     def ready(self) -> None:
+        # Imported here, not at the top: models may be imported only once
+        # Django has loaded every app.
         from cromaturity import audit, freshness
         from cromaturity.models import Membership, Organisation, Team, User
 

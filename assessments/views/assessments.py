@@ -29,10 +29,10 @@ from assessments.models import (
     Point,
     Response,
 )
+from assessments.point_work import work_by_point
 from assessments.responding import AssessmentError
 from assessments.scorecards import build_scorecard, summarise, trend
 from assessments.sharing import share_links_of
-from backlog.improvements import items_by_point
 from cromaturity.invitations import revoke_invitation
 from cromaturity.models import Role
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
@@ -118,7 +118,7 @@ def assessment_detail(request: OrgRequest, assessment_id):
         request, Assessment.objects.select_related("maturity_model"), assessment_id
     )
     scorecard = build_scorecard(assessment)
-    improvements = items_by_point(request.organisation)
+    improvements = work_by_point(request.organisation)
     for row in scorecard.points:
         # The newest few per point; years of work would otherwise bury the card.
         work = improvements.get(row.point.key, [])

@@ -4,7 +4,6 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from backlog.models.feedback import FeedbackItem
 from backlog.models.hypotheses import Hypothesis
 from cromaturity.models import OrgQuerySet
 
@@ -33,8 +32,9 @@ class Evidence(models.Model):
     hypothesis = models.ForeignKey(
         Hypothesis, on_delete=models.CASCADE, related_name="evidence"
     )
+    # By name: the feedback models read the evidence, so they cannot be imported here.
     feedback_item = models.ForeignKey(
-        FeedbackItem, on_delete=models.CASCADE, related_name="evidence"
+        "backlog.FeedbackItem", on_delete=models.CASCADE, related_name="evidence"
     )
     snippet = models.TextField(
         blank=True, help_text="The words of the feedback that support the hypothesis."

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from backlog.feedback.importing.tools import TOOLS_BY_KEY
+from backlog.models.evidence import Evidence
 from cromaturity.models import Organisation, OrgQuerySet, Team
 
 
@@ -39,8 +40,6 @@ class ThemeQuerySet(OrgQuerySet):
         EXISTS per theme for the evidence, instead of a join of every item with
         every evidence link (which grows with the whole feedback history).
         """
-        from backlog.models.evidence import Evidence
-
         candidates = list(self.order_by())
         if not candidates:
             return []

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
@@ -507,8 +508,6 @@ def test_saving_an_agreed_level_updates_the_count_of_agreed_points(
 
 def test_agreed_level_needs_a_rationale_and_the_consensus_stage(org, make_member):
     editor = make_member(org, role=Role.EDITOR)
-    from django.test import Client
-
     client = Client()
     client.force_login(editor)
     consensus = make_assessment(org, status=AssessmentStatus.CONSENSUS)

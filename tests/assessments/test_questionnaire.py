@@ -1,6 +1,8 @@
 """Answering an assessment: team choice, steps, autosave, submit, read-only."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from assessments.models import Answer, AnswerKind, AssessmentStatus, Response
@@ -355,9 +357,6 @@ def test_answers_are_read_only_once_the_assessment_leaves_open(
 def test_step_query_count_does_not_grow_with_answers_or_respondents(
     assessment, org, respondent, respondent_client, make_member
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
     add_response(assessment, respondent, submitted=False, only={"S1"}, default=2)
     step = url("questionnaire-step", assessment, "S")
     respondent_client.get(step)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from pypdf import PdfReader
 
 from assessments.models import ShareLink
-from assessments.sharing import create_share_link
+from assessments.sharing import create_share_link, revoke_share_link
 from backlog.models import Hypothesis, Kind
 from cromaturity.models import AuditAction, AuditEvent, Role
 from tests.access import assert_access
@@ -181,8 +181,6 @@ def test_the_shared_pdf_is_the_scorecard_pdf(link, assessment):
 
 @pytest.mark.parametrize("url_name", ["share:scorecard", "share:scorecard-pdf"])
 def test_a_revoked_link_explains_itself(link, admin_user, url_name):
-    from assessments.sharing import revoke_share_link
-
     revoke_share_link(link, by=admin_user)
     response = Client().get(reverse(url_name, args=[link.token]))
     assert response.status_code == 410

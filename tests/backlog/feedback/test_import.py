@@ -2,14 +2,15 @@
 
 import csv
 import io
+import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
+from openpyxl import Workbook
 
-from backlog.feedback.importing import cleaning, preparing
-from backlog.feedback.importing import run as importing_run
+from backlog.feedback.importing import cleaning, preparing, running
 from backlog.feedback.importing.reading import FileProblem
 from backlog.feedback.importing.run import (
     ImportRefused,
@@ -179,14 +180,14 @@ def test_rejected_rows_are_kept_with_their_reason(org):
 def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     monkeypatch.setattr(cleaning, "CHUNK_ROWS", 100)
     feedback_import = upload(org, "z.csv", sample("zendesk_tickets.csv"))
-    real_finish = importing_run._finish
+    real_finish = running._finish
 
     def failing_finish(*args):
         # The items are written by now: they must all go with the transaction.
         assert FeedbackItem.objects.count() == 400
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(importing_run, "_finish", failing_finish)
+    monkeypatch.setattr(running, "_finish", failing_finish)
     with pytest.raises(RuntimeError):
         run(feedback_import)
     feedback_import.refresh_from_db()
@@ -195,7 +196,7 @@ def test_a_failure_midway_leaves_nothing_and_can_be_retried(org, monkeypatch):
     assert FeedbackItem.objects.count() == 0
     assert Path(feedback_import.file.path).exists()
 
-    monkeypatch.setattr(importing_run, "_finish", real_finish)
+    monkeypatch.setattr(running, "_finish", real_finish)
     retry_import(feedback_import)
     feedback_import.refresh_from_db()
     assert feedback_import.status == ImportStatus.QUEUED
@@ -224,8 +225,6 @@ def test_unreadable_uploads_are_refused_and_not_kept(org, content, message, sett
 
 
 def _workbook(rows) -> bytes:
-    from openpyxl import Workbook
-
     workbook = Workbook()
     for row in rows:
         workbook.active.append(row)
@@ -257,8 +256,6 @@ def test_the_content_not_the_name_says_what_a_file_is(org, name, content, suffix
 
 
 def test_a_damaged_workbook_is_refused_clearly_and_not_kept(org, settings):
-    import zipfile
-
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:
         archive.writestr("[Content_Types].xml", "<Types>")

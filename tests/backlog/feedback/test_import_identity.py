@@ -13,8 +13,7 @@ from django.core.files.base import ContentFile
 from django.core.management import CommandError, call_command
 from django.db import connection
 
-from backlog.feedback.importing import cleaning
-from backlog.feedback.importing import run as importing_run
+from backlog.feedback.importing import cleaning, running
 from backlog.feedback.importing.rows import CleanRow, fingerprint
 from backlog.feedback.importing.run import (
     FileProblem,
@@ -286,8 +285,8 @@ def test_a_large_file_cleaned_by_several_processes_comes_in_as_one_would(
     content = ("\n".join(lines) + "\n").encode()
     stored = {}
     for processes in (1, 2):
-        monkeypatch.setattr(importing_run, "PARALLEL_FROM_ROWS", 0)
-        monkeypatch.setattr(importing_run, "CLEANING_PROCESSES", processes)
+        monkeypatch.setattr(running, "PARALLEL_FROM_ROWS", 0)
+        monkeypatch.setattr(running, "CLEANING_PROCESSES", processes)
         FeedbackItem.objects.all().delete()
         feedback_import = upload(org, f"big-{processes}.csv", content)
         assert run(feedback_import, source_system="Big") == (
@@ -311,7 +310,7 @@ def test_a_problem_found_by_a_cleaning_process_stops_the_import(
     org, monkeypatch, settings
 ):
     monkeypatch.setattr(cleaning, "CHUNK_ROWS", 1000)
-    monkeypatch.setattr(importing_run, "PARALLEL_FROM_ROWS", 0)
+    monkeypatch.setattr(running, "PARALLEL_FROM_ROWS", 0)
     lines = ["Id,Description,Created at"]
     lines += [f"{n},Feedback {n},2026-08-01 10:00" for n in range(5000)]
     feedback_import = upload(org, "big.csv", ("\n".join(lines) + "\n").encode())
