@@ -196,7 +196,7 @@ class Answer(models.Model):
 
     @property
     def display_choice(self) -> str:
-        if self.kind == AnswerKind.LEVEL:
+        if self.kind == AnswerKind.LEVEL and self.level is not None:
             return f"{self.level} {Level(self.level).label}"
         return AnswerKind(self.kind).label
 
