@@ -1,5 +1,7 @@
 """Assessments of one organisation, the respondents' answers, consensus and targets."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -111,6 +113,12 @@ class Assessment(models.Model):
     @property
     def next_status(self) -> AssessmentStatus | None:
         return AssessmentStatus(self.status).next
+
+
+class AnswerCount(TypedDict):
+    """What `ResponseQuerySet.with_answer_count` adds to each response."""
+
+    answer_count: int
 
 
 class ResponseQuerySet(OrgQuerySet):
