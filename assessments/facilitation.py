@@ -1,5 +1,7 @@
 """What facilitators do: create assessments, move them on, agree levels, set targets."""
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -18,6 +20,11 @@ from assessments.responding import AssessmentError
 from collaboration import events
 from cromaturity.invitations import create_invitation_link
 from cromaturity.models import Invitation, Organisation, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from assessments.models.assessment import AnswerCount
 
 
 @transaction.atomic
@@ -102,7 +109,9 @@ def advance_status(assessment: Assessment, *, from_status: str, by=None) -> Asse
     return assessment
 
 
-def unsubmitted_responses(assessment: Assessment) -> list[Response]:
+def unsubmitted_responses(
+    assessment: Assessment,
+) -> "list[WithAnnotations[Response, AnswerCount]]":
     """Who started answering and has not submitted, with how many answers."""
     return list(
         Response.objects.filter(assessment=assessment)

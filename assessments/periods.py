@@ -29,5 +29,8 @@ def next_free_period(taken: Collection[str], today: date) -> str:
     for _ in range(QUARTERS_SEARCHED):
         if period.casefold() not in used:
             return period
-        period = following_quarter(period)
+        following = following_quarter(period)
+        if following is None:  # quarter_of always writes a quarter
+            break
+        period = following
     return period

@@ -17,8 +17,9 @@ def cell_number(value: Fraction | float | None, digits: int = 4) -> float | None
     return None if value is None else round(float(value), digits)
 
 
-def level_name(score) -> str:
-    return Level(scoring.level_of(score)).label if score is not None else ""
+def level_name(score: scoring.Number | None) -> str:
+    level = scoring.level_of(score)
+    return Level(level).label if level is not None else ""
 
 
 CSV_HEADER = [

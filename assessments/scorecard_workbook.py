@@ -17,7 +17,7 @@ SCORE_FORMAT = "0.00"
 def _summary_sheet(scorecard: Scorecard, day: date) -> Sheet:
     assessment = scorecard.assessment
     result = scorecard.result
-    rows = [
+    rows: list[list[object]] = [
         ["Organisation", assessment.organisation.name, None],
         ["Assessment", assessment.title, None],
         ["Period", assessment.period, None],
@@ -186,9 +186,9 @@ def _answers_sheet(scorecard: Scorecard) -> Sheet:
                 answer.point.key,
                 answer.point.title,
                 answer.level,
-                AnswerKind(answer.kind).label
-                if answer.kind != AnswerKind.LEVEL
-                else Level(answer.level).label,
+                Level(answer.level).label
+                if answer.kind == AnswerKind.LEVEL and answer.level is not None
+                else AnswerKind(answer.kind).label,
                 answer.evidence,
             ]
         )

@@ -5,10 +5,11 @@ assessments. Everything shown is computed by the scoring module; this module
 only gathers plain values and arranges the results for the pages.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Model, Q, Sum
 from django.utils.safestring import SafeString, mark_safe
 
 from assessments import charts, scoring
@@ -37,6 +38,10 @@ class PointRow:
     target: int | None
     agreed: AgreedLevel | None
     previous: Fraction | None
+    # The backlog's improvement work for the point, set by the scorecard page:
+    # the backlog sits above assessments, so its model is not named here.
+    improvements: Sequence[Model] = ()
+    more_improvements: int = 0
 
     @property
     def gap(self) -> Fraction | None:
@@ -114,7 +119,11 @@ class Scorecard:
     def worked_example(self) -> PointRow | None:
         """A point with several answers, to recompute by hand on the page."""
         scored = [row for row in self.points if row.result.spread]
-        return max(scored, key=lambda row: row.result.spread.count, default=None)
+        return max(
+            scored,
+            key=lambda row: row.result.spread.count if row.result.spread else 0,
+            default=None,
+        )
 
     def radar(self, chart_id: str = "radar") -> SafeString:
         axes = [row.pillar.name for row in self.pillars]
@@ -234,7 +243,7 @@ def build_scorecard(assessment: Assessment) -> Scorecard:
         team: charts.colour_for(n) for n, team in enumerate(sorted(result.teams))
     }
     teams = [result.teams[name] for name in sorted(result.teams)]
-    pillars = []
+    pillars: list[PillarRow] = []
     for point in points:
         if not pillars or pillars[-1].pillar.pk != point.pillar_id:
             key = point.pillar.key

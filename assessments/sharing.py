@@ -144,7 +144,10 @@ def _count_pdf_download(link: ShareLink, now) -> None:
     ):
         return
     started = links.values_list("pdf_window_started_at", flat=True).get()
-    raise TooManyDownloads(started + PDF_WINDOW - now)
+    # A window never started was opened by the first update above.
+    raise TooManyDownloads(
+        PDF_WINDOW if started is None else started + PDF_WINDOW - now
+    )
 
 
 def _first_pdf_download_in_the_hour(link: ShareLink, now) -> bool:

@@ -31,6 +31,6 @@ class BacklogConfig(AppConfig):
         # What the cached backlog list shows.
         for model in (Hypothesis, Tag, Page, BacklogSettings):
             freshness.watch(model)
-        for model in (Score, Evidence):
-            freshness.watch(model, deletes=False)
+        for aggregated in (Score, Evidence):
+            freshness.watch(aggregated, deletes=False)
         freshness.watch_related(Hypothesis.tags.through)

@@ -3,7 +3,7 @@
 from django.db import transaction
 
 from backlog.models import BacklogSettings
-from backlog.scoring.frameworks import Framework
+from backlog.scoring.frameworks import Framework, IceMode
 from backlog.scoring.recording import refresh_scores
 from cromaturity.models import Organisation
 
@@ -48,6 +48,6 @@ def update_backlog_settings(organisation: Organisation, **values) -> BacklogSett
         refresh_scores(
             organisation.hypotheses.only("pk"),
             [Framework.ICE],
-            ice_mode=current.ice_mode,
+            ice_mode=IceMode(current.ice_mode),
         )
     return current

@@ -13,7 +13,12 @@ from backlog.authoring import save_hypothesis
 from backlog.configuration import settings_for
 from backlog.feedback.search import Term, relevant_ids
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Kind, Status, Theme
-from backlog.scoring.frameworks import EvidenceSummary, Framework, suggested_confidence
+from backlog.scoring.frameworks import (
+    EvidenceSummary,
+    Framework,
+    IceMode,
+    suggested_confidence,
+)
 from backlog.scoring.recording import refresh_scores
 from backlog.similarity import group_alike, language, rank, shared_words, terms
 from collaboration import events
@@ -148,7 +153,7 @@ def refresh_evidence(hypothesis_ids: Iterable[int]) -> None:
     for hypothesis in hypotheses:
         by_organisation.setdefault(hypothesis.organisation_id, []).append(hypothesis)
     for group in by_organisation.values():
-        ice_mode = settings_for(group[0].organisation).ice_mode
+        ice_mode = IceMode(settings_for(group[0].organisation).ice_mode)
         refresh_scores(group, [Framework.PXL], ice_mode=ice_mode)
 
 

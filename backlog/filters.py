@@ -118,7 +118,7 @@ class HypothesisFilter(django_filters.FilterSet):
 
     class Meta:
         model = Hypothesis
-        fields = []
+        fields: list[str] = []
 
     def __init__(self, *args, backlog_settings: BacklogSettings, **kwargs):
         super().__init__(*args, **kwargs)
@@ -255,7 +255,7 @@ class LearningFilter(django_filters.FilterSet):
 
     class Meta:
         model = Hypothesis
-        fields = []
+        fields: list[str] = []
 
     def filter_text(self, queryset, name, value):
         return queryset.search(value)

@@ -26,7 +26,7 @@ def initial_for_point(organisation, assessment_id, point_key: str) -> dict | Non
     point = row.point
     score = row.result.score
     level = level_of(score)
-    if score is None:
+    if score is None or level is None:
         observation = (
             f"{assessment} has no level answers yet for {point.key} “{point.title}”."
         )

@@ -75,9 +75,9 @@ def words(text: str) -> list[str]:
     return stemmer(language(text)).stemWords(terms(text))
 
 
-def rank(
-    query: str, candidates: Sequence[tuple[Hashable, str]], limit: int = 5
-) -> list[tuple[Hashable, float]]:
+def rank[K: Hashable](
+    query: str, candidates: Sequence[tuple[K, str]], limit: int = 5
+) -> list[tuple[K, float]]:
     """The candidates most relevant to `query` by BM25, best first, with their score.
 
     Candidates sharing no stem with the query are left out; equal scores keep the
@@ -164,13 +164,13 @@ def says_the_same(one: frozenset[str], other: frozenset[str]) -> bool:
     return smaller >= SAME_MOSTLY_MIN and shared / smaller >= SAME_MOSTLY
 
 
-def group_alike(entries: Sequence[tuple[Hashable, str]]) -> list[list[Hashable]]:
+def group_alike[K: Hashable](entries: Sequence[tuple[K, str]]) -> list[list[K]]:
     """The keys grouped by near-identical texts, each group in the entries' order,
     the groups in the order of their first entry.
 
     A text joins the first group with a member saying the same.
     """
-    groups: list[tuple[list[frozenset[str]], list[Hashable]]] = []
+    groups: list[tuple[list[frozenset[str]], list[K]]] = []
     known: dict[frozenset[str], int] = {}
     # Copies differ in their numbers at most: each distinct text is stemmed once.
     gists: dict[str, frozenset[str]] = {}

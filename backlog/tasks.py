@@ -2,7 +2,6 @@
 
 from django.tasks import task
 
-from backlog.backlog_import import reading as backlog_reading
 from backlog.backlog_import.running import run_import as run_backlog
 from backlog.feedback.importing.problems import FileProblem, ImportRefused
 from backlog.feedback.importing.running import run_import
@@ -37,6 +36,6 @@ def run_backlog_import(import_id: int) -> str:
         return f"skipped: backlog import {import_id} is {backlog_import.status}"
     try:
         return run_backlog(backlog_import).line()
-    except (FileProblem, backlog_reading.ImportRefused) as problem:
+    except (FileProblem, ImportRefused) as problem:
         # Recorded on the import for people to read; nothing to retry.
         return f"failed: {problem}"

@@ -8,6 +8,7 @@ from collaboration.models import (
     NotificationPreference,
     Watch,
 )
+from collaboration.models.history import history_of
 
 
 @admin.register(Comment)
@@ -98,4 +99,6 @@ HISTORY_SEARCH = {
     Evidence: ["hypothesis__title", "snippet", "history_user__username"],
 }
 for tracked, search in HISTORY_SEARCH.items():
-    admin.site.register(tracked.history.model, HistoryRecordAdmin, search_fields=search)
+    admin.site.register(
+        history_of(tracked).model, HistoryRecordAdmin, search_fields=search
+    )

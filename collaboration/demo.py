@@ -25,6 +25,7 @@ from backlog.pipeline import FORWARD
 from collaboration import events
 from collaboration.discussion import post_comment
 from collaboration.models import Activity, ActivityKind, Comment, Notification, Watch
+from collaboration.models.history import history_of
 
 BATCH = 2000
 
@@ -182,7 +183,7 @@ def _written_at(organisation, when: datetime):
         model.objects.for_org(organisation).filter(**{f"{field}__gte": since}).update(
             **{field: when}
         )
-    Evidence.history.filter(
+    history_of(Evidence).filter(
         hypothesis__organisation=organisation, history_date__gte=since
     ).update(history_date=when)
 
@@ -210,7 +211,9 @@ def _timelines(organisation, people, announced: set[int]) -> int:
         .select_related("scorer")
         .order_by("created_at", "pk")
     )
-    activities, created, changed = [], [], []
+    activities: list[Activity] = []
+    created: list[Hypothesis] = []
+    changed: list[Hypothesis] = []
     for hypothesis in hypotheses:
         url = hypothesis.get_absolute_url()
         author = hypothesis.created_by
@@ -278,8 +281,8 @@ def _timelines(organisation, people, announced: set[int]) -> int:
             )
         )
     Activity.objects.bulk_create(activities, batch_size=BATCH)
-    Hypothesis.history.bulk_history_create(created, batch_size=BATCH)
-    Hypothesis.history.bulk_history_create(changed, batch_size=BATCH, update=True)
+    history_of(Hypothesis).bulk_history_create(created, batch_size=BATCH)
+    history_of(Hypothesis).bulk_history_create(changed, batch_size=BATCH, update=True)
     return len(activities)
 
 
@@ -310,13 +313,15 @@ def _date_links(organisation) -> None:
         )
     Activity.objects.bulk_update(entries, ["created_at"], batch_size=BATCH)
     records = list(
-        Evidence.history.filter(hypothesis__organisation=organisation, history_type="+")
+        history_of(Evidence).filter(
+            hypothesis__organisation=organisation, history_type="+"
+        )
     )
     for record in records:
         record.history_date = linked_at.get(
             (record.hypothesis_id, record.feedback_item_id), record.history_date
         )
-    Evidence.history.bulk_update(records, ["history_date"], batch_size=BATCH)
+    history_of(Evidence).bulk_update(records, ["history_date"], batch_size=BATCH)
 
 
 def _date_imports(organisation) -> None:

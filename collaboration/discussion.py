@@ -50,10 +50,12 @@ def clean_body(body: str) -> str:
 
 
 def subject_title(comment: Comment) -> str:
-    if comment.hypothesis_id:
+    if comment.hypothesis is not None:
         return f"“{comment.hypothesis.title}”"
-    if comment.feedback_item_id:
+    if comment.feedback_item is not None:
         return f"feedback “{Truncator(comment.feedback_item.text).chars(60)}”"
+    if comment.point is None or comment.assessment is None:
+        raise CommentError("A comment is about a hypothesis, feedback or a point.")
     return f"{comment.point.key} {comment.point.title} in “{comment.assessment.title}”"
 
 
@@ -90,7 +92,7 @@ def post_comment(organisation: Organisation, *, author, body: str, **subject):
         hypothesis=comment.hypothesis,
         comment=comment,
     )
-    if comment.hypothesis_id:
+    if comment.hypothesis is not None:
         notify(
             organisation,
             watcher_ids(comment.hypothesis) - set(mentioned),

@@ -7,6 +7,8 @@ and notifies those concerned. A failure to *email* never reaches the caller:
 emails are queued after the commit and sent by the task worker.
 """
 
+from typing import TYPE_CHECKING
+
 from django.urls import reverse
 
 from assessments.models import Assessment, AssessmentStatus, Response
@@ -22,6 +24,11 @@ from collaboration.models import Activity, ActivityKind, NotificationKind, Watch
 from collaboration.notifying import notify
 from collaboration.watching import watch_automatically, watcher_ids
 from cromaturity.models import Membership, Organisation, Role
+
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from assessments.models.assessment import AnswerCount
 
 DETAIL_LENGTH = 1000
 
@@ -128,7 +135,7 @@ def _outcome(hypothesis: Hypothesis) -> str:
 def close_the_loop(hypothesis: Hypothesis, *, by) -> set[int]:
     """Tell everyone who linked feedback to a concluded test, or filed or
     imported that feedback, how it turned out. Returns who was concerned."""
-    concerned = set()
+    concerned: set[int] = set()
     for row in (
         Evidence.objects.active()
         .filter(hypothesis=hypothesis)
@@ -297,7 +304,11 @@ def assessment_status_changed(assessment: Assessment, *, by) -> None:
 
 
 def submission_reminded(
-    assessment: Assessment, responses: list[Response], *, points: int, by
+    assessment: Assessment,
+    responses: "list[WithAnnotations[Response, AnswerCount]]",
+    *,
+    points: int,
+    by,
 ) -> int:
     """A facilitator asked those with unsubmitted answers to submit them.
 

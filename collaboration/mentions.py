@@ -11,7 +11,7 @@ name nobody has is reported back as unknown.
 
 import re
 import unicodedata
-from collections.abc import Hashable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # A username may hold letters, digits and @.+-_ (Django's rule); an unknown
@@ -21,7 +21,7 @@ _HANDLE_TAIL = re.compile(r"[\w.+-]+")
 
 @dataclass(frozen=True)
 class Person:
-    key: Hashable
+    key: int  # the user's id
     username: str
     full_name: str = ""
 

@@ -25,7 +25,9 @@ TITLE_LENGTH = 300
 BODY_LENGTH = 2000
 
 
-def members_among(organisation: Organisation, user_ids: Iterable[int]) -> set[int]:
+def members_among(
+    organisation: Organisation, user_ids: Iterable[int | None]
+) -> set[int]:
     """The ids of `user_ids` who are members of `organisation` now."""
     ids = {pk for pk in user_ids if pk is not None}
     if not ids:
@@ -76,7 +78,7 @@ def set_preferences(user, organisation: Organisation, choices: dict) -> None:
 
 def notify(
     organisation: Organisation,
-    recipients: Iterable[int],
+    recipients: Iterable[int | None],
     *,
     kind: NotificationKind,
     actor=None,

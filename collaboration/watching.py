@@ -8,7 +8,7 @@ from backlog.models import Hypothesis
 from collaboration.models import Watch
 
 
-def watch_automatically(hypothesis: Hypothesis, user_ids: Iterable[int]) -> None:
+def watch_automatically(hypothesis: Hypothesis, user_ids: Iterable[int | None]) -> None:
     """Start watching for these people, unless they chose to stop earlier."""
     ids = {pk for pk in user_ids if pk is not None}
     if ids:

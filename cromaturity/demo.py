@@ -108,7 +108,7 @@ def seed_workspace(scale: int = 1) -> DemoWorkspace:
     """Create (or find) the demo organisation, its teams and its people."""
     organisation = Organisation.objects.filter(slug=DEMO_SLUG).first()
     created = organisation is None
-    if created:
+    if organisation is None:
         admin = _user(*DEMO_PEOPLE[0][:3])
         organisation = create_organisation(
             name="Demo Outdoor Store", slug=DEMO_SLUG, creator=admin

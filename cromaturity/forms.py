@@ -120,7 +120,7 @@ class SignUpForm(UserCreationForm):
 
     class Meta(UserCreationForm.Meta):
         model = get_user_model()
-        fields = ["username", "first_name", "last_name", "email"]
+        fields = ("username", "first_name", "last_name", "email")
 
     def __init__(self, *args, fixed_email: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -1,4 +1,5 @@
 import secrets
+from typing import ClassVar, Self
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
@@ -21,7 +22,7 @@ DEFAULT_TEAMS = [
 class User(AbstractUser):
     email = models.EmailField("email address")
 
-    objects = UserManager()
+    objects: ClassVar[UserManager[Self]] = UserManager()
 
     REQUIRED_FIELDS = ["email"]
 

@@ -145,8 +145,14 @@ class Child:
         self.started_at = time.monotonic()
 
     @property
+    def started_process(self) -> subprocess.Popen:
+        if self.process is None:
+            raise RuntimeError(f"{self.name} has not been started")
+        return self.process
+
+    @property
     def pid(self) -> int:
-        return self.process.pid
+        return self.started_process.pid
 
     def ended(self) -> bool:
         return self.process is not None and self.process.poll() is not None
@@ -185,7 +191,7 @@ class Supervisor:
         status = 0
         while self.stop_signal is None:
             if self.web is not None and self.web.ended():
-                returncode = self.web.process.returncode
+                returncode = self.web.started_process.returncode
                 logger.info(
                     "web (pid %d) %s; stopping the workers",
                     self.web.pid,
@@ -228,7 +234,7 @@ class Supervisor:
             "%s (pid %d) %s after %.1f s; starting it again in %.0f s",
             worker.name,
             worker.pid,
-            how_it_ended(worker.process.returncode),
+            how_it_ended(worker.started_process.returncode),
             lived,
             pause,
         )
@@ -294,7 +300,7 @@ class Supervisor:
         """Whether every process of these groups ended before the deadline."""
         while True:
             for child in children:
-                child.process.poll()
+                child.started_process.poll()
             if not any(group_is_running(child.pid) for child in children):
                 return True
             if self.force or time.monotonic() >= deadline:

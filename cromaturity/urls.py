@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 
 from collaboration.views import dashboard
 from cromaturity.api import api
 from cromaturity.views import accounts, members, workspace
 
-organisation_patterns = [
+organisation_patterns: list[URLPattern | URLResolver] = [
     path("", dashboard.home, name="home"),
     path("members/", members.members, name="members"),
     path("members/<int:membership_id>/", members.member_update, name="member-update"),
@@ -38,7 +38,7 @@ organisation_patterns = [
     path("backlog/", include("backlog.urls")),
 ]
 
-account_patterns = [
+account_patterns: list[URLPattern | URLResolver] = [
     path("login/", accounts.SignInView.as_view(), name="login"),
     path(
         "password_change/",

@@ -1,5 +1,7 @@
 """Assessments of one organisation, the respondents' answers, consensus and targets."""
 
+from typing import TypedDict
+
 from django.conf import settings
 from django.db import models
 from django.db.models.functions import Lower
@@ -113,6 +115,12 @@ class Assessment(models.Model):
         return AssessmentStatus(self.status).next
 
 
+class AnswerCount(TypedDict):
+    """What `ResponseQuerySet.with_answer_count` adds to each response."""
+
+    answer_count: int
+
+
 class ResponseQuerySet(OrgQuerySet):
     def unsubmitted(self):
         return self.filter(submitted_at__isnull=True)
@@ -196,7 +204,7 @@ class Answer(models.Model):
 
     @property
     def display_choice(self) -> str:
-        if self.kind == AnswerKind.LEVEL:
+        if self.kind == AnswerKind.LEVEL and self.level is not None:
             return f"{self.level} {Level(self.level).label}"
         return AnswerKind(self.kind).label
 

@@ -156,6 +156,8 @@ class PartOfModel(models.Model):
         if parent_id is None:
             return False
         parent_model = self._meta.get_field(self.parent_field).related_model
+        if parent_model is None:
+            raise TypeError(f"{self.parent_field} is not a foreign key")
         return parent_model._base_manager.filter(
             pk=parent_id, **{self.parent_status: ModelStatus.PUBLISHED}
         ).exists()

@@ -54,8 +54,13 @@ class FeedbackThemeInline(ReadOnlyMixin, admin.TabularInline):
 class EvidenceInline(ReadOnlyMixin, admin.TabularInline):
     model = Evidence
     extra = 0
-    fields = ["hypothesis", "importance", "snippet", "linked_by", "linked_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "hypothesis",
+        "importance",
+        "snippet",
+        "linked_by",
+        "linked_at",
+    )
     can_delete = False
     show_change_link = True
 
@@ -96,7 +101,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
     ]
     list_select_related = ["organisation", "team"]
     date_hierarchy = "received_at"
-    readonly_fields = [
+    readonly_fields = fields = (
         "organisation",
         "source",
         "source_system",
@@ -114,8 +119,7 @@ class FeedbackItemAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
         "version",
-    ]
-    fields = readonly_fields
+    )
     inlines = [FeedbackThemeInline, EvidenceInline]
 
     @admin.display(description="feed", ordering="source_system")

@@ -11,13 +11,12 @@ from backlog.models import (
     Tag,
     Variant,
 )
+from backlog.scoring.frameworks import Framework
 from backlog.scoring.recording import aggregate_fields
 
-AGGREGATES = [
-    field
-    for framework in ("ice", "pie", "pxl")
-    for field in aggregate_fields(framework)
-]
+AGGREGATES = tuple(
+    field for framework in Framework for field in aggregate_fields(framework)
+)
 
 
 @admin.register(BacklogSettings)
@@ -62,7 +61,7 @@ class TagAdmin(admin.ModelAdmin):
 class ScoreInline(admin.TabularInline):
     model = Score
     extra = 0
-    fields = [
+    fields = readonly_fields = (
         "scorer",
         "framework",
         "impact",
@@ -74,8 +73,7 @@ class ScoreInline(admin.TabularInline):
         "note",
         "imported",
         "updated_at",
-    ]
-    readonly_fields = fields
+    )
     can_delete = False
     show_change_link = True
 
@@ -94,8 +92,14 @@ class ExperimentInline(admin.TabularInline):
 class SheetRowInline(admin.TabularInline):
     model = SheetRow
     extra = 0
-    fields = ["source", "key", "backlog_import", "line", "sheet_scores", "updated_at"]
-    readonly_fields = fields
+    fields = readonly_fields = (
+        "source",
+        "key",
+        "backlog_import",
+        "line",
+        "sheet_scores",
+        "updated_at",
+    )
     can_delete = False
     show_change_link = True
 

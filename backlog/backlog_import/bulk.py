@@ -14,6 +14,7 @@ fields it tracks, plus who, when, why and the kind of change.
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from typing import TypedDict
 
 from django.db import connection, models
 
@@ -40,7 +41,7 @@ def _converter(field: models.Field):
     return None
 
 
-def values_of(model, objects: Sequence, fields: Sequence[str]) -> list[list]:
+def values_of(model, objects: Sequence, fields: Sequence[str]) -> list[Sequence]:
     """Each object's (or dict's, by attribute name) `fields` as its columns
     store them."""
     if not objects:
@@ -48,7 +49,7 @@ def values_of(model, objects: Sequence, fields: Sequence[str]) -> list[list]:
     columns = [model._meta.get_field(name) for name in fields]
     attnames = [field.attname for field in columns]
     converters = [(i, c) for i, f in enumerate(columns) if (c := _converter(f))]
-    rows = []
+    rows: list[Sequence] = []
     for obj in objects:
         if isinstance(obj, dict):
             row = [obj[name] for name in attnames]
@@ -88,7 +89,7 @@ def update(model, objects: Sequence[models.Model], fields: Sequence[str]) -> Non
 COPY_UPDATE_FROM = 200
 
 
-def _update_through_copy(model, fields: Sequence[str], rows: list[list]) -> None:
+def _update_through_copy(model, fields: Sequence[str], rows: list[Sequence]) -> None:
     """COPY the new values into a temporary table, then one UPDATE … FROM it."""
     quote = connection.ops.quote_name
     table = quote(model._meta.db_table)
@@ -113,9 +114,17 @@ def _update_through_copy(model, fields: Sequence[str], rows: list[list]) -> None
         cursor.execute(f"DROP TABLE {staging}")
 
 
+class HistoryStamp(TypedDict):
+    """Who wrote a set of history records, why and when."""
+
+    user_id: int | None
+    reason: str
+    when: datetime
+
+
 def insert_history(
     model,
-    objects: Sequence[models.Model],
+    objects: Sequence[models.Model | dict],
     *,
     changed: bool,
     user_id: int | None,
@@ -133,5 +142,7 @@ def insert_history(
         reason[:100],
         "~" if changed else "+",
     ]
-    rows = [[*row, *extra] for row in values_of(model, objects, tracked)]
+    rows: list[Sequence] = [
+        [*row, *extra] for row in values_of(model, objects, tracked)
+    ]
     bulk_insert(historical, [*tracked, *HISTORY_FIELDS], rows)

@@ -306,8 +306,8 @@ def suggest_mapping(header: list[str]) -> dict[str, str]:
     KNOWN_HEADERS win. A framework's parts are suggested only all together.
     """
     normalised: dict[str, str] = {}
-    for column in header:
-        normalised.setdefault(normalise_header(column), column)
+    for name in header:
+        normalised.setdefault(normalise_header(name), name)
     mapping: dict[str, str] = {}
     used: set[str] = set()
     for field_name in FIELD_NAMES:

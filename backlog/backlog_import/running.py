@@ -12,6 +12,7 @@ from pathlib import Path
 
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models.fields.files import FieldFile
 from django.urls import reverse
 from django.utils import timezone
 
@@ -39,6 +40,7 @@ from backlog.feedback.importing.reading import FileProblem
 from backlog.feedback.importing.zones import zone
 from backlog.feedback.privacy import masks_contacts
 from backlog.models import BacklogImport, BacklogImportStatus
+from backlog.scoring.frameworks import IceMode
 from collaboration import events
 from cromaturity.models import Membership, Team
 
@@ -145,7 +147,7 @@ def run_import(
     backlog_import.refresh_from_db()
     write_progress(backlog_import.pk, 0)
     now = now or timezone.now()
-    saved_files = []
+    saved_files: list[FieldFile] = []
     try:
         clean, rejected, rows_read = read_rows(backlog_import, now)
         write_progress(backlog_import.pk, rows_read, WRITING)
@@ -155,7 +157,7 @@ def run_import(
                 clean,
                 importer=backlog_import.uploaded_by,
                 now=now,
-                ice_mode=settings_for(backlog_import.organisation).ice_mode,
+                ice_mode=IceMode(settings_for(backlog_import.organisation).ice_mode),
             )
             backlog_import.rows_read = rows_read
             _finish(backlog_import, written, rejected, saved_files)

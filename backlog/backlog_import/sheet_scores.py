@@ -167,8 +167,9 @@ def read_scores(
             problem = mismatch(total, [ratings[part] for _, part, _ in parts], label)
             if problem:
                 notes.append(Note("score_mismatch", label, problem))
-    if cell("score"):
-        totals[mapping["score"]] = cell("score")
+    score_text = cell("score")
+    if score_text:
+        totals[mapping["score"]] = score_text
     return scores, totals, notes
 
 
@@ -186,6 +187,8 @@ def ranking_fields(scores: list[SheetScore], ice_mode: IceMode) -> dict:
         else:
             value = pie_score(values["potential"], values["importance"], values["ease"])
         summary = summarise([value], framework, ice_mode)
+        if summary is None:  # one score always has a summary
+            continue
         fields[f"{framework}_score"] = summary.mean
         fields[f"{framework}_count"] = summary.count
         fields[f"{framework}_disagreement"] = summary.disagreement

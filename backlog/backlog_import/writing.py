@@ -95,13 +95,17 @@ def write_rows(
     bulk.update(SheetRow, plan.changed_sheet_rows, SHEET_ROW_FIELDS)
     bulk.update(Hypothesis, plan.changed_hypotheses, HYPOTHESIS_FIELDS)
     new_scores = []
-    for index, score in plan.new_scores:
-        if index is not None:
-            score["hypothesis_id"] = created[index]["id"]
+    for new_index, score in plan.new_scores:
+        if new_index is not None:
+            score["hypothesis_id"] = created[new_index]["id"]
         new_scores.append(score)
     bulk.insert(Score, new_scores, INSERTED[Score])
     bulk.update(Score, plan.changed_scores, SCORE_FIELDS)
-    history = {"user_id": plan.importer_id, "reason": plan.reason, "when": now}
+    history: bulk.HistoryStamp = {
+        "user_id": plan.importer_id,
+        "reason": plan.reason,
+        "when": now,
+    }
     for model, new, changed in (
         (Hypothesis, created, plan.changed_hypotheses),
         (Score, new_scores, plan.changed_scores),

@@ -173,7 +173,7 @@ def _links(organisation, people, scale: int) -> int:
     linkers = [people[name].user for name in ("sam", "lena", "carla") if name in people]
     rng = random.Random("links")  # noqa: S311 - repeatable demo data
     count = 0
-    best_for_text: dict[str, tuple] = {}
+    best_for_text: dict[str, tuple[int, float] | None] = {}
     per_hypothesis: dict[int, int] = {}
     items = (
         FeedbackItem.objects.for_org(organisation)
@@ -191,9 +191,8 @@ def _links(organisation, people, scale: int) -> int:
     candidates = [(pk, hypothesis_text(h)) for pk, h in base.items()]
     for item in items:
         if item.text not in best_for_text:
-            best_for_text[item.text] = (rank(item.text, candidates, limit=1) or [None])[
-                0
-            ]
+            ranked = rank(item.text, candidates, limit=1)
+            best_for_text[item.text] = ranked[0] if ranked else None
         best = best_for_text[item.text]
         if best is None:
             continue

@@ -69,7 +69,11 @@ class ConclusionEvidence:
 
     def doubts(self, result: str) -> list[str]:
         """Why `result` goes against the numbers; empty when it stands on them."""
-        if result not in (Result.WON, Result.LOST) or not self.comparisons:
+        if (
+            result not in (Result.WON, Result.LOST)
+            or self.analysis is None
+            or not self.comparisons
+        ):
             return []
         won = result == Result.WON
         found = []

@@ -43,7 +43,10 @@ class ColumnsForm(forms.Form):
 
     def __init__(self, *args, header: list[str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = [(n, n) for n in time_zone_names()]
+        # django-stubs types a form's fields as Field; this is the ChoiceField above.
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            (n, n) for n in time_zone_names()
+        ]
         choices = [("", "— not in this file —")] + [(c, c) for c in header]
         self.mapping_fields = []
         for field in FIELDS:

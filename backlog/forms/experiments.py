@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxValueValidator, MinValueValidator
+from django.forms.utils import ErrorList
 
 from backlog.experiments.recording import VariantNumbers
 from backlog.experiments.statistics import MAX_VISITORS
@@ -54,6 +55,10 @@ VARIANT_FIELDS = ("name", "visitors", "conversions", "planned_weight")
 
 
 class BaseVariantFormSet(forms.BaseFormSet):
+    # Django's own, left out of django-stubs; the experiment view sets it to show
+    # a refusal of the whole set of variants.
+    _non_form_errors: ErrorList | None
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.control_choice = None
@@ -110,7 +115,8 @@ class BaseVariantFormSet(forms.BaseFormSet):
         ]
 
 
-VariantFormSet = forms.formset_factory(
+# django-stubs types the factory's class as BaseFormSet, whatever `formset` is.
+VariantFormSet: type[BaseVariantFormSet] = forms.formset_factory(  # type: ignore[assignment]
     VariantForm,
     formset=BaseVariantFormSet,
     extra=0,

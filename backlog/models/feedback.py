@@ -32,7 +32,7 @@ class Sentiment(models.TextChoices):
 
 
 class ThemeQuerySet(OrgQuerySet):
-    def with_feedback_counts(self) -> list["Theme"]:
+    def with_feedback_counts(self: "ThemeQuerySet[Theme]") -> list["Theme"]:
         """These themes with their feedback items (`total`) and whether any of
         those is evidence for a hypothesis (`linked`), leaving out unused themes.
 
@@ -72,7 +72,7 @@ class ThemeQuerySet(OrgQuerySet):
                 themes.append(theme)
         return themes
 
-    def unaddressed(self) -> list["Theme"]:
+    def unaddressed(self: "ThemeQuerySet[Theme]") -> list["Theme"]:
         """Themes customers raise that no hypothesis addresses yet, most raised
         first."""
         themes = [theme for theme in self.with_feedback_counts() if not theme.linked]
@@ -88,6 +88,10 @@ class Theme(models.Model):
     name = models.CharField(max_length=50)
 
     objects = ThemeQuerySet.as_manager()
+
+    # Set by ThemeQuerySet.with_feedback_counts for the pages that list themes.
+    total: int
+    linked: bool
 
     class Meta:
         ordering = ["name"]

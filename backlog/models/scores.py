@@ -138,6 +138,8 @@ class Score(models.Model):
             return ice_score(self.impact, self.confidence, self.ease, ice_mode)
         if self.framework == Framework.PIE:
             return pie_score(self.potential, self.importance, self.ease)
+        if self.pxl_ease is None:
+            raise ValueError("A PXL score needs its time to build.")
         return pxl_score(
             {key: bool(getattr(self, key)) for key in PXL_QUESTIONS},
             self.pxl_ease,

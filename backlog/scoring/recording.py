@@ -35,7 +35,7 @@ def _apply(hypothesis: Hypothesis, framework: Framework, values, ice_mode) -> No
 
 
 def refresh_scores(
-    hypotheses: Iterable[Hypothesis] | object,
+    hypotheses: Iterable[Hypothesis],
     frameworks: Iterable[Framework] = tuple(Framework),
     *,
     ice_mode: IceMode,

@@ -199,7 +199,7 @@ def _first_rejected_rows(backlog_import: BacklogImport) -> list[dict]:
     header = next(reader, [])
     title_column = backlog_import.mapping.get("title")
     title_at = header.index(title_column) if title_column in header else None
-    rows = []
+    rows: list[dict[str, str]] = []
     for row in reader:
         if len(rows) >= REJECTED_SHOWN:
             break

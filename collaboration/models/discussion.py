@@ -111,6 +111,8 @@ def subject_url(comment: Comment) -> str:
         return reverse("backlog:hypothesis-detail", args=[slug, comment.hypothesis_id])
     if comment.feedback_item_id:
         return reverse("feedback:item-detail", args=[slug, comment.feedback_item_id])
+    if comment.point is None:
+        raise ValueError("A comment is about a hypothesis, feedback or a point.")
     return reverse(
         "collaboration:point-discussion",
         args=[slug, comment.assessment_id, comment.point.key],

@@ -3,9 +3,19 @@ kept in this app. Score and evidence aggregates on the hypothesis are derived
 numbers, rewritten in bulk: recording them would fill the history with changes
 nobody made."""
 
+from typing import Any
+
 import simple_history
+from django.db import models
 
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Score
+
+
+def history_of(model: type[models.Model]) -> Any:
+    """The history manager of a model registered below. simple_history adds it
+    while registering, where type checkers do not see it, and has no types."""
+    return model.history  # type: ignore[attr-defined]
+
 
 # them would fill the history with changes nobody made.
 simple_history.register(

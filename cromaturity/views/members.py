@@ -141,21 +141,21 @@ def invitation_create(request: OrgRequest):
                 return redirect("members", organisation.slug)
         context = _members_context(request, email_form=form)
     else:
-        form = LinkInvitationForm(request.POST, organisation=organisation)
-        if form.is_valid():
+        link_form = LinkInvitationForm(request.POST, organisation=organisation)
+        if link_form.is_valid():
             create_invitation_link(
                 organisation,
                 created_by=request.user,
-                role=Role(form.cleaned_data["role"]),
-                team=form.cleaned_data["team"],
-                days=form.cleaned_data["days"],
+                role=Role(link_form.cleaned_data["role"]),
+                team=link_form.cleaned_data["team"],
+                days=link_form.cleaned_data["days"],
                 ip=client_ip(request),
             )
             messages.success(
                 request, "Invite link created. Copy it and share it with colleagues."
             )
             return redirect("members", organisation.slug)
-        context = _members_context(request, link_form=form)
+        context = _members_context(request, link_form=link_form)
     return render(request, "cromaturity/membership_list.html", context, status=400)
 
 

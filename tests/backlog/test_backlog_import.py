@@ -6,11 +6,24 @@ import io
 from datetime import UTC, datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from backlog.backlog_import.importing import status_table
-from backlog.models import Hypothesis, Page, Score, SheetRow, Tag
+from backlog.backlog_import.importing import (
+    confirm_columns,
+    prepare_import,
+    status_table,
+)
+from backlog.models import (
+    BacklogImportStatus,
+    Hypothesis,
+    Page,
+    Score,
+    SheetRow,
+    Tag,
+)
 from backlog.scoring.frameworks import Framework
+from backlog.tasks import run_backlog_import
 from collaboration.models import Activity, Notification, Watch
 from cromaturity.models import Role
 from tests.backlog.backlog_sheets import import_sheet, sheet, workbook
@@ -483,3 +496,30 @@ def test_a_row_with_a_quote_never_closed_is_rejected_and_the_rows_after_it_come_
     rejected = rows_of(backlog_import.rejected_file)
     assert [r["line"] for r in rejected] == ["3"]
     assert "line 3 opens a quote" in rejected[0]["reason"]
+
+
+def test_a_refused_import_run_by_the_worker_reports_the_reason(org, admin_user):
+    backlog_import = prepare_import(
+        org,
+        uploaded=ContentFile(sheet("trello_board.csv"), name="t.csv"),
+        original_name="t.csv",
+        by=admin_user,
+    )
+    backlog_import = confirm_columns(
+        backlog_import,
+        mapping=backlog_import.mapping,
+        source=backlog_import.source,
+        date_format=backlog_import.date_format,
+        time_zone="Europe/Berlin",
+        create_missing_pages=False,
+        create_missing_tags=False,
+    )
+    backlog_import.header = [*backlog_import.header, "A column added since"]
+    backlog_import.status = BacklogImportStatus.QUEUED
+    backlog_import.save()
+
+    outcome = run_backlog_import.call(backlog_import.pk)
+
+    assert outcome == "failed: The file changed since it was uploaded."
+    backlog_import.refresh_from_db()
+    assert backlog_import.status == BacklogImportStatus.FAILED
