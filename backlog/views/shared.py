@@ -17,7 +17,7 @@ from backlog.exports import export_query
 from backlog.filters import filtered_hypotheses, style_filter_form
 from backlog.forms.scores import score_form
 from backlog.models import Evidence, Hypothesis, Score, Status
-from backlog.pipeline import allowed_moves, move_refusal
+from backlog.pipeline import allowed_moves, hypothesis_move_refusal
 from backlog.scoring.frameworks import (
     DISAGREEMENT_SHARE,
     PXL_MAX,
@@ -231,14 +231,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
     moves = [
         {
             "status": status,
-            "reason": move_refusal(
-                hypothesis.status,
-                status,
-                metric=hypothesis.metric,
-                score_count=hypothesis.score_total,
-                result="won",  # the conclude form asks for the real result
-                learning="-",
-            ),
+            "reason": hypothesis_move_refusal(hypothesis, status),
         }
         for status in allowed_moves(hypothesis.status)
     ]
