@@ -63,6 +63,34 @@ def _names(statuses: Iterable[Status | str]) -> str:
     return get_text_list([Status(s).label for s in statuses], "or")
 
 
+def conclusion_needs(result: str, learning: str) -> list[str]:
+    """What concluding still needs besides the move itself, for people.
+
+    A result that goes against the numbers also needs a written reason, which
+    is checked against the experiment (backlog/experiments/conclusions.py).
+    """
+    missing = []
+    if result not in Result.values:
+        missing.append("a result (won, lost or inconclusive)")
+    if not learning.strip():
+        missing.append("a learning")
+    return missing
+
+
+def hypothesis_move_refusal(hypothesis: Hypothesis, to_status: Status) -> str | None:
+    """Why moving `hypothesis` to `to_status` is refused on what it has now.
+
+    Leaves out what concluding asks for (`conclusion_needs`): the conclude form
+    asks for it when that move is chosen.
+    """
+    return _move_refusal(
+        Status(hypothesis.status),
+        Status(to_status),
+        metric=hypothesis.metric,
+        score_count=hypothesis.score_total,
+    )
+
+
 def move_refusal(
     status: Status,
     to_status: Status,
@@ -74,6 +102,19 @@ def move_refusal(
 ) -> str | None:
     """Why the move from `status` to `to_status` is refused, or None if allowed."""
     status, to_status = Status(status), Status(to_status)
+    if reason := _move_refusal(
+        status, to_status, metric=metric, score_count=score_count
+    ):
+        return reason
+    if to_status == Status.CONCLUDED:
+        if missing := conclusion_needs(result, learning):
+            return f"Concluding needs {' and '.join(missing)}."
+    return None
+
+
+def _move_refusal(
+    status: Status, to_status: Status, *, metric: str, score_count: int
+) -> str | None:
     if status == to_status:
         return f"It is already {status.label.lower()}."
     if to_status not in TRANSITIONS[status]:
@@ -94,14 +135,6 @@ def move_refusal(
             missing.append("at least one score")
         if missing:
             return f"It cannot be ready yet: it needs {' and '.join(missing)}."
-    if to_status == Status.CONCLUDED:
-        missing = []
-        if result not in Result.values:
-            missing.append("a result (won, lost or inconclusive)")
-        if not learning.strip():
-            missing.append("a learning")
-        if missing:
-            return f"Concluding needs {' and '.join(missing)}."
     return None
 
 
@@ -128,10 +161,7 @@ def standing_problem(
     if status in READY_ON_THE_WAY and score_count < 1:
         missing.append("at least one score")
     if status == Status.CONCLUDED:
-        if result not in Result.values:
-            missing.append("a result (won, lost or inconclusive)")
-        if not learning.strip():
-            missing.append("a learning")
+        missing += conclusion_needs(result, learning)
     if missing:
         return f"{status.label} needs {get_text_list(missing, 'and')}."
     return None

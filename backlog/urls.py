@@ -20,7 +20,7 @@ app_name = "backlog"
 urlpatterns = [
     path(
         "<int:hypothesis_id>/evidence/",
-        evidence.link_from_hypothesis,
+        evidence.evidence_link,
         name="evidence-link",
     ),
     path(

@@ -15,7 +15,9 @@ may cache the new content under the old stamp, which is harmless.
 """
 
 import hashlib
+from collections.abc import Callable
 
+from django.core.cache import cache
 from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
@@ -59,6 +61,15 @@ def cache_key(request, name: str) -> str:
         f"{name}:{organisation.pk}.{organisation.content_stamp}:"
         f"{membership.user_id}.{membership.role}:{query}"
     )
+
+
+def cached_for_member(
+    request, name: str, render: Callable[[], str], timeout: int
+) -> str:
+    """`render()`, kept in the cache under `cache_key(request, name)` for at most
+    `timeout` seconds; the key changes with the organisation's content, so the
+    timeout only frees memory held by what nobody asks for again."""
+    return cache.get_or_set(cache_key(request, name), render, timeout)
 
 
 def organisations_of(instance: models.Model) -> list[int]:

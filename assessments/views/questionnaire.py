@@ -1,7 +1,5 @@
 """The questionnaire: choose a team, answer one pillar per step, submit."""
 
-from dataclasses import dataclass
-
 from django.contrib import messages
 from django.db.models import Prefetch
 from django.http import Http404
@@ -18,6 +16,7 @@ from assessments.models import (
     Point,
     Response,
 )
+from assessments.progress import progress_of
 from assessments.responding import (
     AssessmentError,
     IncompleteResponse,
@@ -30,65 +29,10 @@ from cromaturity.models import Role
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
-@dataclass
-class Step:
-    pillar: Pillar
-    total: int
-    answered: int
-    url: str
-    current: bool = False
-
-    @property
-    def complete(self) -> bool:
-        return self.answered == self.total
-
-
-@dataclass
-class Progress:
-    answered: int
-    total: int
-    steps: list[Step]
-
-    @property
-    def complete(self) -> bool:
-        return self.answered == self.total
-
-
 def _step_url(assessment, pillar_key: str) -> str:
     return reverse(
         "assessments:questionnaire-step",
         args=[assessment.organisation.slug, assessment.pk, pillar_key],
-    )
-
-
-def _progress(assessment, response, current_key: str | None = None) -> Progress:
-    pillars = list(
-        Pillar.objects.filter(maturity_model_id=assessment.maturity_model_id)
-    )
-    point_pillars = dict(
-        Point.objects.filter(
-            pillar__maturity_model_id=assessment.maturity_model_id
-        ).values_list("pk", "pillar_id")
-    )
-    answered_points = set(
-        Answer.objects.filter(response=response).values_list("point_id", flat=True)
-    )
-    steps = [
-        Step(
-            pillar=pillar,
-            total=sum(1 for p in point_pillars.values() if p == pillar.pk),
-            answered=sum(
-                1 for pk in answered_points if point_pillars.get(pk) == pillar.pk
-            ),
-            url=_step_url(assessment, pillar.key),
-            current=pillar.key == current_key,
-        )
-        for pillar in pillars
-    ]
-    return Progress(
-        answered=len(answered_points & point_pillars.keys()),
-        total=len(point_pillars),
-        steps=steps,
     )
 
 
@@ -120,12 +64,9 @@ def response_start(request: OrgRequest, assessment_id):
         except AssessmentError as error:
             messages.error(request, str(error))
             return redirect(assessment)
-        progress = _progress(assessment, response)
-        first_open = next(
-            (step for step in progress.steps if not step.complete), progress.steps[0]
-        )
-        return redirect(first_open.url)
-    progress = _progress(assessment, response) if response else None
+        first_open = progress_of(assessment, response).first_open()
+        return redirect(_step_url(assessment, first_open.pillar.key))
+    progress = progress_of(assessment, response) if response else None
     return render(
         request,
         "assessments/response_start.html",
@@ -149,9 +90,7 @@ def _step_context(request, assessment, response, pillar, forms=None):
         a.point_id: a
         for a in Answer.objects.filter(response=response, point__pillar=pillar)
     }
-    progress = _progress(assessment, response, current_key=pillar.key)
-    keys = [step.pillar.key for step in progress.steps]
-    position = keys.index(pillar.key)
+    progress = progress_of(assessment, response)
     forms = forms or {}
     items = [
         (
@@ -171,11 +110,10 @@ def _step_context(request, assessment, response, pillar, forms=None):
         "pillar": pillar,
         "items": items,
         "progress": progress,
-        "previous_step": progress.steps[position - 1] if position > 0 else None,
-        "next_step": progress.steps[position + 1]
-        if position + 1 < len(progress.steps)
-        else None,
-        "step_number": position + 1,
+        "current_key": pillar.key,
+        "previous_step": progress.before(pillar.key),
+        "next_step": progress.after(pillar.key),
+        "step_number": progress.position(pillar.key) + 1,
         "read_only": not assessment.is_open,
     }
 
@@ -218,9 +156,9 @@ def questionnaire_step(request: OrgRequest, assessment_id, pillar_key):
             except AssessmentError as error:
                 messages.error(request, str(error))
                 return redirect(assessment)
-            context = _step_context(request, assessment, response, pillar)
-            if context["next_step"]:
-                return redirect(context["next_step"].url)
+            next_step = progress_of(assessment, response).after(pillar.key)
+            if next_step:
+                return redirect(_step_url(assessment, next_step.pillar.key))
             return redirect(
                 "assessments:response-submit", request.organisation.slug, assessment.pk
             )
@@ -272,7 +210,8 @@ def answer_save(request: OrgRequest, assessment_id, point_key):
             "point": point,
             "answer": answer,
             "error": error,
-            "progress": _progress(assessment, response, current_key=point.pillar.key),
+            "progress": progress_of(assessment, response),
+            "current_key": point.pillar.key,
         },
     )
 
@@ -324,7 +263,7 @@ def response_submit(request: OrgRequest, assessment_id):
             "rows": rows,
             "missing": missing,
             "tried": request.method == "POST",
-            "progress": _progress(assessment, response),
+            "progress": progress_of(assessment, response),
         },
         status=status,
     )

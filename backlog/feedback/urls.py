@@ -22,7 +22,7 @@ urlpatterns = [
     path("<int:feedback_item_id>/delete/", items.item_delete, name="item-delete"),
     path(
         "<int:feedback_item_id>/link/",
-        evidence.link_from_feedback,
+        evidence.evidence_link,
         name="item-link",
     ),
     path(

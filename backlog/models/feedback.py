@@ -32,44 +32,56 @@ class Sentiment(models.TextChoices):
 
 
 class ThemeQuerySet(OrgQuerySet):
-    def with_feedback_counts(self: "ThemeQuerySet[Theme]") -> list["Theme"]:
-        """These themes with their feedback items (`total`) and whether any of
-        those is evidence for a hypothesis (`linked`), leaving out unused themes.
+    def with_feedback_totals(self: "ThemeQuerySet[Theme]") -> list["Theme"]:
+        """These themes with their number of feedback items (`total`), leaving
+        out unused themes.
 
-        One grouped read of the link table's index for the totals, and one
-        EXISTS per theme for the evidence, instead of a join of every item with
-        every evidence link (which grows with the whole feedback history).
+        One grouped read of the link table's index, instead of a join of every
+        item with its themes.
         """
         candidates = list(self.order_by())
         if not candidates:
             return []
-        links = FeedbackTheme.objects.order_by()
         totals = dict(
-            links.filter(theme__in=[theme.pk for theme in candidates])
+            FeedbackTheme.objects.order_by()
+            .filter(theme__in=[theme.pk for theme in candidates])
             .values("theme_id")
             # COUNT(*), not of a column: PostgreSQL counts from the theme index.
             .annotate(n=models.Count("*"))
             .values_list("theme_id", "n")
         )
+        themes = []
+        for theme in candidates:
+            if totals.get(theme.pk):
+                theme.total = totals[theme.pk]
+                themes.append(theme)
+        return themes
+
+    def with_feedback_counts(self: "ThemeQuerySet[Theme]") -> list["Theme"]:
+        """These themes with their feedback items (`total`) and whether any of
+        those is evidence for a hypothesis (`linked`), leaving out unused themes.
+
+        One EXISTS per theme for the evidence, instead of a join of every item
+        with every evidence link (which grows with the whole feedback history).
+        """
+        themes = self.with_feedback_totals()
+        if not themes:
+            return []
         # A theme is linked as soon as one of its items is active evidence: one
         # EXISTS per theme, which stops at the first such item.
         active = Evidence.objects.filter(
             unlinked_at__isnull=True, feedback_item=models.OuterRef("item_id")
         )
-        with_evidence = links.filter(theme=models.OuterRef("pk")).filter(
-            models.Exists(active)
-        )
+        with_evidence = FeedbackTheme.objects.filter(
+            theme=models.OuterRef("pk")
+        ).filter(models.Exists(active))
         linked = set(
-            Theme.objects.filter(pk__in=[theme.pk for theme in candidates])
+            Theme.objects.filter(pk__in=[theme.pk for theme in themes])
             .filter(models.Exists(with_evidence))
             .values_list("pk", flat=True)
         )
-        themes = []
-        for theme in candidates:
-            if totals.get(theme.pk):
-                theme.total = totals[theme.pk]
-                theme.linked = theme.pk in linked
-                themes.append(theme)
+        for theme in themes:
+            theme.linked = theme.pk in linked
         return themes
 
     def unaddressed(self: "ThemeQuerySet[Theme]") -> list["Theme"]:

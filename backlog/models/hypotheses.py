@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Q
-from django.db.models.functions import Lower
+from django.db.models import Count, F, Q, Window
+from django.db.models.functions import Lower, RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -176,6 +176,31 @@ class HypothesisQuerySet(OrgQuerySet):
 
     def concluded(self):
         return self.filter(status=Status.CONCLUDED)
+
+    def count_per_status(self) -> dict[str, int]:
+        return dict(
+            self.order_by()
+            .values("status")
+            .annotate(n=Count("pk"))
+            .values_list("status", "n")
+        )
+
+    def best_per_status(self, n: int, framework: Framework = Framework.ICE):
+        """The `n` best-scored of each status (oldest first on a tie), in that order.
+
+        One query with a window function picks them for all statuses at once.
+        """
+        ranking = [
+            F(SCORE_FIELDS[Framework(framework)]).desc(nulls_last=True),
+            F("created_at").asc(),
+            F("pk").asc(),
+        ]
+        place = Window(RowNumber(), partition_by=[F("status")], order_by=ranking)
+        # The window ranks only keys; the rows are then read whole, a few per
+        # status (the slice tells the database how few).
+        best = self.annotate(place=place).filter(place__lte=n)
+        shown = best.values("pk")[: n * len(Status)]
+        return Hypothesis.objects.filter(pk__in=shown).order_by(*ranking)
 
 
 SEARCHED_PARTS = [field for field, _ in STRUCTURED_PARTS if field != "page_id"] + [

@@ -1,6 +1,4 @@
 from django.contrib import messages
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -12,7 +10,6 @@ from backlog.configuration import settings_for
 from backlog.filters import BoardFilter, style_filter_form
 from backlog.forms.hypotheses import ConcludeForm, MoveForm
 from backlog.models import Hypothesis, Result, Status
-from backlog.models.hypotheses import SCORE_FIELDS
 from backlog.pipeline import (
     MoveRefused,
     allowed_moves,
@@ -59,8 +56,7 @@ def _board_url(organisation, query_string: str) -> str:
 def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dict:
     """The board's columns for the filters in `query`, in a fixed number of queries.
 
-    Each column shows its best-ranked cards; one query with a window function
-    picks them for all columns at once.
+    Each column shows its best-ranked cards.
     """
     organisation = request.organisation
     backlog_settings = settings_for(organisation)
@@ -73,27 +69,11 @@ def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dic
     )
     style_filter_form(filters.form)
     matching = filters.qs
-    totals = dict(
-        matching.order_by()
-        .values("status")
-        .annotate(n=Count("pk"))
-        .values_list("status", "n")
-    )
-    ranking = [
-        F(SCORE_FIELDS[primary]).desc(nulls_last=True),
-        F("created_at").asc(),
-        F("pk").asc(),
-    ]
-    place = Window(RowNumber(), partition_by=[F("status")], order_by=ranking)
-    # The window ranks only keys; the cards are then read whole, a few per column
-    # (the slice tells the database how few).
-    best = matching.annotate(place=place).filter(place__lte=CARDS_PER_COLUMN)
-    shown = best.values("pk")[: CARDS_PER_COLUMN * len(Status)]
+    totals = matching.count_per_status()
     cards = (
-        Hypothesis.objects.filter(pk__in=shown)
+        matching.best_per_status(CARDS_PER_COLUMN, primary)
         .select_related("owner", "page")
         .prefetch_related("tags")
-        .order_by(*ranking)
     )
     by_status: dict[Status, list[Hypothesis]] = {status: [] for status in Status}
     options = {status: move_options(status) for status in Status}

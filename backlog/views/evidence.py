@@ -4,10 +4,10 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backlog.evidence import (
-    MAX_ALIKE,
     EvidenceError,
     feedback_like,
     group_items,
@@ -15,7 +15,7 @@ from backlog.evidence import (
     link_feedback,
     unlink_feedback,
 )
-from backlog.forms.evidence import LinkForm
+from backlog.forms.evidence import EvidenceLinkForm
 from backlog.models import (
     Evidence,
     FeedbackItem,
@@ -50,38 +50,6 @@ def hypothesis_candidates(request: OrgRequest, feedback_item_id):
     )
 
 
-@member_required(Role.CONTRIBUTOR)
-@require_POST
-def link_from_feedback(request: OrgRequest, feedback_item_id):
-    item = get_in_org(request, FeedbackItem, feedback_item_id)
-    form = LinkForm(request.POST)
-    hypothesis = (
-        Hypothesis.objects.for_org(request.organisation)
-        .filter(pk=request.POST.get("hypothesis") or 0)
-        .first()
-        if (request.POST.get("hypothesis") or "").isdigit()
-        else None
-    )
-    if hypothesis is None:
-        messages.error(request, "Choose the hypothesis this feedback supports.")
-    elif not form.is_valid():
-        messages.error(request, "Check the quote and the importance.")
-    else:
-        try:
-            link_feedback(
-                hypothesis,
-                item,
-                by=request.user,
-                snippet=form.cleaned_data["snippet"],
-                importance=form.cleaned_data["importance"],
-            )
-        except EvidenceError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(request, f"Linked to “{hypothesis.title}”.")
-    return redirect("feedback:item-detail", request.organisation.slug, item.pk)
-
-
 @member_required()
 def feedback_candidates(request: OrgRequest, hypothesis_id):
     """Feedback to attach to a hypothesis: suggestions, or a text search."""
@@ -107,41 +75,51 @@ def feedback_candidates(request: OrgRequest, hypothesis_id):
 
 @member_required(Role.CONTRIBUTOR)
 @require_POST
-def link_from_hypothesis(request: OrgRequest, hypothesis_id):
-    """Attach one feedback item, or several that say the same, as evidence."""
-    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
-    form = LinkForm(request.POST)
-    chosen = request.POST.getlist("feedback_item")[:MAX_ALIKE]
-    items = list(
-        FeedbackItem.objects.for_org(request.organisation).filter(
-            pk__in=[int(pk) for pk in chosen if pk.isdigit() and len(pk) < 19]
-        )
-    )
-    if not items:
-        messages.error(request, "Choose the feedback to attach.")
-    elif not form.is_valid():
-        messages.error(request, "Check the quote and the importance.")
+def evidence_link(request: OrgRequest, hypothesis_id=None, feedback_item_id=None):
+    """Link feedback as evidence for a hypothesis, from either one's page.
+
+    From a hypothesis, one feedback item or several that say the same; from a
+    feedback item, the hypothesis it supports.
+    """
+    if hypothesis_id is not None:
+        hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
+        fixed: dict = {"hypothesis": hypothesis}
+        back = hypothesis.get_absolute_url() + "#evidence"
     else:
-        try:
-            with transaction.atomic():
-                for item in items:
-                    link_feedback(
-                        hypothesis,
-                        item,
-                        by=request.user,
-                        snippet=form.cleaned_data["snippet"],
-                        importance=form.cleaned_data["importance"],
-                    )
-        except EvidenceError as error:
-            messages.error(request, str(error))
-        else:
-            messages.success(
-                request,
-                "Feedback attached as evidence."
-                if len(items) == 1
-                else f"{len(items)} feedback items attached as evidence.",
-            )
-    return redirect(hypothesis.get_absolute_url() + "#evidence")
+        item = get_in_org(request, FeedbackItem, feedback_item_id)
+        fixed = {"item": item}
+        back = reverse(
+            "feedback:item-detail", args=[request.organisation.slug, item.pk]
+        )
+    form = EvidenceLinkForm(request.POST, organisation=request.organisation, **fixed)
+    if not form.is_valid():
+        messages.error(request, form.problem())
+        return redirect(back)
+    hypothesis = form.cleaned_data["hypothesis"]
+    items = list(form.cleaned_data["feedback_item"])
+    try:
+        with transaction.atomic():
+            for each in items:
+                link_feedback(
+                    hypothesis,
+                    each,
+                    by=request.user,
+                    snippet=form.cleaned_data["snippet"],
+                    importance=form.cleaned_data["importance"],
+                )
+    except EvidenceError as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, _linked(hypothesis, items, from_item="item" in fixed))
+    return redirect(back)
+
+
+def _linked(hypothesis, items: list, *, from_item: bool) -> str:
+    if from_item:
+        return f"Linked to “{hypothesis.title}”."
+    if len(items) == 1:
+        return "Feedback attached as evidence."
+    return f"{len(items)} feedback items attached as evidence."
 
 
 @member_required(Role.CONTRIBUTOR)

@@ -1,6 +1,5 @@
 """The ranked backlog list, its content cached until the organisation's changes."""
 
-from django.core.cache import cache
 from django.shortcuts import render
 from django.template.loader import render_to_string
 
@@ -18,13 +17,14 @@ def hypothesis_list(request: OrgRequest):
     """The ranked list. Its content is rendered once per member, query string and
     state of the organisation's content, then served from the cache until
     something in the organisation changes."""
-    key = freshness.cache_key(request, "backlog-list")
-    listing = cache.get(key)
-    if listing is None:
-        listing = render_to_string(
+    listing = freshness.cached_for_member(
+        request,
+        "backlog-list",
+        lambda: render_to_string(
             "backlog/_hypothesis_listing.html",
             listing_context(request, request.GET),
             request,
-        )
-        cache.set(key, listing, LISTING_CACHE_SECONDS)
+        ),
+        LISTING_CACHE_SECONDS,
+    )
     return render(request, "backlog/hypothesis_list.html", {"listing": listing})

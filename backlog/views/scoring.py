@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict, with_version
 from backlog.forms.scores import score_form
-from backlog.models import Hypothesis
+from backlog.models import BacklogSettings, Hypothesis
 from backlog.scoring.frameworks import Framework, IceMode
 from backlog.scoring.recording import score_hypothesis
 from backlog.views.shared import (
@@ -51,82 +51,81 @@ def hypothesis_score_form(request: OrgRequest, hypothesis_id):
 @member_required()
 @require_POST
 def hypothesis_score(request: OrgRequest, hypothesis_id):
+    """A score posted from the hypothesis page or from a row of the list.
+
+    Each answers in its own way: the page again; the row as an htmx fragment,
+    or without htmx by going back to the list with a message.
+    """
     hypothesis = get_in_org(request, Hypothesis.objects.for_list(), hypothesis_id)
     framework = request.POST.get("framework")
     if framework not in Framework.values:
         return HttpResponseBadRequest("Unknown scoring framework.")
     framework = Framework(framework)
-    in_row = request.POST.get("in") == "row"
-    prefix = f"h{hypothesis.pk}-{framework}" if in_row else str(framework)
-    form = score_form(framework, request.POST, prefix=prefix)
     backlog_settings = settings_for(request.organisation)
-    valid = form.is_valid()
-    if valid:
-        try:
-            score_hypothesis(
-                hypothesis,
-                scorer=request.user,
-                framework=framework,
-                values=form.values(),
-                note=form.cleaned_data["note"],
-                ice_mode=IceMode(backlog_settings.ice_mode),
-                expected_version=form.cleaned_data["version"] or 0,
-            )
-        except EditConflict as conflict:
-            valid = False
-            form = score_form(
-                framework,
-                with_version(
-                    request.POST, form.add_prefix("version"), conflict.version
-                ),
-                prefix=prefix,
-            )
-            form.is_valid()
-            form.conflict = conflict
-            form.add_error(
-                None,
-                f"You changed your {framework.label} score in another window since "
-                "this form was opened. Compare the two below: saving again keeps "
-                "the values in this form.",
-            )
-        else:
-            hypothesis.refresh_from_db()
-    if in_row and request.htmx and valid:
-        return reranked_results(request, hypothesis)
-    if in_row and request.htmx:
-        row = list_row(
-            request,
+    if request.POST.get("in") != "row":
+        mode = _score_on_page
+    elif request.htmx:
+        mode = _score_in_row
+    else:
+        mode = _score_in_row_without_htmx
+    return mode(request, hypothesis, framework, backlog_settings)
+
+
+def _save_score(
+    request: OrgRequest,
+    hypothesis,
+    framework: Framework,
+    backlog_settings: BacklogSettings,
+    *,
+    prefix: str,
+):
+    """Bind and save the score form; the form, with its errors if refused."""
+    form = score_form(framework, request.POST, prefix=prefix)
+    if not form.is_valid():
+        return form
+    try:
+        score_hypothesis(
             hypothesis,
-            position=row_position(request.POST),
-            backlog_settings=backlog_settings,
-            form=form,
+            scorer=request.user,
+            framework=framework,
+            values=form.values(),
+            note=form.cleaned_data["note"],
+            ice_mode=IceMode(backlog_settings.ice_mode),
+            expected_version=form.cleaned_data["version"] or 0,
         )
-        return row_fragment(request, "row", row, backlog_settings)
-    if in_row:
-        fallback = reverse("backlog:hypothesis-list", args=[request.organisation.slug])
-        if valid:
-            messages.success(
-                request, f"Your {framework.label} score of “{hypothesis}” is saved."
-            )
-        elif form.conflict:
-            compared = "; ".join(
-                f"{d.label}: saved {d.theirs}, yours {d.yours}"
-                for d in form.conflict.differences
-            )
-            messages.error(
-                request,
-                f"Your {framework.label} score of “{hypothesis}” was not saved: you "
-                f"changed it in another window since ({compared}). The list now "
-                "shows the saved score.",
-            )
-        else:
-            messages.error(
-                request,
-                f"Your {framework.label} score of “{hypothesis}” was not saved: "
-                "choose a value for every part.",
-            )
-        return redirect(safe_next(request, fallback))
-    if valid:
+    except EditConflict as conflict:
+        form = score_form(
+            framework,
+            with_version(request.POST, form.add_prefix("version"), conflict.version),
+            prefix=prefix,
+        )
+        form.is_valid()
+        form.conflict = conflict
+        form.add_error(
+            None,
+            f"You changed your {framework.label} score in another window since "
+            "this form was opened. Compare the two below: saving again keeps "
+            "the values in this form.",
+        )
+        return form
+    hypothesis.refresh_from_db()
+    return form
+
+
+def _row_prefix(hypothesis, framework: Framework) -> str:
+    return f"h{hypothesis.pk}-{framework}"
+
+
+def _score_on_page(
+    request: OrgRequest,
+    hypothesis,
+    framework: Framework,
+    backlog_settings: BacklogSettings,
+):
+    form = _save_score(
+        request, hypothesis, framework, backlog_settings, prefix=str(framework)
+    )
+    if not form.errors:
         messages.success(request, f"Your {framework.label} score is saved.")
         return redirect(f"{hypothesis.get_absolute_url()}#scores")
     context = detail_context(request, hypothesis, forms={framework: form})
@@ -136,3 +135,62 @@ def hypothesis_score(request: OrgRequest, hypothesis_id):
         context,
         status=409 if form.conflict else 400,
     )
+
+
+def _score_in_row(
+    request: OrgRequest,
+    hypothesis,
+    framework: Framework,
+    backlog_settings: BacklogSettings,
+):
+    form = _save_score(
+        request,
+        hypothesis,
+        framework,
+        backlog_settings,
+        prefix=_row_prefix(hypothesis, framework),
+    )
+    if not form.errors:
+        return reranked_results(request, hypothesis)
+    row = list_row(
+        request,
+        hypothesis,
+        position=row_position(request.POST),
+        backlog_settings=backlog_settings,
+        form=form,
+    )
+    return row_fragment(request, "row", row, backlog_settings)
+
+
+def _score_in_row_without_htmx(
+    request: OrgRequest,
+    hypothesis,
+    framework: Framework,
+    backlog_settings: BacklogSettings,
+):
+    form = _save_score(
+        request,
+        hypothesis,
+        framework,
+        backlog_settings,
+        prefix=_row_prefix(hypothesis, framework),
+    )
+    scored = f"Your {framework.label} score of “{hypothesis}”"
+    if not form.errors:
+        messages.success(request, f"{scored} is saved.")
+    elif form.conflict:
+        compared = "; ".join(
+            f"{d.label}: saved {d.theirs}, yours {d.yours}"
+            for d in form.conflict.differences
+        )
+        messages.error(
+            request,
+            f"{scored} was not saved: you changed it in another window since "
+            f"({compared}). The list now shows the saved score.",
+        )
+    else:
+        messages.error(
+            request, f"{scored} was not saved: choose a value for every part."
+        )
+    fallback = reverse("backlog:hypothesis-list", args=[request.organisation.slug])
+    return redirect(safe_next(request, fallback))

@@ -17,7 +17,7 @@ from backlog.exports import export_query
 from backlog.filters import filtered_hypotheses, style_filter_form
 from backlog.forms.scores import score_form
 from backlog.models import Evidence, Hypothesis, Score, Status
-from backlog.pipeline import allowed_moves, move_refusal
+from backlog.pipeline import allowed_moves, hypothesis_move_refusal
 from backlog.scoring.frameworks import (
     DISAGREEMENT_SHARE,
     PXL_MAX,
@@ -148,18 +148,22 @@ def listing_context(request, query, saved=None) -> dict:
             hypothesis__in=hypotheses, scorer=request.user, framework=primary
         )
     }
-    plans = {}
+    # Whether a test on the page would run too long, worked out once per page.
+    too_long_on_page: dict[int | None, bool] = {}
     rows = []
     for offset, hypothesis in enumerate(hypotheses):
-        if hypothesis.page_id not in plans:
-            plans[hypothesis.page_id] = backlog_settings.too_long_for(hypothesis.page)
+        if hypothesis.page_id not in too_long_on_page:
+            too_long_on_page[hypothesis.page_id] = backlog_settings.too_long_for(
+                hypothesis.page
+            )
         rows.append(
             Row(
                 hypothesis,
                 position=page.start_index() + offset,
                 form=None,
                 my_score=mine.get(hypothesis.pk),
-                too_long=hypothesis.awaits_test and plans[hypothesis.page_id],
+                too_long=hypothesis.awaits_test
+                and too_long_on_page[hypothesis.page_id],
                 ice_mode=backlog_settings.ice_mode,
                 saved=saved is not None and hypothesis.pk == saved.pk,
             )
@@ -231,14 +235,7 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
     moves = [
         {
             "status": status,
-            "reason": move_refusal(
-                hypothesis.status,
-                status,
-                metric=hypothesis.metric,
-                score_count=hypothesis.score_total,
-                result="won",  # the conclude form asks for the real result
-                learning="-",
-            ),
+            "reason": hypothesis_move_refusal(hypothesis, status),
         }
         for status in allowed_moves(hypothesis.status)
     ]

@@ -1,7 +1,8 @@
-// Drag and drop on the board. Each card also has a "Move to" menu (and, without
-// JavaScript, a link to the hypothesis page's move form); a drop posts the
-// board's shared form to the card's move URL with the column's status, so the
-// server applies the same rules and answers with the re-rendered board.
+// Drag and drop on the board, which htmx does not do. Each card also has a
+// "Move to" menu (and, without JavaScript, a link to the hypothesis page's move
+// form); a drop has htmx post the board's shared form to the card's move URL with
+// the column's status, so the server applies the same rules and the re-rendered
+// board is swapped in as after a move from the menu.
 (function () {
   "use strict";
 
@@ -27,47 +28,42 @@
     if (region) region.textContent = text;
   }
 
+  function focusOutcome() {
+    var fresh = board();
+    var card =
+      fresh.querySelector(".board-card.refused") ||
+      fresh.querySelector(".board-card.just-moved");
+    var link = card && card.querySelector("a");
+    if (link) link.focus();
+  }
+
   function move(card, status) {
     var form = document.getElementById("board-drop");
     var url = card.getAttribute("data-move-url");
-    if (!form || !url) return;
-    var data = new FormData(form);
-    data.set("to_status", status);
+    if (!form || !url || !window.htmx) return;
+    var errors = ["htmx:responseError", "htmx:sendError"];
+    function failed() {
+      errors.forEach(function (name) {
+        form.removeEventListener(name, failed);
+      });
+      card.classList.remove("moving");
+      announce("The card could not be moved. Reload the page and try again.");
+    }
+    // htmx swaps in only a successful answer, which replaces the form too.
+    errors.forEach(function (name) {
+      form.addEventListener(name, failed);
+    });
     card.classList.add("moving");
     announce("Moving…");
-    fetch(url, {
-      method: "POST",
-      body: data,
-      credentials: "same-origin",
-      headers: { "HX-Request": "true", "HX-Target": "board" },
-    })
-      .then(function (response) {
-        var redirect = response.headers.get("HX-Redirect");
-        if (redirect) {
-          window.location.assign(redirect);
-          return null;
-        }
-        if (!response.ok) throw new Error("HTTP " + response.status);
-        return response.text();
+    window.htmx
+      .ajax("POST", url, {
+        source: form,
+        target: "#board",
+        swap: "outerHTML",
+        values: { to_status: status },
       })
-      .then(function (html) {
-        if (html === null) return;
-        var current = board();
-        var holder = document.createElement("div");
-        holder.innerHTML = html.trim();
-        var fresh = holder.firstElementChild;
-        current.replaceWith(fresh);
-        if (window.htmx) window.htmx.process(fresh);
-        var refused = fresh.querySelector(".board-card.refused");
-        var focus = refused || fresh.querySelector(".board-card.just-moved");
-        if (focus) {
-          var link = focus.querySelector("a");
-          if (link) link.focus();
-        }
-      })
-      .catch(function () {
-        card.classList.remove("moving");
-        announce("The card could not be moved. Reload the page and try again.");
+      .then(function () {
+        if (!card.isConnected) focusOutcome();
       });
   }
 

@@ -315,6 +315,38 @@ def test_link_from_hypothesis_access_matrix(org, make_hypothesis, make_feedback)
     assert Evidence.objects.get().feedback_item == item
 
 
+def test_feedback_of_another_organisation_among_the_chosen_links_nothing(
+    admin_client, make_hypothesis, make_feedback, other_org
+):
+    hypothesis, ours = make_hypothesis(), make_feedback()
+    foreign = make_feedback(organisation=other_org)
+    response = admin_client.post(
+        url("backlog:evidence-link", hypothesis.pk),
+        {"feedback_item": [ours.pk, foreign.pk], "importance": 1},
+        follow=True,
+    )
+    assert "Choose the feedback to attach" in response.text
+    assert not Evidence.objects.exists()
+
+
+def test_the_page_a_link_is_made_from_fixes_its_own_side(
+    admin_client, make_hypothesis, make_feedback
+):
+    hypothesis, other = make_hypothesis("Ours"), make_hypothesis("Another")
+    item = make_feedback()
+    admin_client.post(
+        url("feedback:item-link", item.pk),
+        {"hypothesis": hypothesis.pk, "feedback_item": 0, "importance": 1},
+    )
+    admin_client.post(
+        url("backlog:evidence-link", other.pk),
+        {"hypothesis": hypothesis.pk, "feedback_item": item.pk, "importance": 1},
+    )
+    assert sorted(
+        Evidence.objects.values_list("hypothesis__title", "feedback_item")
+    ) == [("Another", item.pk), ("Ours", item.pk)]
+
+
 def test_candidate_searches_access_matrix(org, make_hypothesis, make_feedback):
     hypothesis = make_hypothesis(
         "Delivery dates in checkout", observation="Delivery questions"

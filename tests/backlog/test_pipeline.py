@@ -4,7 +4,14 @@ import pytest
 from django.utils import timezone
 
 from backlog.models import Hypothesis, Result, Status
-from backlog.pipeline import TRANSITIONS, MoveRefused, move_hypothesis, move_refusal
+from backlog.pipeline import (
+    TRANSITIONS,
+    MoveRefused,
+    conclusion_needs,
+    hypothesis_move_refusal,
+    move_hypothesis,
+    move_refusal,
+)
 from backlog.scoring.frameworks import Framework
 from backlog.scoring.recording import score_hypothesis
 
@@ -87,6 +94,35 @@ def test_concluding_needs_a_result_and_a_learning(result, learning, expected):
         learning=learning,
     )
     assert expected in reason
+
+
+@pytest.mark.parametrize(
+    ("result", "learning", "needs"),
+    [
+        (Result.WON, "Learned.", []),
+        (Result.INCONCLUSIVE, "Learned.", []),
+        ("", "Learned.", ["a result (won, lost or inconclusive)"]),
+        ("won", "  ", ["a learning"]),
+    ],
+)
+def test_conclusion_needs_a_result_and_a_learning(result, learning, needs):
+    assert conclusion_needs(result, learning) == needs
+
+
+@pytest.mark.parametrize(
+    ("status", "to_status", "refused"),
+    [
+        (Status.ANALYSING, Status.CONCLUDED, False),
+        (Status.RUNNING, Status.ANALYSING, False),
+        (Status.BACKLOG, Status.READY, True),
+        (Status.ANALYSING, Status.IDEA, True),
+    ],
+)
+def test_a_hypothesis_move_is_checked_on_what_it_has_not_on_the_conclusion(
+    status, to_status, refused
+):
+    hypothesis = Hypothesis(status=status, metric="", result="", learning="")
+    assert bool(hypothesis_move_refusal(hypothesis, to_status)) is refused
 
 
 def test_a_move_not_in_the_table_names_the_possible_ones():
