@@ -12,7 +12,7 @@ from backlog.models import BacklogSettings
 from backlog.scoring.frameworks import IceMode
 from cromaturity.models import Role
 from tests.access import assert_access
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

@@ -6,7 +6,7 @@ from backlog.models import Hypothesis, Kind, Score, Status, Tag
 from backlog.views import shared
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ from backlog.models import FeedbackImport, Status
 from backlog.pipeline import move_hypothesis
 from collaboration.models import Notification, NotificationKind
 from collaboration.watching import watch_automatically
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from backlog.models import Hypothesis, Status
 from collaboration.discussion import post_comment
 from cromaturity.models import Membership, Team
 from tests.assessments.factories import add_response, make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

@@ -25,7 +25,7 @@ from collaboration.notifying import notify
 from cromaturity.models import Role
 from tests.access import assert_access
 from tests.assessments.factories import make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
