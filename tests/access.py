@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 from django.contrib.auth import get_user_model
 from django.test import Client
 
-from cromaturity.models import Membership, Organisation, Role, Team
-from cromaturity.workspaces import create_organisation
+from cromaturity.models import Organisation, Role
+from tests.cromaturity.factories import make_member, make_org
 
 ROLE_ORDER = [Role.VIEWER, Role.CONTRIBUTOR, Role.EDITOR, Role.ADMIN]
 
@@ -35,13 +35,7 @@ def _user(label: str):
 
 
 def member_client(organisation: Organisation, role: Role) -> Client:
-    user = _user(f"{role}")
-    Membership.objects.create(
-        user=user,
-        organisation=organisation,
-        role=role,
-        team=Team.objects.for_org(organisation).first(),
-    )
+    user = make_member(organisation, role, user=_user(f"{role}"))
     client = Client()
     client.force_login(user)
     client.user = user
@@ -51,7 +45,7 @@ def member_client(organisation: Organisation, role: Role) -> Client:
 def outsider_client() -> Client:
     user = _user("outsider")
     n = Organisation.objects.count() + 1
-    create_organisation(name=f"Elsewhere {n}", slug=f"elsewhere-{n}", creator=user)
+    make_org(name=f"Elsewhere {n}", slug=f"elsewhere-{n}", creator=user)
     client = Client()
     client.force_login(user)
     client.user = user

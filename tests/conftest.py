@@ -1,16 +1,11 @@
-import itertools
 import os
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.management import call_command
 
 from assessments.models import MaturityModel
-from cromaturity.models import Membership, Role, Team
-from cromaturity.workspaces import create_organisation
-
-PASSWORD = "correct-horse-battery"
-_counter = itertools.count(1)
+from cromaturity.models import Membership, Role
+from tests.cromaturity import factories
 
 
 @pytest.fixture(autouse=True)
@@ -62,42 +57,17 @@ def _default_maturity_model(request):
 
 @pytest.fixture
 def make_user(db):
-    def make(username=None, **fields):
-        username = username or f"user{next(_counter)}"
-        fields.setdefault("email", f"{username}@example.test")
-        user = get_user_model().objects.create_user(
-            username=username, password=PASSWORD, **fields
-        )
-        return user
-
-    return make
+    return factories.make_user
 
 
 @pytest.fixture
-def make_org(db, make_user):
-    def make(name=None, slug=None, creator=None):
-        n = next(_counter)
-        name = name or f"Organisation {n}"
-        slug = slug or f"org-{n}"
-        return create_organisation(name=name, slug=slug, creator=creator or make_user())
-
-    return make
+def make_org(db):
+    return factories.make_org
 
 
 @pytest.fixture
-def make_member(make_user):
-    def make(organisation, role=Role.CONTRIBUTOR, team=None, user=None, **fields):
-        user = user or make_user(**fields)
-        if team is None:
-            team = Team.objects.for_org(organisation).first()
-        elif isinstance(team, str):
-            team = Team.objects.for_org(organisation).get(name=team)
-        Membership.objects.create(
-            user=user, organisation=organisation, role=role, team=team
-        )
-        return user
-
-    return make
+def make_member(db):
+    return factories.make_member
 
 
 @pytest.fixture

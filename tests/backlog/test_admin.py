@@ -3,11 +3,9 @@ from django.urls import reverse
 
 from backlog.configuration import update_backlog_settings
 from backlog.evidence import link_feedback
-from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.feedback.privacy import pseudonym_key
 from backlog.models import (
     Evidence,
-    Experiment,
     FeedbackImport,
     FeedbackItem,
     FeedbackTheme,
@@ -19,7 +17,7 @@ from backlog.models import (
     Theme,
     Variant,
 )
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice, make_experiment, make_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -35,14 +33,10 @@ def superuser_client(client, admin_user):
 def test_every_backlog_model_has_a_working_admin(
     superuser_client, org, admin_user, make_hypothesis, checkout_page
 ):
-    from backlog.experiments.recording import VariantNumbers, record_experiment
-
     hypothesis = make_hypothesis(page=checkout_page, tags=["trust"])
     give_ice(hypothesis, admin_user, 7)
-    experiment = record_experiment(
-        Experiment(hypothesis=hypothesis, name="A/B"),
-        [VariantNumbers("A", 100, 10, is_control=True), VariantNumbers("B", 100, 12)],
-        by=admin_user,
+    experiment = make_experiment(
+        hypothesis, ("A", 100, 10), ("B", 100, 12), by=admin_user, name="A/B"
     )
     settings = update_backlog_settings(org, primary_framework="pie")
     objects = [
@@ -72,16 +66,12 @@ def test_every_backlog_model_has_a_working_admin(
 
 @pytest.fixture
 def linked_feedback(org, admin_user, make_hypothesis):
-    item = record_feedback(
+    item = make_feedback(
         org,
-        FeedbackInput(
-            text="Checkout failed, call me on 020 7946 0018 or jo@example.com",
-            source="chat",
-            themes="checkout",
-            customer="Jo Bloggs",
-        ),
+        "Checkout failed, call me on 020 7946 0018 or jo@example.com",
         by=admin_user,
-        team=None,
+        themes="checkout",
+        customer="Jo Bloggs",
         mask_contacts=True,
         pseudonym_key=pseudonym_key(org),
     )

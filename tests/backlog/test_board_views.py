@@ -7,7 +7,7 @@ from backlog.models import Hypothesis, Status
 from backlog.views.board import CARDS_PER_COLUMN
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

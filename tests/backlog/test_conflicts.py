@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from backlog.authoring import save_hypothesis
 from backlog.conflicts import EditConflict
-from backlog.feedback.capture import FeedbackInput, record_feedback, update_feedback
+from backlog.feedback.capture import FeedbackInput, update_feedback
 from backlog.models import FeedbackItem, Hypothesis, Score, Status, Tag
 from backlog.pipeline import move_hypothesis
 from backlog.scoring.frameworks import Framework
@@ -14,7 +14,7 @@ from backlog.scoring.recording import score_hypothesis
 from cromaturity.api_keys import create_api_key
 from cromaturity.models import Role
 from tests.access import member_client
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice, make_feedback
 
 pytestmark = pytest.mark.django_db
 
@@ -164,13 +164,8 @@ def test_tags_changed_meanwhile_are_compared_and_no_tag_is_created_on_conflict(
 
 @pytest.fixture
 def item(org, admin_user):
-    return record_feedback(
-        org,
-        FeedbackInput(text="Delivery costs shown too late", source="chat"),
-        by=admin_user,
-        team=None,
-        mask_contacts=False,
-        pseudonym_key=b"k",
+    return make_feedback(
+        org, "Delivery costs shown too late", by=admin_user, pseudonym_key=b"k"
     )
 
 

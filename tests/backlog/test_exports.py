@@ -15,7 +15,7 @@ from backlog.models import Hypothesis, Page, Status, Tag
 from cromaturity.models import AuditAction, AuditEvent, Team
 from cromaturity.spreadsheets import FORMULA_TRIGGERS, restore_cell
 from tests.access import assert_access
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 from tests.backlog.test_list_performance import _fill
 from tests.spreadsheet_locales import (
     SEMICOLON_HOSTILE,

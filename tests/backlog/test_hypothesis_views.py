@@ -6,7 +6,7 @@ from backlog.models import Hypothesis, Kind, Score, Status, Tag
 from backlog.views import shared
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 
@@ -563,3 +563,14 @@ def test_next_pointing_elsewhere_is_ignored(make_hypothesis, admin_client):
         },
     )
     assert response["Location"] == url("hypothesis-list")
+
+
+def test_hypotheses_of_another_organisation_never_show(
+    org, other_org, make_hypothesis, admin_client
+):
+    make_hypothesis("Ours")
+    make_hypothesis("Theirs", organisation=other_org)
+    for name in ("hypothesis-list", "board", "learning-list"):
+        text = admin_client.get(url(name)).text
+        assert "Theirs" not in text
+    assert Hypothesis.objects.count() == 2

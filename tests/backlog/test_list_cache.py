@@ -16,7 +16,7 @@ from backlog.configuration import settings_for
 from backlog.evidence import link_feedback
 from backlog.models import Hypothesis, Score, Tag
 from cromaturity.models import Membership, Organisation, Role, Team
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

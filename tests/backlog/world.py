@@ -2,54 +2,35 @@
 
 from django.core.files.base import ContentFile
 
-from backlog.authoring import save_hypothesis
 from backlog.backlog_import.importing import prepare_import as prepare_backlog_import
 from backlog.evidence import link_feedback
-from backlog.experiments.recording import VariantNumbers, record_experiment
-from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.feedback.importing.run import prepare_import
-from backlog.models import Experiment, Hypothesis, Page
-from backlog.scoring.frameworks import Framework
-from backlog.scoring.recording import score_hypothesis
+from tests.backlog.factories import (
+    give_ice,
+    make_experiment,
+    make_feedback,
+    make_hypothesis,
+    make_page,
+)
 
 
 def objects_of(organisation, people) -> dict:
     """Map URL parameter names to ids of backlog objects of `organisation`."""
-    page = Page.objects.create(
-        organisation=organisation,
-        name="Checkout",
-        daily_visitors=1000,
-        baseline_conversion_rate="4.0",
+    page = make_page(
+        organisation, url="", daily_visitors=1000, baseline_conversion_rate="4.0"
     )
-    hypothesis = save_hypothesis(
-        Hypothesis(
-            organisation=organisation,
-            title="Show delivery dates",
-            metric="Orders",
-            page=page,
-        ),
-        by=people["contributor"],
-        new_tag_names=["shipping"],
+    hypothesis = make_hypothesis(
+        organisation, by=people["contributor"], page=page, tags=["shipping"]
     )
-    score_hypothesis(
-        hypothesis,
-        scorer=people["editor"],
-        framework=Framework.ICE,
-        values={"impact": 7, "confidence": 5, "ease": 6},
+    give_ice(hypothesis, people["editor"], 7, 5, 6)
+    experiment = make_experiment(
+        hypothesis, ("Control", 1000, 40), ("Dates", 1000, 52), by=people["editor"]
     )
-    experiment = record_experiment(
-        Experiment(hypothesis=hypothesis, name="Dates A/B"),
-        [
-            VariantNumbers("Control", 1000, 40, is_control=True),
-            VariantNumbers("Dates", 1000, 52),
-        ],
-        by=people["editor"],
-    )
-    item = record_feedback(
+    item = make_feedback(
         organisation,
-        FeedbackInput(text="Where is my parcel?", source="chat", themes="delivery"),
+        "Where is my parcel?",
         by=people["contributor"],
-        team=None,
+        themes="delivery",
         mask_contacts=True,
         pseudonym_key=b"k",
     )

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import PASSWORD
+from tests.cromaturity.factories import PASSWORD
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls that
 # tests make to arrange data are still plain synchronous calls.

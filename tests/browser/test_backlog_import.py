@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from backlog.models import BacklogImport, Hypothesis, Score
 from cromaturity.models import Role
-from tests.backlog.backlog_sheets import SHEETS
+from tests.backlog.backlog_import.sheets import SHEETS
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)

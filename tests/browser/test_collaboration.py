@@ -13,7 +13,7 @@ from backlog.pipeline import move_hypothesis
 from collaboration.models import Comment, Notification
 from cromaturity.models import Role
 from tests.assessments.factories import make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)

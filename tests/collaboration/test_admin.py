@@ -1,9 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from collaboration.discussion import post_comment
 from collaboration.models import Activity, Comment, Notification, Watch
 from collaboration.notifying import set_preferences
+from tests.collaboration.factories import make_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -16,7 +16,7 @@ def test_every_collaboration_model_has_a_working_admin(
     admin.save()
     client.force_login(admin)
     hypothesis = make_hypothesis()
-    post_comment(org, author=people["sam"], body="@carla see", hypothesis=hypothesis)
+    make_comment(org, people["sam"], "@carla see", hypothesis=hypothesis)
     set_preferences(people["sam"], org, {"mention": "off"})
     objects = [
         Comment.objects.get(),

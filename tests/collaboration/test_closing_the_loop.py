@@ -4,25 +4,17 @@ import pytest
 from django.urls import reverse
 
 from backlog.evidence import link_feedback, unlink_feedback
-from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.models import FeedbackImport, Status
 from backlog.pipeline import move_hypothesis
 from collaboration.models import Notification, NotificationKind
 from collaboration.watching import watch_automatically
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice, make_feedback
 
 pytestmark = pytest.mark.django_db
 
 
 def _filed_by(org, agent, text):
-    return record_feedback(
-        org,
-        FeedbackInput(text=text, source="chat"),
-        by=agent,
-        team=None,
-        mask_contacts=False,
-        pseudonym_key=b"k",
-    )
+    return make_feedback(org, text, by=agent, pseudonym_key=b"k")
 
 
 def _to_analysing(hypothesis, by):

@@ -8,10 +8,10 @@ from django.utils import timezone
 
 from backlog.evidence import link_feedback
 from backlog.models import Hypothesis, Status
-from collaboration.discussion import post_comment
 from cromaturity.models import Membership, Team
 from tests.assessments.factories import add_response, make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
+from tests.collaboration.factories import make_comment
 
 pytestmark = pytest.mark.django_db
 
@@ -42,9 +42,7 @@ def _fill(org, people, make_hypothesis, make_feedback, rounds: int) -> None:
                     owner=people["carla"],
                 )
                 give_ice(hypothesis, people["sam"], 4 + n % 5)
-                post_comment(
-                    org, author=people["zoe"], body="@sam look", hypothesis=hypothesis
-                )
+                make_comment(org, people["zoe"], "@sam look", hypothesis=hypothesis)
         make_feedback(text=f"Parcel {n} late", themes=f"delivery, theme{n}")
 
 

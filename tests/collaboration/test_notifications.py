@@ -27,7 +27,7 @@ from collaboration.models import (
 from collaboration.notifying import notify, set_preferences
 from collaboration.watching import set_watching
 from tests.assessments.factories import add_response, make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,6 @@ from django.urls import reverse
 from backlog.evidence import link_feedback
 from backlog.feedback.importing.run import prepare_import, run_import
 from backlog.models import FeedbackItem, ImportStatus, Status
-from collaboration.discussion import post_comment
 from collaboration.models import (
     Activity,
     ActivityKind,
@@ -25,7 +24,8 @@ from collaboration.notifying import notify
 from cromaturity.models import Role
 from tests.access import assert_access
 from tests.assessments.factories import make_assessment
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
+from tests.collaboration.factories import make_comment
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[1] / "fixtures" / "samples"
@@ -37,7 +37,7 @@ def url(name, *args):
 
 def test_activity_feed_access_and_filters(org, people, make_hypothesis):
     hypothesis = make_hypothesis(by=people["carla"])
-    post_comment(org, author=people["sam"], body="Seen it", hypothesis=hypothesis)
+    make_comment(org, people["sam"], "Seen it", hypothesis=hypothesis)
     response = assert_access(url("activity"), organisation=org)
     assert "Carla Jensen" in response.text
     assert "proposed" in response.text
@@ -78,7 +78,7 @@ def test_opening_a_notification_marks_it_read_and_goes_to_it(
     org, people, client, make_hypothesis
 ):
     hypothesis = make_hypothesis()
-    comment, _ = post_comment(
+    comment = make_comment(
         org, author=people["carla"], body="@priya FYI", hypothesis=hypothesis
     )
     note = Notification.objects.get(recipient=people["priya"])
@@ -295,7 +295,7 @@ def test_discussing_a_point_of_an_assessment(org, people, client):
 
 def test_editing_and_deleting_ones_own_comment(org, people, make_hypothesis, client):
     hypothesis = make_hypothesis()
-    comment, _ = post_comment(
+    comment = make_comment(
         org, author=people["sam"], body="first thought", hypothesis=hypothesis
     )
     edit = url("comment-update", comment.pk)

@@ -1,8 +1,8 @@
 """Collaboration objects for the isolation walker (tests/test_isolation.py)."""
 
 from backlog.models import Hypothesis
-from collaboration.discussion import post_comment
 from collaboration.models import Notification
+from tests.collaboration.factories import make_comment
 
 
 def objects_of(organisation, people) -> dict:
@@ -11,10 +11,10 @@ def objects_of(organisation, people) -> dict:
     Runs after the backlog's world, whose hypothesis it comments on.
     """
     hypothesis = Hypothesis.objects.for_org(organisation).first()
-    comment, _ = post_comment(
+    comment = make_comment(
         organisation,
-        author=people["contributor"],
-        body=f"@{people['editor'].username} can you check the numbers?",
+        people["contributor"],
+        f"@{people['editor'].username} can you check the numbers?",
         hypothesis=hypothesis,
     )
     notification = Notification.objects.get(recipient=people["editor"], comment=comment)

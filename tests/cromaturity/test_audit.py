@@ -9,7 +9,7 @@ from django.utils import timezone
 from cromaturity.invitations import create_invitation_link
 from cromaturity.models import AuditAction, AuditEvent, Membership, Role
 from tests.access import assert_access
-from tests.conftest import PASSWORD
+from tests.cromaturity.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from cromaturity.invitations import (
 )
 from cromaturity.models import Invitation, Membership, Role, Team
 from cromaturity.workspaces import WorkspaceError
-from tests.conftest import PASSWORD
+from tests.cromaturity.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from cromaturity.models import Invitation, Membership, Organisation, Role, Team
 from tests.access import assert_access
-from tests.conftest import PASSWORD
+from tests.cromaturity.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 

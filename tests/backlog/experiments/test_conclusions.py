@@ -6,12 +6,12 @@ from django.urls import reverse
 
 from backlog.configuration import update_backlog_settings
 from backlog.experiments.conclusions import ConclusionEvidence
-from backlog.experiments.recording import VariantNumbers, record_experiment
-from backlog.models import Experiment, Hypothesis, Page, Result, Status, Variant
+from backlog.models import Hypothesis, Page, Result, Status, Variant
 from backlog.models.experiments import ExperimentAnalysis
 from backlog.pipeline import MoveRefused, move_hypothesis
 from cromaturity.models import Role
 from tests.access import member_client
+from tests.backlog.factories import make_experiment
 
 
 def url(name, *args):
@@ -100,15 +100,10 @@ def test_without_results_nothing_is_doubted():
 def analysing(make_hypothesis, admin_user):
     def make(*numbers, page=None):
         hypothesis = make_hypothesis(status=Status.ANALYSING, page=page)
-        record_experiment(
-            Experiment(hypothesis=hypothesis, name="Dates A/B"),
-            [
-                VariantNumbers(
-                    name="Control" if index == 0 else "Dates",
-                    visitors=visitors,
-                    conversions=conversions,
-                    is_control=index == 0,
-                )
+        make_experiment(
+            hypothesis,
+            *[
+                ("Control" if index == 0 else "Dates", visitors, conversions)
                 for index, (visitors, conversions) in enumerate(numbers)
             ],
             by=admin_user,

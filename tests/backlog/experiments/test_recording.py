@@ -1,10 +1,10 @@
 import pytest
 from django.urls import reverse
 
-from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.experiments.statistics import MAX_VISITORS
 from backlog.models import Experiment, Status, Variant
 from backlog.templatetags.backlog_tags import probability, pvalue
+from tests.backlog.factories import make_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -69,23 +69,6 @@ def test_a_billion_visitors_per_variant_are_saved_and_analysed(
     assert "75.0 %" in page.text
 
 
-def record(hypothesis, user, *numbers):
-    """An experiment with a control and challengers of (visitors, conversions)."""
-    return record_experiment(
-        Experiment(hypothesis=hypothesis, name="Dates A/B"),
-        [
-            VariantNumbers(
-                name="Control" if index == 0 else f"Variant {chr(65 + index)}",
-                visitors=visitors,
-                conversions=conversions,
-                is_control=index == 0,
-            )
-            for index, (visitors, conversions) in enumerate(numbers)
-        ],
-        by=user,
-    )
-
-
 @pytest.mark.parametrize(
     ("value", "shown"),
     [
@@ -125,7 +108,12 @@ def test_learnings_show_the_chance_to_beat_at_p_one_percent_without_rounding_up(
     make_hypothesis, admin_user, admin_client
 ):
     hypothesis = make_hypothesis(status=Status.CONCLUDED)
-    record(hypothesis, admin_user, (10_000, 1_000), (10_000, 1_112))
+    make_experiment(
+        hypothesis,
+        ("Control", 10_000, 1_000),
+        ("Variant B", 10_000, 1_112),
+        by=admin_user,
+    )
     text = admin_client.get(url("learning-list")).text
     assert "p 0.010" in text
     assert "99.5 % chance to beat control" in text
@@ -136,7 +124,12 @@ def test_an_overwhelming_result_reads_as_bounds_on_both_pages(
     make_hypothesis, admin_user, admin_client
 ):
     hypothesis = make_hypothesis(status=Status.CONCLUDED)
-    record(hypothesis, admin_user, (10_000, 1_000), (10_000, 1_300))
+    make_experiment(
+        hypothesis,
+        ("Control", 10_000, 1_000),
+        ("Variant B", 10_000, 1_300),
+        by=admin_user,
+    )
     learnings = admin_client.get(url("learning-list")).text
     assert "(p &lt; 0.001, &gt; 99.9 % chance to beat control)" in learnings
     detail = admin_client.get(url("hypothesis-detail", hypothesis.pk)).text

@@ -14,6 +14,7 @@ from backlog.feedback.importing.progress import write_progress
 from backlog.models import FeedbackImport, FeedbackItem, ImportStatus
 from cromaturity.models import Membership, Role
 from tests.access import assert_access
+from tests.backlog.factories import make_feedback
 
 pytestmark = pytest.mark.django_db
 SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "samples"
@@ -30,13 +31,11 @@ def url(name, *args):
 
 @pytest.fixture
 def item(org, admin_user):
-    return record_feedback(
+    return make_feedback(
         org,
-        FeedbackInput(
-            text="Delivery costs shown too late", source="chat", themes="delivery"
-        ),
+        "Delivery costs shown too late",
         by=admin_user,
-        team=None,
+        themes="delivery",
         mask_contacts=True,
         pseudonym_key=b"k",
     )

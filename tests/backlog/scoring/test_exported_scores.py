@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from backlog.scoring.frameworks import Framework, exported_score
 from backlog.scoring.recording import score_hypothesis
 from cromaturity.api_keys import create_api_key
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 

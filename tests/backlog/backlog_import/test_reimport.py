@@ -26,7 +26,7 @@ from backlog.scoring.recording import score_hypothesis
 from collaboration.history import of_hypothesis
 from collaboration.models import Notification
 from cromaturity.models import Role
-from tests.backlog.backlog_sheets import SHEETS, import_sheet, sheet
+from tests.backlog.backlog_import.sheets import SHEETS, import_sheet, sheet
 
 pytestmark = pytest.mark.django_db
 

@@ -26,7 +26,7 @@ from backlog.scoring.frameworks import Framework
 from backlog.tasks import run_backlog_import
 from collaboration.models import Activity, Notification, Watch
 from cromaturity.models import Role
-from tests.backlog.backlog_sheets import import_sheet, sheet, workbook
+from tests.backlog.backlog_import.sheets import import_sheet, sheet, workbook
 from tests.spreadsheet_locales import (
     SEMICOLON_HOSTILE,
     every_field_quoted,

@@ -13,7 +13,7 @@ from backlog.feedback.importing.problems import ImportRefused
 from backlog.feedback.importing.reading import FileProblem
 from backlog.models import BacklogImport, Hypothesis, Score, SheetRow
 from backlog.pipeline import READY_ON_THE_WAY
-from tests.backlog.backlog_sheets import import_sheet
+from tests.backlog.backlog_import.sheets import import_sheet
 
 pytestmark = pytest.mark.django_db
 

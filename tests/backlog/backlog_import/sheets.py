@@ -10,7 +10,7 @@ from backlog.backlog_import.importing import confirm_columns, prepare_import
 from backlog.backlog_import.running import run_import
 from backlog.models import BacklogImportStatus
 
-SHEETS = Path(__file__).resolve().parents[1] / "fixtures" / "backlog_sheets"
+SHEETS = Path(__file__).resolve().parents[2] / "fixtures" / "backlog_sheets"
 
 
 def sheet(name: str) -> bytes:

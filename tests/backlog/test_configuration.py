@@ -1,4 +1,5 @@
-"""The backlog settings' customer-feedback fields: country and time zone."""
+"""The backlog settings: the frameworks, the planner's defaults, upload retention and
+the customer-feedback fields (country and time zone)."""
 
 import phonenumbers
 import pytest
@@ -8,10 +9,16 @@ from backlog.configuration import settings_for, update_backlog_settings
 from backlog.feedback.importing.zones import time_zone_names
 from backlog.forms.configuration import BacklogSettingsForm
 from backlog.models import BacklogSettings
+from backlog.scoring.frameworks import IceMode
 from cromaturity.models import Role
 from tests.access import assert_access
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
+
+
+def url(name, *args):
+    return reverse(f"backlog:{name}", args=["acme", *args])
 
 
 def _data(**changes):
@@ -146,3 +153,67 @@ def test_the_settings_page_shows_the_chosen_country_and_zone(org, admin_client):
     assert '<option value="DE" selected>Germany (DE)</option>' in text
     assert '<option value="Europe/Berlin" selected>Europe/Berlin</option>' in text
     assert "The server&#x27;s (GB)" in text
+
+
+def _settings():
+    return list(BacklogSettings.objects.values_list("primary_framework", "ice_mode"))
+
+
+def test_settings_access_matrix_and_ice_formula_change(
+    org, make_hypothesis, admin_user
+):
+    hypothesis = make_hypothesis()
+    give_ice(hypothesis, admin_user, 2, 5, 10)
+    assert_access(url("settings"), organisation=org, role=Role.ADMIN)
+    response = assert_access(
+        url("settings"),
+        organisation=org,
+        role=Role.ADMIN,
+        method="post",
+        data={
+            "primary_framework": "pie",
+            "ice_mode": "product",
+            "minimum_detectable_effect": "5",
+            "significance": "5",
+            "power": "90",
+            "variants": "3",
+            "upload_retention_days": "14",
+        },
+        ok=302,
+        unchanged=_settings,
+    )
+    assert response["Location"].endswith("/o/acme/settings/#backlog")
+    current = settings_for(org)
+    assert (current.primary_framework, current.ice_mode, current.variants) == (
+        "pie",
+        IceMode.PRODUCT,
+        3,
+    )
+    assert current.upload_retention_days == 14
+    hypothesis.refresh_from_db()
+    assert hypothesis.ice_score == 100
+
+
+def test_bad_settings_are_refused_next_to_the_field(org, admin_client):
+    response = admin_client.post(
+        url("settings"),
+        {
+            "primary_framework": "ice",
+            "ice_mode": "mean",
+            "minimum_detectable_effect": "0",
+            "significance": "5",
+            "power": "80",
+            "variants": "1",
+        },
+    )
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert {"minimum_detectable_effect", "variants"} <= set(errors)
+    assert not BacklogSettings.objects.exists()
+
+
+def test_the_organisation_settings_page_has_the_backlog_section(admin_client):
+    text = admin_client.get(reverse("organisation-settings", args=["acme"])).text
+    assert 'id="backlog"' in text
+    assert "Save backlog settings" in text
+    assert 'action="/o/acme/backlog/settings/"' in text

@@ -13,7 +13,7 @@ from backlog.backlog_import.progress import WRITING, write_progress
 from backlog.models import BacklogImport, BacklogImportStatus, Hypothesis, SheetRow
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
-from tests.backlog.backlog_sheets import import_sheet, sheet
+from tests.backlog.backlog_import.sheets import import_sheet, sheet
 
 pytestmark = pytest.mark.django_db
 
