@@ -2,7 +2,7 @@ import pytest
 
 from backlog.models import Hypothesis, Status
 from backlog.scoring.frameworks import Framework
-from tests.backlog.conftest import give_ice
+from tests.backlog.factories import give_ice
 
 pytestmark = pytest.mark.django_db
 
