@@ -2,9 +2,11 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from backlog.configuration import update_backlog_settings
 from backlog.models import Hypothesis, Kind, Score, Status, Tag
+from backlog.scoring.recording import score_hypothesis
 from backlog.views import shared
-from cromaturity.models import Role
+from cromaturity.models import Role, Team
 from tests.access import assert_access, member_client
 from tests.backlog.factories import give_ice
 
@@ -58,8 +60,6 @@ def test_ties_in_the_ranking_go_to_the_older_hypothesis(
 def test_list_ranks_by_the_primary_framework_of_the_organisation(
     org, make_hypothesis, admin_user, admin_client
 ):
-    from backlog.configuration import update_backlog_settings
-    from backlog.scoring.recording import score_hypothesis
 
     ice_best = make_hypothesis("Best by ICE")
     pie_best = make_hypothesis("Best by PIE")
@@ -106,7 +106,6 @@ def test_list_ranks_by_the_primary_framework_of_the_organisation(
 def test_list_filters(
     org, make_hypothesis, admin_user, make_member, checkout_page, query, expected
 ):
-    from cromaturity.models import Team
 
     marketing = Team.objects.get(organisation=org, name="Marketing")
     colleague = make_member(org, role=Role.EDITOR)
@@ -141,7 +140,6 @@ def test_list_filters(
 def test_a_filter_value_from_another_organisation_is_refused_not_used(
     org, other_org, make_hypothesis, admin_client
 ):
-    from cromaturity.models import Team
 
     make_hypothesis("Ours")
     foreign_team = Team.objects.filter(organisation=other_org).first()

@@ -3,12 +3,14 @@ from datetime import timedelta
 import pytest
 from axes.models import AccessAttempt
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from cromaturity.invitations import create_invitation_link
 from cromaturity.models import AuditAction, AuditEvent, Membership, Role
 from tests.access import assert_access
+from tests.assessments.factories import make_assessment
 from tests.cromaturity.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +102,6 @@ def test_audit_log_page_access_matrix_and_scope(org, other_org, make_member, cli
 
 
 def test_audit_log_filters_by_action(admin_client, org, make_member):
-    from django.test import Client
 
     member = make_member(org)
     _sign_in(Client(), member.username)
@@ -203,7 +204,6 @@ def test_a_password_reset_lifts_the_pause(client, make_user, strict_throttle):
 
 
 def test_changing_the_password_ends_other_sessions(client, make_user):
-    from django.test import Client
 
     user = make_user("ada")
     other_device = Client()
@@ -223,7 +223,6 @@ def test_changing_the_password_ends_other_sessions(client, make_user):
 
 
 def test_a_password_reset_ends_every_session(client, make_user):
-    from django.test import Client
 
     user = make_user("ada", email="ada@example.test")
     signed_in = Client()
@@ -245,9 +244,6 @@ def test_an_admin_sees_every_kind_of_security_event_on_the_audit_page(
 ):
     """Sign-ins, failures, role changes, API keys, exports and share links, each
     done through the app, all appear on the organisation's audit page."""
-    from django.test import Client
-
-    from tests.assessments.factories import make_assessment
 
     member = make_member(org, role=Role.CONTRIBUTOR)
     _sign_in(Client(), member.username, ip="203.0.113.5")

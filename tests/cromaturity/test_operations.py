@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.db import connection
 from django.db.utils import OperationalError
 
@@ -55,7 +56,6 @@ def test_seed_demo_scale_adds_people():
 
 
 def test_seed_demo_refuses_bad_scale():
-    from django.core.management.base import CommandError
 
     with pytest.raises(CommandError, match="--scale"):
         call_command("seed_demo", scale=0)

@@ -1,4 +1,5 @@
 import pytest
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponse
 from django.test import RequestFactory
@@ -68,7 +69,6 @@ def test_role_below_required_is_refused_with_reason(org, make_member):
 
 
 def test_anonymous_is_sent_to_sign_in(org):
-    from django.contrib.auth.models import AnonymousUser
 
     response = reader_view(_request(AnonymousUser()), org_slug="acme")
     assert response.status_code == 302

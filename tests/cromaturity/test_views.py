@@ -2,6 +2,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from cromaturity.invitations import create_invitation_link
 from cromaturity.models import Invitation, Membership, Organisation, Role, Team
 from tests.access import assert_access
 from tests.cromaturity.factories import PASSWORD
@@ -202,7 +203,6 @@ def test_inviting_an_existing_member_by_email_is_refused(
 
 
 def test_revoke_invitation_access_matrix(org, admin_user):
-    from cromaturity.invitations import create_invitation_link
 
     invitation = create_invitation_link(org, created_by=admin_user)
     assert_access(

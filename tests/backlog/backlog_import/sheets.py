@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 from django.core.files.base import ContentFile
+from openpyxl import Workbook
 
 from backlog.backlog_import.importing import confirm_columns, prepare_import
 from backlog.backlog_import.running import run_import
@@ -18,8 +19,6 @@ def sheet(name: str) -> bytes:
 
 
 def workbook(rows) -> bytes:
-    from openpyxl import Workbook
-
     book = Workbook()
     for row in rows:
         book.active.append(row)

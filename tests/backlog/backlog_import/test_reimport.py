@@ -13,6 +13,7 @@ from backlog.backlog_import import running, writing
 from backlog.backlog_import.importing import retry_import
 from backlog.backlog_import.running import run_import
 from backlog.evidence import link_feedback
+from backlog.feedback.importing.reading import FileProblem
 from backlog.models import (
     BacklogImport,
     BacklogImportStatus,
@@ -27,6 +28,7 @@ from collaboration.history import of_hypothesis
 from collaboration.models import Notification
 from cromaturity.models import Role
 from tests.backlog.backlog_import.sheets import SHEETS, import_sheet, sheet
+from tests.cromaturity.test_backups import empty_the_database, everything, stored_files
 
 pytestmark = pytest.mark.django_db
 
@@ -279,7 +281,6 @@ def test_the_sheet_is_read_and_cleaned_outside_any_transaction(
 
 
 def test_a_sheet_longer_than_the_cap_is_refused_at_upload(org, admin_user, settings):
-    from backlog.feedback.importing.reading import FileProblem
 
     settings.IMPORT_MAX_ROWS = 2
     with pytest.raises(FileProblem, match="more than 2 rows"):
@@ -397,11 +398,6 @@ def test_a_large_reimport_updates_every_changed_row_in_bulk(org, admin_user):
 def test_a_backup_keeps_the_imports_their_files_and_the_sheet_rows(
     org, admin_user, carla, tmp_path, settings
 ):
-    from tests.cromaturity.test_backups import (
-        empty_the_database,
-        everything,
-        stored_files,
-    )
 
     import_sheet(org, admin_user, "a.csv", sheet("airtable_growth_backlog.csv"))
     rows, files = everything(), stored_files(settings)

@@ -5,6 +5,7 @@ import csv
 import io
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -36,7 +37,6 @@ def url(name, *args):
 
 
 def uploaded(org, admin_user, data=SMALL, name="Growth.csv"):
-    from django.core.files.base import ContentFile
 
     return prepare_import(
         org, uploaded=ContentFile(data, name=name), original_name=name, by=admin_user

@@ -6,11 +6,15 @@ import re
 from pathlib import Path
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from backlog.feedback.capture import FeedbackInput, record_feedback
 from backlog.feedback.importing.progress import write_progress
+from backlog.feedback.importing.run import prepare_import
 from backlog.models import FeedbackImport, FeedbackItem, ImportStatus
 from cromaturity.models import Membership, Role
 from tests.access import assert_access
@@ -179,8 +183,6 @@ def test_list_query_count_does_not_grow(
             pseudonym_key=b"k",
         )
     admin_client.get(url("item-list"))
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     with CaptureQueriesContext(connection) as small:
         admin_client.get(url("item-list"))
@@ -388,9 +390,6 @@ def test_progress_fragment_shows_live_progress(admin_client, org):
 
 def test_retry_access_matrix(org, admin_user, django_capture_on_commit_callbacks):
     content = (SAMPLES / "intercom_conversations.csv").read_bytes()
-    from django.core.files.base import ContentFile
-
-    from backlog.feedback.importing.run import prepare_import
 
     feedback_import = prepare_import(
         org,
@@ -418,8 +417,6 @@ def test_retry_access_matrix(org, admin_user, django_capture_on_commit_callbacks
 def test_themes_query_count_does_not_grow_with_feedback_or_themes(
     admin_client, org, admin_user
 ):
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
 
     def add(n, themes):
         for k in range(n):
