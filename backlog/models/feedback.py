@@ -238,6 +238,8 @@ class FeedbackItem(models.Model):
 
 
 class FeedbackTheme(models.Model):
+    org_path = "item__organisation"
+
     # Rows are only written by the import and the forms, always for items they
     # have just read or written, so the per-row database check on commit (which
     # dominates a large import on PostgreSQL) is left out; deleting an item
