@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 
 from backlog.conflicts import Difference, EditConflict, differences, field_rows
 from backlog.models import Hypothesis, Page, Tag
+from backlog.models.hypotheses import EDITED_FIELDS
 from collaboration import events
 from cromaturity.models import Organisation
 
@@ -37,26 +38,6 @@ def tags_named(organisation: Organisation, names: Iterable[str]) -> list[Tag]:
                 tag = Tag.objects.for_org(organisation).get(name__iexact=name)
         tags.append(tag)
     return tags
-
-
-# What people edit on a hypothesis's form; an update writes these and no other
-# column, so that it never puts back aggregates read a moment earlier.
-EDITED_FIELDS = [
-    "title",
-    "kind",
-    "observation",
-    "change",
-    "audience",
-    "impact",
-    "metric",
-    "page",
-    "owner",
-    "team",
-    "result",
-    "learning",
-    "point_key",
-    "source_assessment",
-]
 
 
 def _edit_differences(

@@ -19,7 +19,8 @@ from django.utils.text import Truncator
 from django.utils.timezone import localtime
 
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Score
-from backlog.scoring.frameworks import PXL_QUESTIONS
+from backlog.models.hypotheses import DESCRIPTION_FIELDS, OUTCOME_FIELDS
+from backlog.models.scores import PXL_FIELDS, RATING_FIELDS
 
 SHOWN = 40
 # Newest records read per kind of history; a page shows the newest SHOWN changes.
@@ -27,32 +28,7 @@ READ = 400
 VALUE_LENGTH = 160
 NOTHING = "—"
 
-HYPOTHESIS_FIELDS = [
-    "title",
-    "observation",
-    "change",
-    "audience",
-    "impact",
-    "metric",
-    "page",
-    "owner",
-    "team",
-    "kind",
-    "status",
-    "result",
-    "learning",
-    "result_reason",
-]
-SCORE_FIELDS = [
-    "impact",
-    "confidence",
-    "potential",
-    "importance",
-    "ease",
-    *PXL_QUESTIONS,
-    "pxl_ease",
-    "note",
-]
+SCORE_FIELDS = [*RATING_FIELDS, *PXL_FIELDS, "note"]
 ITEM_FIELDS = [
     "source",
     "received_at",
@@ -64,6 +40,17 @@ ITEM_FIELDS = [
     "team",
 ]
 EVIDENCE_FIELDS = ["snippet", "importance"]
+
+
+def _in_declared_order(model: type[models.Model], names: list[str]) -> list[str]:
+    return [field.name for field in model._meta.fields if field.name in names]
+
+
+# What people change on a hypothesis, by its form or by moving it through the
+# pipeline, in the order the model declares them.
+HYPOTHESIS_FIELDS = _in_declared_order(
+    Hypothesis, [*DESCRIPTION_FIELDS, "status", *OUTCOME_FIELDS, "result_reason"]
+)
 
 
 @dataclass

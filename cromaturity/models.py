@@ -39,16 +39,24 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
-class OrgQuerySet(models.QuerySet):
-    """Base queryset for everything that belongs to one organisation.
+def org_path(model: type[models.Model]) -> str:
+    """The lookup from `model` to the Organisation its rows belong to.
 
     A model whose organisation is reached through a relation sets `org_path`
-    (for example ``"assessment__organisation"``).
+    (for example ``"assessment__organisation"``); the others have an
+    ``organisation``. A history table's rows belong where the rows they record do.
     """
+    if model is Organisation:
+        return "pk"
+    recorded = getattr(model, "instance_type", model)
+    return getattr(recorded, "org_path", "organisation")
+
+
+class OrgQuerySet(models.QuerySet):
+    """Base queryset for everything that belongs to one organisation."""
 
     def for_org(self, organisation):
-        path = getattr(self.model, "org_path", "organisation")
-        return self.filter(**{path: organisation})
+        return self.filter(**{org_path(self.model): organisation})
 
 
 class Role(models.TextChoices):

@@ -26,7 +26,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404
 from django_htmx.middleware import HtmxDetails
 
-from cromaturity.models import Membership, Organisation, Role, User
+from cromaturity.models import Membership, Organisation, Role, User, org_path
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -129,7 +129,7 @@ def get_in_org[M: Model](
     """
     if isinstance(queryset, type):
         queryset = queryset._default_manager.all()
-    path: str = getattr(queryset.model, "org_path", "organisation")
+    path = org_path(queryset.model)
     *relations, last = path.split("__")
     if relations:
         queryset = queryset.select_related("__".join(relations))

@@ -2,7 +2,6 @@ from datetime import UTC
 
 from django import forms
 from django.conf import settings
-from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
 
 from backlog.conflicts import version_field
@@ -11,8 +10,7 @@ from backlog.feedback.importing.cells import MAX_THEMES, split_themes, too_many_
 from backlog.feedback.importing.dates import DATE_FORMATS, FIRST_YEAR, LAST_YEAR
 from backlog.feedback.importing.mapping import FIELDS, personal_columns
 from backlog.feedback.importing.zones import time_zone_names
-from backlog.models import FeedbackItem, FeedbackSource, Sentiment
-from cromaturity.models import Team
+from backlog.models import FeedbackSource, Sentiment
 
 SENTIMENT_CHOICES = [("", "Not known")] + [
     (value, label) for value, label in Sentiment.choices if value
@@ -211,47 +209,3 @@ class MappingForm(forms.Form):
                 if data["html_text"] and name in mapping
             ],
         }
-
-
-class FeedbackFilterForm(forms.Form):
-    q = forms.CharField(label="Search", required=False, max_length=200)
-    source = forms.ChoiceField(
-        label="Channel",
-        required=False,
-        choices=[("", "Any channel")] + FeedbackSource.choices,
-    )
-    theme = forms.CharField(label="Theme", required=False, max_length=50)
-    sentiment = forms.ChoiceField(
-        required=False,
-        choices=[("", "Any sentiment")]
-        + [(v, label) for v, label in Sentiment.choices if v],
-    )
-    team = forms.ModelChoiceField(
-        queryset=Team.objects.none(),
-        required=False,
-        empty_label="Any team",
-        widget=forms.Select(attrs={"class": "form-select"}),
-    )
-    received_from = forms.DateField(
-        label="From", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-    received_to = forms.DateField(
-        label="To", required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
-
-    def __init__(self, *args, organisation, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["team"].queryset = Team.objects.for_org(organisation)
-
-
-def filtered_items(request) -> tuple[FeedbackFilterForm, QuerySet]:
-    """The list's filter form and the items it matches, newest first.
-
-    Filters that were not understood are left out (the page says which).
-    """
-    organisation = request.organisation
-    form = FeedbackFilterForm(request.GET or None, organisation=organisation)
-    items = FeedbackItem.objects.for_org(organisation)
-    if form.is_valid():
-        items = items.matching(form.cleaned_data)
-    return form, items

@@ -8,7 +8,12 @@ from backlog.authoring import TAG_MAX_LENGTH, split_tag_names
 from backlog.conflicts import version_field
 from backlog.experiments.conclusions import ConclusionEvidence
 from backlog.models import Hypothesis, Page, Result, Status, Tag
-from backlog.models.hypotheses import FROM_READY_ON
+from backlog.models.hypotheses import (
+    DESCRIPTION_FIELDS,
+    FROM_READY_ON,
+    IMPROVEMENT_FIELDS,
+    OUTCOME_FIELDS,
+)
 from cromaturity.models import Team
 
 
@@ -50,23 +55,7 @@ class HypothesisForm(forms.ModelForm):
 
     class Meta:
         model = Hypothesis
-        fields = [
-            "title",
-            "kind",
-            "observation",
-            "change",
-            "audience",
-            "impact",
-            "metric",
-            "page",
-            "owner",
-            "team",
-            "tags",
-            "result",
-            "learning",
-            "point_key",
-            "source_assessment",
-        ]
+        fields = [*DESCRIPTION_FIELDS, "tags", *OUTCOME_FIELDS, *IMPROVEMENT_FIELDS]
         widgets = {
             "point_key": forms.HiddenInput,
             "source_assessment": forms.HiddenInput,

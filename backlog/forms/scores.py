@@ -58,15 +58,10 @@ def _question(key: str) -> forms.BooleanField:
 
 class PxlScoreForm(ScoreForm):
     framework = Framework.PXL
-    above_the_fold = _question("above_the_fold")
-    noticeable_in_5_seconds = _question("noticeable_in_5_seconds")
-    adds_or_removes_element = _question("adds_or_removes_element")
-    increases_motivation = _question("increases_motivation")
-    high_traffic_page = _question("high_traffic_page")
-    found_in_user_testing = _question("found_in_user_testing")
-    found_in_qualitative_feedback = _question("found_in_qualitative_feedback")
-    found_in_analytics = _question("found_in_analytics")
-    backed_by_heatmaps = _question("backed_by_heatmaps")
+    # One yes-or-no field per question, named, weighted and asked as PXL_QUESTIONS
+    # declares them, as the Score model's columns are; the form's metaclass reads
+    # the class namespace, so fields added to it here are declared fields.
+    locals().update({key: _question(key) for key in PXL_QUESTIONS})
     pxl_ease = forms.TypedChoiceField(
         label="Time to build and test",
         choices=[("", "–"), *PXL_EASE_CHOICES],

@@ -118,24 +118,11 @@ class Theme(models.Model):
 
 
 class FeedbackItemQuerySet(OrgQuerySet):
-    def matching(self, filters: dict):
-        """Items matching the cleaned fields of the feedback filter form."""
+    def search(self, text: str):
+        """Items whose text contains each of the first eight words."""
         items = self
-        if query := (filters.get("q") or "").strip():
-            for word in query.split()[:8]:
-                items = items.filter(text__icontains=word)
-        if source := filters.get("source"):
-            items = items.filter(source=source)
-        if theme := (filters.get("theme") or "").strip().lower():
-            items = items.filter(themes__name=theme)
-        if sentiment := filters.get("sentiment"):
-            items = items.filter(sentiment=sentiment)
-        if team := filters.get("team"):
-            items = items.filter(team=team)
-        if day := filters.get("received_from"):
-            items = items.filter(received_at__date__gte=day)
-        if day := filters.get("received_to"):
-            items = items.filter(received_at__date__lte=day)
+        for word in text.split()[:8]:
+            items = items.filter(text__icontains=word)
         return items
 
 
@@ -253,6 +240,8 @@ class FeedbackItem(models.Model):
 
 
 class FeedbackTheme(models.Model):
+    org_path = "item__organisation"
+
     # Rows are only written by the import and the forms, always for items they
     # have just read or written, so the per-row database check on commit (which
     # dominates a large import on PostgreSQL) is left out; deleting an item

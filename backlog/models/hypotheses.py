@@ -127,6 +127,26 @@ class Result(models.TextChoices):
     INCONCLUSIVE = "inconclusive", "Inconclusive"
 
 
+# What people write on a hypothesis's form, in the form's order: the description,
+# the outcome once concluded, and an improvement item's maturity point. An update
+# writes these and no other column (backlog/authoring.py), so that it never puts
+# back aggregates read a moment earlier.
+DESCRIPTION_FIELDS = [
+    "title",
+    "kind",
+    "observation",
+    "change",
+    "audience",
+    "impact",
+    "metric",
+    "page",
+    "owner",
+    "team",
+]
+OUTCOME_FIELDS = ["result", "learning"]
+IMPROVEMENT_FIELDS = ["point_key", "source_assessment"]
+EDITED_FIELDS = [*DESCRIPTION_FIELDS, *OUTCOME_FIELDS, *IMPROVEMENT_FIELDS]
+
 SCORE_FIELDS = {framework: f"{framework}_score" for framework in Framework.values}
 # After the score: stronger evidence from customer feedback, more linked items,
 # the older hypothesis, and the id so that the order is total.

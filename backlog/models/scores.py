@@ -28,7 +28,7 @@ FIELDS_BY_FRAMEWORK = {
     Framework.PIE: PIE_FIELDS,
     Framework.PXL: PXL_FIELDS,
 }
-_RATINGS = ["impact", "confidence", "potential", "importance", "ease"]
+RATING_FIELDS = ["impact", "confidence", "potential", "importance", "ease"]
 
 
 def _rating(verbose_name: str) -> models.PositiveSmallIntegerField:
@@ -45,7 +45,7 @@ def _only(framework: Framework) -> Q:
     """The columns of `framework` are filled and in range; all others are empty."""
     used = set(FIELDS_BY_FRAMEWORK[framework])
     condition = Q(framework=framework)
-    for field in _RATINGS:
+    for field in RATING_FIELDS:
         if field in used:
             # A CHECK passes on NULL, so "filled" must be said explicitly.
             condition &= Q(**{f"{field}__isnull": False}) & Q(

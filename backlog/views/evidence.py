@@ -59,7 +59,7 @@ def feedback_candidates(request: OrgRequest, hypothesis_id):
         linked = Evidence.objects.active().filter(hypothesis=hypothesis)
         found = (
             FeedbackItem.objects.for_org(request.organisation)
-            .matching({"q": query})
+            .search(query)
             .exclude(pk__in=linked.values("feedback_item"))
             .order_by("-received_at")[: SEARCH_RESULTS * 5]
         )

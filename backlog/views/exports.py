@@ -9,7 +9,7 @@ from backlog.exports import (
     feedback_export,
     hypothesis_export,
 )
-from backlog.feedback.forms import filtered_items
+from backlog.feedback.filters import filtered_items
 from backlog.filters import filtered_hypotheses
 from cromaturity.audit import client_ip, record_event
 from cromaturity.models import AuditAction
@@ -47,7 +47,7 @@ def hypothesis_list_export(request: OrgRequest, export_format):
 @require_GET
 def feedback_list_export(request: OrgRequest, export_format):
     export_format = ListFormat(export_format)
-    _, items = filtered_items(request)
+    items = filtered_items(request).qs
     response = feedback_export(request.organisation, items, export_format)
     _record(request, "Customer feedback", export_format)
     return _private(response)

@@ -5,53 +5,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.apps import apps
+from django.core.exceptions import FieldError
 from django.db import connection, models
 from django.db.migrations.recorder import MigrationRecorder
+
+from cromaturity.models import org_path
 
 FORMAT = 1
 OUR_APPS = ("cromaturity", "assessments", "backlog", "collaboration")
 BATCH = 2000
 
-# How each model's rows belong to one organisation (a lookup from the model to
-# Organisation). Shared models are chosen by what the organisation's rows use.
-ORGANISATION_PATHS = {
-    "cromaturity.organisation": "pk",
-    "cromaturity.team": "organisation",
-    "cromaturity.membership": "organisation",
-    "cromaturity.invitation": "organisation",
-    "cromaturity.auditevent": "organisation",
-    "cromaturity.apikey": "organisation",
-    "assessments.assessment": "organisation",
-    "assessments.response": "assessment__organisation",
-    "assessments.answer": "response__assessment__organisation",
-    "assessments.agreedlevel": "assessment__organisation",
-    "assessments.target": "organisation",
-    "assessments.sharelink": "assessment__organisation",
-    "backlog.backlogsettings": "organisation",
-    "backlog.theme": "organisation",
-    "backlog.feedbackitem": "organisation",
-    "backlog.feedbacktheme": "item__organisation",
-    "backlog.feedbackimport": "organisation",
-    "backlog.importmapping": "organisation",
-    "backlog.page": "organisation",
-    "backlog.tag": "organisation",
-    "backlog.hypothesis": "organisation",
-    "backlog.evidence": "hypothesis__organisation",
-    "backlog.experiment": "hypothesis__organisation",
-    "backlog.variant": "experiment__hypothesis__organisation",
-    "backlog.score": "hypothesis__organisation",
-    "backlog.backlogimport": "organisation",
-    "backlog.sheetrow": "organisation",
-    "collaboration.historicalhypothesis": "organisation",
-    "collaboration.historicalscore": "hypothesis__organisation",
-    "collaboration.historicalfeedbackitem": "organisation",
-    "collaboration.historicalevidence": "hypothesis__organisation",
-    "collaboration.comment": "organisation",
-    "collaboration.watch": "hypothesis__organisation",
-    "collaboration.notification": "organisation",
-    "collaboration.notificationpreference": "organisation",
-    "collaboration.activity": "organisation",
-}
 # Shared by organisations: an organisation's backup holds the ones it uses.
 SHARED = {
     "cromaturity.user",
@@ -108,6 +71,27 @@ def backed_up_models() -> list[type[models.Model]]:
         for name in sorted(ready):
             ordered.append(pending.pop(name))
     return ordered
+
+
+def _organisation_path(model: type[models.Model]) -> str:
+    path = org_path(model)
+    try:
+        model._base_manager.filter(**{path: None})
+    except FieldError:
+        raise BackupError(
+            f"No rule says which rows of {label(model)} to back up: it has no "
+            "organisation and no org_path."
+        ) from None
+    return path
+
+
+# How each model's rows belong to one organisation (a lookup from the model to
+# Organisation). Shared models are chosen by what the organisation's rows use.
+ORGANISATION_PATHS = {
+    label(model): _organisation_path(model)
+    for model in backed_up_models()
+    if label(model) not in SHARED
+}
 
 
 def applied_migrations() -> dict[str, list[str]]:

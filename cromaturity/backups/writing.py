@@ -44,10 +44,7 @@ def _rows_of(organisation: Organisation | None) -> dict[str, models.QuerySet]:
         name = label(model)
         rows = model._base_manager.order_by("pk")
         if organisation is not None and name not in SHARED:
-            path = ORGANISATION_PATHS.get(name)
-            if path is None:
-                raise BackupError(f"No rule says which rows of {name} to back up.")
-            rows = rows.filter(**{path: organisation.pk})
+            rows = rows.filter(**{ORGANISATION_PATHS[name]: organisation.pk})
         chosen[name] = rows
     if organisation is not None:
         models_used = chosen["assessments.assessment"].values("maturity_model")

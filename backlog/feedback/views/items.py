@@ -9,7 +9,8 @@ from django.views.decorators.http import require_POST
 from backlog.conflicts import EditConflict, with_version
 from backlog.exports import export_query
 from backlog.feedback.capture import delete_feedback, record_feedback, update_feedback
-from backlog.feedback.forms import FeedbackEditForm, FeedbackForm, filtered_items
+from backlog.feedback.filters import filtered_items
+from backlog.feedback.forms import FeedbackEditForm, FeedbackForm
 from backlog.feedback.privacy import masks_contacts, pseudonym_key
 from backlog.forms.evidence import LinkForm
 from backlog.models import Evidence, FeedbackItem, Theme
@@ -30,9 +31,9 @@ def _suggestions(organisation) -> dict:
 
 @member_required()
 def item_list(request: OrgRequest):
-    form, items = filtered_items(request)
+    filters = filtered_items(request)
     page = Paginator(
-        items.select_related("team").prefetch_related("themes"), PAGE_SIZE
+        filters.qs.select_related("team").prefetch_related("themes"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     template = "backlog/feedback/item_list.html"
     if request.htmx:
@@ -40,7 +41,7 @@ def item_list(request: OrgRequest):
     return render(
         request,
         template,
-        {"form": form, "page": page, "export_query": export_query(request)},
+        {"form": filters.form, "page": page, "export_query": export_query(request)},
     )
 
 
