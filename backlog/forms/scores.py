@@ -56,12 +56,18 @@ def _question(key: str) -> forms.BooleanField:
     return forms.BooleanField(label=f"{label} (+{weight})", required=False)
 
 
-class PxlScoreForm(ScoreForm):
+# One yes-or-no field per question, named, weighted and asked as PXL_QUESTIONS
+# declares them, as the Score model's columns are.
+PxlQuestionFields = type(
+    "PxlQuestionFields",
+    (forms.Form,),
+    {key: _question(key) for key in PXL_QUESTIONS},
+)
+
+
+# mypy cannot follow a base class made at run time.
+class PxlScoreForm(PxlQuestionFields, ScoreForm):  # type: ignore[misc,valid-type]
     framework = Framework.PXL
-    # One yes-or-no field per question, named, weighted and asked as PXL_QUESTIONS
-    # declares them, as the Score model's columns are; the form's metaclass reads
-    # the class namespace, so fields added to it here are declared fields.
-    locals().update({key: _question(key) for key in PXL_QUESTIONS})
     pxl_ease = forms.TypedChoiceField(
         label="Time to build and test",
         choices=[("", "–"), *PXL_EASE_CHOICES],
