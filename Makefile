@@ -65,6 +65,7 @@ lint: install-dev
 	$(VENV)/bin/mypy
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) bin/check-import-cycles
+	$(VENV)/bin/djhtml --check templates
 
 check: install-dev
 	$(PY) manage.py check

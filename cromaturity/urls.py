@@ -46,6 +46,11 @@ account_patterns: list[URLPattern | URLResolver] = [
         name="password_change",
     ),
     path(
+        "password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
         "reset/<uidb64>/<token>/",
         accounts.PasswordResetConfirmView.as_view(),
         name="password_reset_confirm",

@@ -25,6 +25,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         return response
 
 
+class PasswordResetView(auth_views.PasswordResetView):
+    # The email is plain text, kept apart from the HTML templates.
+    email_template_name = "registration/password_reset_email.txt"
+
+
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     def form_valid(self, form):
         response = super().form_valid(form)

@@ -352,7 +352,9 @@ def test_password_reset_email_contains_a_working_link(client, make_user):
     client.post(reverse("password_reset"), {"email": "bo@example.test"})
     assert len(mail.outbox) == 1
     body = mail.outbox[0].body
+    assert body.startswith("Hello bo,\n\nsomeone (hopefully you) asked")
     link = next(line for line in body.splitlines() if "/accounts/reset/" in line)
+    assert link.startswith("http")
     path = link.split("://", 1)[1].split("/", 1)[1]
     response = client.get("/" + path, follow=True)
     assert "Choose a new password" in response.text
