@@ -12,9 +12,12 @@ submission finds nothing to change and writes nothing.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from django import forms
 from django.db import models
+from django.db.models.options import Options
+from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -40,10 +43,20 @@ def version_field() -> forms.IntegerField:
     )
 
 
+class Versioned(Protocol):
+    """A model instance carrying the version its saves increment."""
+
+    @property
+    def _meta(self) -> Options[Any]: ...
+
+    @property
+    def version(self) -> int: ...
+
+
 class EditConflict(Exception):
     """The row changed since the form was opened; nothing was written."""
 
-    def __init__(self, current: models.Model, differences: list[Difference]):
+    def __init__(self, current: Versioned, differences: list[Difference]):
         super().__init__(
             f"{current._meta.verbose_name} changed since the form was opened"
         )
@@ -73,7 +86,7 @@ class EditConflict(Exception):
         return record.history_user
 
 
-def _normal(value):
+def _normal(value: object) -> object:
     """The value as compared: empty is empty, objects by key, times to seconds."""
     if value is None:
         return ""
@@ -86,7 +99,7 @@ def _normal(value):
     return value
 
 
-def shown(value) -> str:
+def shown(value: object) -> str:
     """The value as a person reads it in the comparison."""
     if value is None or value == "" or value == [] or value == ():
         return NOTHING
@@ -117,6 +130,8 @@ def field_rows(
     rows = []
     for name in fields:
         field = stored._meta.get_field(name)
+        if not isinstance(field, models.Field):
+            raise TypeError(f"{name!r} is the other side of a relation, not a field")
         label = str(field.verbose_name)
         label = label[:1].upper() + label[1:]
         if field.choices:
@@ -128,7 +143,7 @@ def field_rows(
     return rows
 
 
-def with_version(data, name: str, version: int):
+def with_version(data: QueryDict, name: str, version: int) -> QueryDict:
     """A copy of posted form data carrying another version."""
     data = data.copy()
     data[name] = str(version)

@@ -22,6 +22,7 @@ from django.db import models, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from cromaturity.models import Membership, Organisation, User, new_content_stamp
+from cromaturity.scoping import OrgRequest
 
 
 class _Renewal:
@@ -51,7 +52,7 @@ def touch(*organisation_pks: int) -> None:
             transaction.on_commit(renewal, robust=True)
 
 
-def cache_key(request, name: str) -> str:
+def cache_key(request: OrgRequest, name: str) -> str:
     """A cache key for `name` as the signed-in member sees it with this request's
     query string, valid until the organisation's content changes."""
     organisation = request.organisation
@@ -64,12 +65,16 @@ def cache_key(request, name: str) -> str:
 
 
 def cached_for_member(
-    request, name: str, render: Callable[[], str], timeout: int
+    request: OrgRequest, name: str, render: Callable[[], str], timeout: int
 ) -> str:
     """`render()`, kept in the cache under `cache_key(request, name)` for at most
     `timeout` seconds; the key changes with the organisation's content, so the
     timeout only frees memory held by what nobody asks for again."""
-    return cache.get_or_set(cache_key(request, name), render, timeout)
+    content = cache.get_or_set(cache_key(request, name), render, timeout)
+    # None comes back only if something stored None under the key.
+    if content is None:
+        content = render()
+    return content
 
 
 def organisations_of(instance: models.Model) -> list[int]:
@@ -86,12 +91,17 @@ def organisations_of(instance: models.Model) -> list[int]:
     if organisation_pk is not None:
         return [organisation_pk]
     field = instance._meta.get_field("hypothesis")
+    if not isinstance(field, models.ForeignKey):
+        raise TypeError(f"{instance._meta.label}.hypothesis is not a foreign key")
     if field.is_cached(instance):
-        return [instance.hypothesis.organisation_id]
+        hypothesis = field.get_cached_value(instance)
+        if hypothesis is not None:
+            # A foreign key's serializable value is its id, read without a query.
+            return [hypothesis.serializable_value("organisation")]
     return list(
-        field.related_model._base_manager.filter(pk=instance.hypothesis_id).values_list(
-            "organisation_id", flat=True
-        )
+        field.related_model._base_manager.filter(
+            pk=field.value_from_object(instance)
+        ).values_list("organisation_id", flat=True)
     )
 
 

@@ -29,14 +29,14 @@ from cromaturity.models import Role
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
 
-def _step_url(assessment, pillar_key: str) -> str:
+def _step_url(assessment: Assessment, pillar_key: str) -> str:
     return reverse(
         "assessments:questionnaire-step",
         args=[assessment.organisation.slug, assessment.pk, pillar_key],
     )
 
 
-def _own_response(request, assessment) -> Response | None:
+def _own_response(request: OrgRequest, assessment: Assessment) -> Response | None:
     return (
         Response.objects.filter(assessment=assessment, respondent=request.user)
         .select_related("team", "assessment__organisation")
@@ -80,7 +80,13 @@ def response_start(request: OrgRequest, assessment_id):
     )
 
 
-def _step_context(request, assessment, response, pillar, forms=None):
+def _step_context(
+    request: OrgRequest,
+    assessment: Assessment,
+    response: Response,
+    pillar: Pillar,
+    forms: dict[str, PointAnswerForm] | None = None,
+) -> dict:
     points = list(
         Point.objects.filter(pillar=pillar).prefetch_related(
             Prefetch("descriptors", queryset=LevelDescriptor.objects.order_by("level"))
@@ -190,7 +196,7 @@ def answer_save(request: OrgRequest, assessment_id, point_key):
     answer = None
     error = None
     if not form.is_valid():
-        error = " ".join(e for errors in form.errors.values() for e in errors)
+        error = " ".join(str(e) for errors in form.errors.values() for e in errors)
     elif form.has_answer:
         try:
             answer = save_answer(response, point=point, **form.answer_fields)

@@ -14,6 +14,7 @@ from datetime import datetime
 from backlog.backlog_import.merging import merge
 from backlog.backlog_import.references import key_of, pages_of, tags_of
 from backlog.backlog_import.report import BacklogImportSummary, Note, RowReport
+from backlog.backlog_import.rows import LABELS as TEXT_LABELS
 from backlog.backlog_import.rows import CleanRow
 from backlog.backlog_import.sheet_scores import SheetScore, ranking_fields
 from backlog.backlog_import.stored import PLAIN, TEXTS, iso, read_stored, state_of
@@ -32,9 +33,7 @@ from backlog.scoring.frameworks import (
     IceMode,
 )
 
-LABELS = {
-    name: str(Hypothesis._meta.get_field(name).verbose_name) for name in TEXTS
-} | {
+LABELS = TEXT_LABELS | {
     "kind": "kind",
     "owner_id": "owner",
     "team_id": "team",
@@ -120,8 +119,9 @@ class Planner:
         """What the sheet says, in the compared form, leaving out what cannot
         be set (a page or tag that does not exist)."""
         incoming = {name: row.values[name] for name in PLAIN if name in row.values}
-        if "created_at" in row.values:
-            incoming["created_at"] = iso(row.values["created_at"])
+        created_at = row.values.get("created_at")
+        if isinstance(created_at, datetime):
+            incoming["created_at"] = iso(created_at)
         if row.page is not None:
             if not row.page or self.pages.id_of(row.page):
                 incoming["page"] = key_of(row.page)
@@ -203,7 +203,7 @@ class Planner:
         notes = list(row.notes)
         sheet_row = self.sheet_rows.get(row.key)
         hypothesis = self.hypotheses.get(sheet_row.hypothesis_id) if sheet_row else None
-        if hypothesis is None:
+        if sheet_row is None or hypothesis is None:
             self._create(row, notes)
         elif sheet_row.digest == row.digest:
             self._report(row, "unchanged", hypothesis.pk, notes)
@@ -241,7 +241,7 @@ class Planner:
             **ranking_fields(scores, self.ice_mode),
         }
         self.new_hypotheses.append(hypothesis)
-        self.new_tags.append([self.tags.id_of(n) for n in incoming.get("tags", [])])
+        self.new_tags.append(self.tags.ids_of(incoming.get("tags", [])))
         base = {**incoming, "status": status, "result": result}
         self.new_sheet_rows.append(self._sheet_row(row, base))
         index = len(self.new_hypotheses) - 1
@@ -320,7 +320,7 @@ class Planner:
         if "result" in changed or "status" in changed:
             hypothesis.result = final["result"]
         if "tags" in changed:
-            self.retagged[hypothesis.pk] = [self.tags.id_of(n) for n in final["tags"]]
+            self.retagged[hypothesis.pk] = self.tags.ids_of(final["tags"])
         hypothesis.version += 1
         hypothesis.updated_at = self.now
         self.changed_hypotheses.append(hypothesis)
@@ -340,7 +340,7 @@ class Planner:
     def _rescore(self, row, hypothesis, scorer_id, notes) -> list[tuple[str, object]]:
         if not scorer_id:
             return []
-        changes = []
+        changes: list[tuple[str, object]] = []
         for wanted in row.scores:
             stored = self.scores.get((hypothesis.pk, scorer_id, wanted.framework))
             if stored is None:

@@ -54,6 +54,10 @@ class Names:
     def id_of(self, name: str) -> int | None:
         return self.ids.get(_key(name))
 
+    def ids_of(self, names: Iterable[str]) -> list[int]:
+        """The ids of names found or created; any other name raises KeyError."""
+        return [self.ids[_key(name)] for name in names]
+
     def was_created(self, name: str) -> bool:
         return _key(name) in self.created
 

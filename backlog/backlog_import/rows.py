@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
 import pandas as pd
+from django.db import models
 
 from backlog.backlog_import.columns import DATE_FIELDS, STRUCTURED, tag_columns
 from backlog.backlog_import.dates import parse_sheet_dates
@@ -33,19 +34,33 @@ from backlog.feedback.privacy import mask_contact_details
 from backlog.models import Hypothesis, Kind, Page, Tag
 from cromaturity.spreadsheets import restore_cell
 
+
+def _field(model: type[models.Model], name: str) -> models.Field:
+    found = model._meta.get_field(name)
+    if not isinstance(found, models.Field):
+        raise TypeError(f"{model.__name__}.{name} is the other side of a relation")
+    return found
+
+
+def _max_length(model: type[models.Model], name: str) -> int:
+    # Django's checks require a CharField's max_length (fields.E120).
+    length = _field(model, name).max_length
+    if length is None:
+        raise TypeError(f"{model.__name__}.{name} has no max_length")
+    return length
+
+
 MAX_KEY = 255
 TITLE_KEY = "title: "
 TEXT_FIELDS = ["title", *STRUCTURED, "learning"]
 MAX_LENGTHS = {
-    name: Hypothesis._meta.get_field(name).max_length
+    name: _field(Hypothesis, name).max_length
     for name in TEXT_FIELDS
-    if Hypothesis._meta.get_field(name).max_length
+    if _field(Hypothesis, name).max_length
 }
-LABELS = {
-    name: str(Hypothesis._meta.get_field(name).verbose_name) for name in TEXT_FIELDS
-}
-PAGE_NAME_MAX = Page._meta.get_field("name").max_length
-TAG_NAME_MAX = Tag._meta.get_field("name").max_length
+LABELS = {name: str(_field(Hypothesis, name).verbose_name) for name in TEXT_FIELDS}
+PAGE_NAME_MAX = _max_length(Page, "name")
+TAG_NAME_MAX = _max_length(Tag, "name")
 # Trello writes a label with its colour: "Checkout (green)".
 TRELLO_COLOUR = re.compile(
     r"\s*\((?:green|yellow|orange|red|purple|blue|sky|lime|pink|black|"
@@ -87,7 +102,7 @@ class CleanRow:
 
     @property
     def title(self) -> str:
-        return self.values["title"]
+        return str(self.values["title"])
 
 
 def title_key(title: str) -> str:
@@ -97,7 +112,12 @@ def title_key(title: str) -> str:
 class _Cells:
     """The cells of the kept records, by field name."""
 
-    def __init__(self, header, kept, mapping):
+    def __init__(
+        self,
+        header: list[str],
+        kept: list[tuple[int, list[str]]],
+        mapping: dict[str, str],
+    ) -> None:
         self.kept = kept
         index = {name: position for position, name in enumerate(header)}
         self.column = {
@@ -144,13 +164,15 @@ def clean_records(
             continue
         cells = [restore_cell(cell) for cell in (cells + [""] * width)[:width]]
         kept.append((line, cells))
-    cells = _Cells(header, kept, options.mapping)
+    kept_cells = _Cells(header, kept, options.mapping)
     dates = {
-        name: _dates(cells.of(name), options) for name in DATE_FIELDS if name in cells
+        name: _dates(kept_cells.of(name), options)
+        for name in DATE_FIELDS
+        if name in kept_cells
     }
     clean = []
     for i, (line, row_cells) in enumerate(kept):
-        row, reason = _clean_one(i, line, row_cells, cells, dates, options)
+        row, reason = _clean_one(i, line, row_cells, kept_cells, dates, options)
         if reason:
             rejected.append(RejectedRow(line, row_cells, reason))
         else:
@@ -166,7 +188,7 @@ def _dates(
     raw = pd.Series(texts, dtype=object)
     parsed = parse_sheet_dates(raw, options.date_format, options.tz)
     late = options.now + timedelta(days=1)
-    out = []
+    out: list[tuple[datetime | None, str]] = []
     for text, stamp in zip(texts, parsed.tolist(), strict=True):
         if not text:
             out.append((None, ""))

@@ -2,7 +2,7 @@
 
 from django import forms
 
-from backlog.conflicts import version_field
+from backlog.conflicts import EditConflict, version_field
 from backlog.models.scores import RATING_CHOICES
 from backlog.scoring.frameworks import PXL_EASE_CHOICES, PXL_QUESTIONS, Framework
 
@@ -16,7 +16,9 @@ class ScoreForm(forms.Form):
     )
     # The version of your score the form shows; 0 when you had none.
     version = version_field()
-    conflict = None
+    # Set when the save was refused because the score changed since the form
+    # was opened.
+    conflict: EditConflict | None = None
 
     def values(self) -> dict:
         return {

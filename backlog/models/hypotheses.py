@@ -352,6 +352,11 @@ class Hypothesis(models.Model):
 
     objects = HypothesisQuerySet.as_manager()
 
+    # Set by backlog.views.board on the cards it shows.
+    move_options: str
+    refusal: str | None
+    just_moved: bool
+
     class Meta:
         verbose_name_plural = "hypotheses"
         ordering = ["-created_at"]

@@ -17,7 +17,7 @@ from backlog.pipeline import (
     move_hypothesis,
 )
 from backlog.scoring.frameworks import Framework
-from cromaturity.models import Role
+from cromaturity.models import Organisation, Role
 from cromaturity.redirects import safe_next
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
@@ -38,7 +38,7 @@ def move_options(status: Status) -> str:
 
 
 class Column:
-    def __init__(self, status: Status, cards: list, total: int):
+    def __init__(self, status: Status, cards: list[Hypothesis], total: int):
         self.status = status
         self.cards = cards
         self.total = total
@@ -48,12 +48,18 @@ class Column:
         return self.total - len(self.cards)
 
 
-def _board_url(organisation, query_string: str) -> str:
+def _board_url(organisation: Organisation, query_string: str) -> str:
     url = reverse("backlog:board", args=[organisation.slug])
     return url + (f"?{query_string}" if query_string else "")
 
 
-def board_context(request, query: QueryDict, *, refused=None, moved=None) -> dict:
+def board_context(
+    request: OrgRequest,
+    query: QueryDict,
+    *,
+    refused: dict[int, str] | None = None,
+    moved: int | None = None,
+) -> dict:
     """The board's columns for the filters in `query`, in a fixed number of queries.
 
     Each column shows its best-ranked cards.

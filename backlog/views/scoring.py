@@ -8,7 +8,7 @@ from django.views.decorators.http import require_POST
 
 from backlog.configuration import settings_for
 from backlog.conflicts import EditConflict, with_version
-from backlog.forms.scores import score_form
+from backlog.forms.scores import ScoreForm, score_form
 from backlog.models import BacklogSettings, Hypothesis
 from backlog.scoring.frameworks import Framework, IceMode
 from backlog.scoring.recording import score_hypothesis
@@ -73,12 +73,12 @@ def hypothesis_score(request: OrgRequest, hypothesis_id):
 
 def _save_score(
     request: OrgRequest,
-    hypothesis,
+    hypothesis: Hypothesis,
     framework: Framework,
     backlog_settings: BacklogSettings,
     *,
     prefix: str,
-):
+) -> ScoreForm:
     """Bind and save the score form; the form, with its errors if refused."""
     form = score_form(framework, request.POST, prefix=prefix)
     if not form.is_valid():
@@ -112,13 +112,13 @@ def _save_score(
     return form
 
 
-def _row_prefix(hypothesis, framework: Framework) -> str:
+def _row_prefix(hypothesis: Hypothesis, framework: Framework) -> str:
     return f"h{hypothesis.pk}-{framework}"
 
 
 def _score_on_page(
     request: OrgRequest,
-    hypothesis,
+    hypothesis: Hypothesis,
     framework: Framework,
     backlog_settings: BacklogSettings,
 ):
@@ -139,7 +139,7 @@ def _score_on_page(
 
 def _score_in_row(
     request: OrgRequest,
-    hypothesis,
+    hypothesis: Hypothesis,
     framework: Framework,
     backlog_settings: BacklogSettings,
 ):
@@ -164,7 +164,7 @@ def _score_in_row(
 
 def _score_in_row_without_htmx(
     request: OrgRequest,
-    hypothesis,
+    hypothesis: Hypothesis,
     framework: Framework,
     backlog_settings: BacklogSettings,
 ):
