@@ -11,6 +11,7 @@ demo writes the history of its hypotheses and scores the same way.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -21,6 +22,7 @@ from django.utils.timezone import localtime
 from backlog.models import Evidence, FeedbackItem, Hypothesis, Score
 from backlog.models.hypotheses import DESCRIPTION_FIELDS, OUTCOME_FIELDS
 from backlog.models.scores import PXL_FIELDS, RATING_FIELDS
+from collaboration.models.history import history_of
 
 SHOWN = 40
 # Newest records read per kind of history; a page shows the newest SHOWN changes.
@@ -150,7 +152,8 @@ def _who(record, names: _Names, before=None) -> str:
 
 def _changes(records, field_names, describe, names) -> list[Change]:
     """Changes between each record and the one before it of the same object."""
-    previous = {}
+    # History records are simple_history's generated models, which have no types.
+    previous: dict[int, Any] = {}
     changes = []
     for record in records:
         before = previous.get(record.id)
@@ -215,9 +218,9 @@ def _quote(text: str) -> str:
 
 
 def of_hypothesis(hypothesis: Hypothesis) -> list[Change]:
-    own = _read(Hypothesis.history, id=hypothesis.pk)
-    scores = _read(Score.history, hypothesis_id=hypothesis.pk)
-    links = _read(Evidence.history, "feedback_item", hypothesis_id=hypothesis.pk)
+    own = _read(history_of(Hypothesis), id=hypothesis.pk)
+    scores = _read(history_of(Score), hypothesis_id=hypothesis.pk)
+    links = _read(history_of(Evidence), "feedback_item", hypothesis_id=hypothesis.pk)
     names = _Names(own, HYPOTHESIS_FIELDS)
     score_names = _Names(scores, ["scorer"])
     link_names = _Names(links, ["linked_by", "unlinked_by"])
@@ -248,8 +251,8 @@ def of_hypothesis(hypothesis: Hypothesis) -> list[Change]:
 
 
 def of_feedback_item(item: FeedbackItem) -> list[Change]:
-    own = _read(FeedbackItem.history, id=item.pk)
-    links = _read(Evidence.history, "hypothesis", feedback_item_id=item.pk)
+    own = _read(history_of(FeedbackItem), id=item.pk)
+    links = _read(history_of(Evidence), "hypothesis", feedback_item_id=item.pk)
     names = _Names(own, ITEM_FIELDS)
     link_names = _Names(links, ["linked_by", "unlinked_by"])
     changes = _changes(own, ITEM_FIELDS, lambda r, b: ("Feedback", ""), names)

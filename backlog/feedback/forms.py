@@ -166,9 +166,13 @@ class MappingForm(forms.Form):
     def __init__(self, *args, header: list[str], **kwargs):
         super().__init__(*args, **kwargs)
         choices = [("", "— not in this file —")] + [(c, c) for c in header]
-        self.fields["time_zone"].choices = [(z, z) for z in time_zone_names()]
+        # django-stubs types a form's fields as Field; these are the ChoiceFields
+        # declared above.
+        self.fields["time_zone"].choices = [  # type: ignore[attr-defined]
+            (z, z) for z in time_zone_names()
+        ]
         personal = personal_columns(header, [[column] for column in header])
-        self.fields["attribute_columns"].choices = [
+        self.fields["attribute_columns"].choices = [  # type: ignore[attr-defined]
             (column, column) for column in header if column not in personal
         ]
         self.mapping_fields = []

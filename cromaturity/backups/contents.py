@@ -63,7 +63,7 @@ def backed_up_models() -> list[type[models.Model]]:
             if not any(
                 label(f.related_model) in pending and f.related_model is not model
                 for f in model._meta.concrete_fields
-                if f.is_relation
+                if f.related_model is not None
             )
         ]
         if not ready:

@@ -138,12 +138,17 @@ class _Restore:
                 for attname, value in stamps.items():
                     setattr(row, attname, value)
             model._base_manager.bulk_update(created, stamped, batch_size=500)
-        links = defaultdict(list)
+        many_to_many = {f.name: f for f in model._meta.many_to_many}
+        links: defaultdict[type[models.Model], list[models.Model]] = defaultdict(list)
         for old, new, deserialized in zip(old_ids, created, objects, strict=True):
             self.ids[name][old] = new.pk
             for field_name, values in (deserialized.m2m_data or {}).items():
-                m2m = model._meta.get_field(field_name)
+                m2m = many_to_many[field_name]
                 through = m2m.remote_field.through
+                # Django sets it (an auto-created model when the field names
+                # none) while the apps load; the stubs keep the declaration's None.
+                if through is None:
+                    raise BackupError(f"{name}.{field_name} has no table of links.")
                 source, target = m2m.m2m_field_name(), m2m.m2m_reverse_field_name()
                 links[through] += [
                     through(**{f"{source}_id": new.pk, f"{target}_id": value})
