@@ -16,11 +16,10 @@ from backlog.models.hypotheses import (
     Hypothesis,
     HypothesisQuerySet,
     Kind,
-    Page,
     Result,
     Status,
-    Tag,
 )
+from backlog.models.pages import Page, Tag
 from backlog.models.scores import Score
 
 __all__ = [

@@ -1,99 +1,17 @@
+"""Hypotheses: their kinds, statuses and results, the fields people edit, and
+the reads of the backlog (its ranking, the board's best cards per status)."""
+
 from django.conf import settings
-from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Q, Window
-from django.db.models.functions import Lower, RowNumber
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from backlog.completeness import STRUCTURED_PARTS, missing_parts
+from backlog.models.pages import Page, Tag
 from backlog.scoring.frameworks import Framework
 from cromaturity.models import Organisation, OrgQuerySet, Team
-
-
-class Page(models.Model):
-    """A page or funnel step that hypotheses target, with the traffic it gets."""
-
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="backlog_pages"
-    )
-    name = models.CharField(max_length=120)
-    url = models.CharField(
-        "address",
-        max_length=300,
-        blank=True,
-        help_text="A URL or path pattern, e.g. /checkout/shipping.",
-    )
-    position = models.PositiveSmallIntegerField(
-        "funnel position",
-        default=0,
-        help_text="Where the step sits in the funnel; lower comes first.",
-    )
-    daily_visitors = models.PositiveIntegerField(
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(1)],
-        help_text="Average visitors a day who could enter a test here.",
-    )
-    baseline_conversion_rate = models.DecimalField(
-        "baseline conversion rate (%)",
-        max_digits=6,
-        decimal_places=3,
-        null=True,
-        blank=True,
-        validators=[MinValueValidator(0.001), MaxValueValidator(99.999)],
-        help_text="Share of those visitors who convert today on the metric tests "
-        "here move, e.g. 3.2.",
-    )
-
-    objects = OrgQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["position", "name"]
-        constraints = [
-            models.UniqueConstraint(
-                "organisation", Lower("name"), name="backlog_page_name_unique_per_org"
-            ),
-            models.CheckConstraint(
-                condition=Q(baseline_conversion_rate__isnull=True)
-                | Q(baseline_conversion_rate__gt=0, baseline_conversion_rate__lt=100),
-                name="backlog_page_baseline_in_range",
-            ),
-            models.CheckConstraint(
-                condition=Q(daily_visitors__isnull=True) | Q(daily_visitors__gte=1),
-                name="backlog_page_daily_visitors_positive",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def baseline_rate(self) -> float | None:
-        """The baseline as a fraction, as the planner wants it."""
-        if self.baseline_conversion_rate is None:
-            return None
-        return float(self.baseline_conversion_rate) / 100
-
-
-class Tag(models.Model):
-    organisation = models.ForeignKey(
-        Organisation, on_delete=models.CASCADE, related_name="backlog_tags"
-    )
-    name = models.CharField(max_length=40)
-
-    objects = OrgQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(
-                "organisation", Lower("name"), name="backlog_tag_name_unique_per_org"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class Kind(models.TextChoices):
