@@ -25,12 +25,22 @@ def _day(label: str, lookup: str) -> django_filters.DateFilter:
 
 
 class FeedbackItemFilter(django_filters.FilterSet):
-    q = django_filters.CharFilter(label="Search", method="filter_text", max_length=200)
+    q = django_filters.CharFilter(
+        label="Search the text",
+        method="filter_text",
+        max_length=200,
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": "e.g. delivery"}
+        ),
+    )
     source = django_filters.ChoiceFilter(
         label="Channel", choices=FeedbackSource.choices, empty_label="Any channel"
     )
     theme = django_filters.CharFilter(
-        label="Theme", method="filter_theme", max_length=50
+        label="Theme",
+        method="filter_theme",
+        max_length=50,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. checkout"}),
     )
     sentiment = django_filters.ChoiceFilter(
         label="Sentiment",
@@ -40,7 +50,6 @@ class FeedbackItemFilter(django_filters.FilterSet):
     team = django_filters.ModelChoiceFilter(
         queryset=_teams,
         empty_label="Any team",
-        widget=forms.Select(attrs={"class": "form-select"}),
     )
     received_from = _day("From", "gte")
     received_to = _day("To", "lte")
@@ -55,6 +64,12 @@ class FeedbackItemFilter(django_filters.FilterSet):
     def filter_theme(self, queryset, name, value):
         theme = value.strip().lower()
         return queryset.filter(themes__name=theme) if theme else queryset
+
+    @property
+    def is_filtered(self) -> bool:
+        return any(
+            self.form.data.get(name) not in (None, "") for name in self.form.fields
+        )
 
     def filter_queryset(self, queryset):
         # One filter that is not understood leaves them all out; the page says which.

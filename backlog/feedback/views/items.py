@@ -12,6 +12,7 @@ from backlog.feedback.capture import delete_feedback, record_feedback, update_fe
 from backlog.feedback.filters import filtered_items
 from backlog.feedback.forms import FeedbackEditForm, FeedbackForm
 from backlog.feedback.privacy import masks_contacts, pseudonym_key
+from backlog.filters import style_filter_form
 from backlog.forms.evidence import LinkForm
 from backlog.models import Evidence, FeedbackItem, Theme
 from cromaturity.models import Role
@@ -32,6 +33,7 @@ def _suggestions(organisation) -> dict:
 @member_required()
 def item_list(request: OrgRequest):
     filters = filtered_items(request)
+    style_filter_form(filters.form)
     page = Paginator(
         filters.qs.select_related("team").prefetch_related("themes"), PAGE_SIZE
     ).get_page(request.GET.get("page"))
@@ -41,7 +43,12 @@ def item_list(request: OrgRequest):
     return render(
         request,
         template,
-        {"form": filters.form, "page": page, "export_query": export_query(request)},
+        {
+            "filters": filters,
+            "form": filters.form,
+            "page": page,
+            "export_query": export_query(request),
+        },
     )
 
 
