@@ -275,10 +275,10 @@ def suggest_mapping(
     for field_name in FIELD_NAMES:
         preferred = list(tool.headers.get(field_name, ())) if tool else []
         for known in preferred + KNOWN_HEADERS[field_name]:
-            column = by_name.get(known)
-            if column and column not in used:
-                mapping[field_name] = column
-                used.add(column)
+            known_column = by_name.get(known)
+            if known_column and known_column not in used:
+                mapping[field_name] = known_column
+                used.add(known_column)
                 break
     return mapping
 

@@ -122,7 +122,8 @@ def read_dates(
     moments = parse_dates(filled, date_format, tz).tolist()
     # The same values read as UTC give the wall time each one says.
     walls = parse_dates(filled, date_format, UTC).tolist()
-    readings, unclear = [], []
+    readings: list[DateReading] = []
+    unclear: list[DateReading] = []
     for raw, moment, wall in zip(filled.tolist(), moments, walls, strict=True):
         if pd.isna(moment):
             reading = DateReading(raw, "", zone_name, "", "cannot be read")
