@@ -177,6 +177,8 @@ def _bounded(columns: list[str]) -> list[str]:
     return kept[:MAX_COLUMNS]
 
 
-def _chain(head, rest):
+def _chain(
+    head: list[tuple[int, object]], rest: Iterator[tuple[int, object]]
+) -> Iterator[tuple[int, object]]:
     yield from head
     yield from rest
