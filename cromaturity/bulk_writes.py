@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 from itertools import batched, chain
 
 from django.db import connection
-from django.db.models import Model
+from django.db.models import Field, Model
 
 from cromaturity import freshness
 
@@ -20,19 +20,40 @@ from cromaturity import freshness
 ROWS_PER_STATEMENT = 2000
 
 
+def _field(model: type[Model], name: str) -> Field:
+    found = model._meta.get_field(name)
+    if not isinstance(found, Field):
+        raise TypeError(f"{model.__name__}.{name} is the other side of a relation")
+    return found
+
+
+def _column(field: Field) -> str:
+    if field.column is None:
+        raise TypeError(f"{field} is stored in no column of its own")
+    return field.column
+
+
+def _max_query_params() -> int:
+    # Every SQLite connection has a limit; None means none on other backends.
+    limit = connection.features.max_query_params
+    if limit is None:
+        raise TypeError(f"{connection.vendor} sets no limit on query parameters")
+    return limit
+
+
 def _columns(model: type[Model], fields: Sequence[str]) -> list[str]:
     quote = connection.ops.quote_name
-    return [quote(model._meta.get_field(name).column) for name in fields]
+    return [quote(_column(_field(model, name))) for name in fields]
 
 
-def _adapt_datetime(value: datetime):
+def _adapt_datetime(value: datetime) -> str | None:
     # SQLite stores datetimes as naive UTC text; values in UTC convert directly.
     if value.tzinfo is UTC:
         return str(value.replace(tzinfo=None))
     return connection.ops.adapt_datetimefield_value(value)
 
 
-def stored_datetime(value: datetime):
+def stored_datetime(value: datetime) -> datetime | str | None:
     """`value` as the database stores it (SQLite: naive UTC text)."""
     if connection.vendor == "sqlite":
         return _adapt_datetime(value)
@@ -63,13 +84,17 @@ def _adapt(rows: Iterable[Sequence]) -> Iterable[Sequence]:
 
 
 def bulk_insert(
-    model: type[Model], fields: Sequence[str], rows: list[Sequence]
+    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence]
 ) -> None:
     insert_rows(model._meta.db_table, _columns(model, fields), rows, quoted=True)
 
 
 def insert_rows(
-    table: str, columns: Sequence[str], rows: list[Sequence], *, quoted: bool = False
+    table: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence],
+    *,
+    quoted: bool = False,
 ) -> None:
     """Insert plain rows into `table` (a model's, or a temporary one)."""
     if not rows:
@@ -87,9 +112,7 @@ def insert_rows(
     # Many rows per statement: each statement has a cost of its own, which a
     # full-text index kept by triggers makes large (FTS5 writes out its pending
     # terms at the end of every statement).
-    per_statement = max(
-        1, min(ROWS_PER_STATEMENT, connection.features.max_query_params // len(columns))
-    )
+    per_statement = max(1, min(ROWS_PER_STATEMENT, _max_query_params() // len(columns)))
     row_marks = "(" + ", ".join(["?"] * len(columns)) + ")"
     sql = f"INSERT INTO {table} ({names}) VALUES "  # noqa: S608
     cursor = connection.connection.cursor()
@@ -106,7 +129,7 @@ def insert_rows(
 def bulk_update(
     model: type[Model],
     fields: Sequence[str],
-    rows: list[Sequence],
+    rows: Sequence[Sequence],
     *,
     increment: Sequence[str] = (),
 ) -> None:
@@ -118,7 +141,7 @@ def bulk_update(
         return
     connection.ensure_connection()
     table = connection.ops.quote_name(model._meta.db_table)
-    pk = connection.ops.quote_name(model._meta.pk.column)
+    pk = connection.ops.quote_name(_column(model._meta.pk))
     mark = "%s" if connection.vendor == "postgresql" else "?"
     assignments = ", ".join(
         [f"{c} = {mark}" for c in _columns(model, fields)]
@@ -142,7 +165,7 @@ def update_objects(objects: Sequence[Model], fields: Sequence[str]) -> None:
     if not objects:
         return
     model = type(objects[0])
-    columns = [model._meta.get_field(name).attname for name in fields]
+    columns = [_field(model, name).attname for name in fields]
     bulk_update(
         model,
         fields,
@@ -155,7 +178,7 @@ def update_objects(objects: Sequence[Model], fields: Sequence[str]) -> None:
 
 
 def insert_returning_ids(
-    model: type[Model], fields: Sequence[str], rows: list[Sequence]
+    model: type[Model], fields: Sequence[str], rows: Sequence[Sequence]
 ) -> list[int]:
     """Insert rows and return their new primary keys, in the order of `rows`."""
     if not rows:
@@ -166,7 +189,7 @@ def insert_returning_ids(
     if connection.vendor == "postgresql":
         # Take the keys from the table's sequence first, then COPY the rows with
         # them: much faster than INSERT ... RETURNING with the values as arrays.
-        pk = model._meta.pk.column
+        pk = _column(model._meta.pk)
         with connection.connection.cursor() as cursor:
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) "

@@ -73,8 +73,8 @@ NEUTRAL_WORDS = {"neutral", "ok", "okay", "average", "mittel"}
 
 def rating_scale(samples: list[str]) -> int:
     """10 for NPS-like columns (values above 5 appear), else 5."""
-    numbers = [_number(s) for s in samples]
-    numbers = [n for n in numbers if n is not None]
+    parsed = [_number(s) for s in samples]
+    numbers = [n for n in parsed if n is not None]
     return 10 if numbers and max(numbers) > 5 else 5
 
 
@@ -135,7 +135,7 @@ def split_themes(value: str) -> list[str]:
 def _split_themes(value: str) -> tuple[str, ...]:
     value = value.strip()
     if not value:
-        return []
+        return ()
     parts = re.split(r"[,;|]" if re.search(r"[,;|]", value) else r"\s+", value)
     themes: list[str] = []
     for part in parts:

@@ -98,7 +98,7 @@ def cleaned_in_processes(
             if kind == "done":
                 # The process whose turn it was has no more: the file has ended.
                 return
-            if kind != "chunk":
+            if kind != "chunk" or not isinstance(payload, StagedChunk):
                 raise {"file": FileProblem, "refused": ImportRefused}.get(
                     kind, RuntimeError
                 )(payload)

@@ -107,8 +107,8 @@ def flatten(record: object) -> dict[str, str]:
 
 def _flatten_into(flat: dict[str, str], value: object, path: str) -> None:
     if isinstance(value, dict):
-        for key, inner in value.items():
-            _flatten_into(flat, inner, f"{path}.{key}" if path else str(key))
+        for key, child in value.items():
+            _flatten_into(flat, child, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         if all(not isinstance(item, dict | list) for item in value):
             flat[path] = ", ".join(_scalar(item) for item in value if item is not None)
@@ -177,6 +177,8 @@ def _bounded(columns: list[str]) -> list[str]:
     return kept[:MAX_COLUMNS]
 
 
-def _chain(head, rest):
+def _chain(
+    head: list[tuple[int, object]], rest: Iterator[tuple[int, object]]
+) -> Iterator[tuple[int, object]]:
     yield from head
     yield from rest

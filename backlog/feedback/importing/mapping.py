@@ -275,16 +275,18 @@ def suggest_mapping(
     for field_name in FIELD_NAMES:
         preferred = list(tool.headers.get(field_name, ())) if tool else []
         for known in preferred + KNOWN_HEADERS[field_name]:
-            column = by_name.get(known)
-            if column and column not in used:
-                mapping[field_name] = column
-                used.add(column)
+            known_column = by_name.get(known)
+            if known_column and known_column not in used:
+                mapping[field_name] = known_column
+                used.add(known_column)
                 break
     return mapping
 
 
-def _names_by_column(header, aliases) -> dict[str, list[str]]:
-    names = {}
+def _names_by_column(
+    header: list[str], aliases: list[list[str]]
+) -> dict[str, list[str]]:
+    names: dict[str, list[str]] = {}
     for position, column in enumerate(header):
         known = [normalise_header(column)]
         if position < len(aliases):
@@ -304,7 +306,9 @@ def personal_columns(header: list[str], aliases: list[list[str]]) -> set[str]:
     }
 
 
-def _questions(header, names, mapping) -> list[str]:
+def _questions(
+    header: list[str], names: dict[str, list[str]], mapping: dict[str, str]
+) -> list[str]:
     used = set(mapping.values())
     return [
         column
@@ -320,7 +324,7 @@ def _column(column: str, header: list[str], samples: list[list[str]]) -> list[st
     return [row[position] for row in samples if len(row) > position]
 
 
-def _has_values(column, header, samples) -> bool:
+def _has_values(column: str, header: list[str], samples: list[list[str]]) -> bool:
     return any(value.strip() for value in _column(column, header, samples))
 
 

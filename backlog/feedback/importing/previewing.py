@@ -19,7 +19,7 @@ from backlog.feedback.importing.dates import (
 )
 from backlog.feedback.importing.disclosure import cell_masker
 from backlog.feedback.importing.preparing import header_signature
-from backlog.feedback.importing.reading import Layout, open_table
+from backlog.feedback.importing.reading import Layout, Table, open_table
 from backlog.feedback.importing.row_stream import RowStream, date_zone_of
 from backlog.feedback.importing.rows import clean_records, padded
 from backlog.feedback.importing.sources import source_names
@@ -105,7 +105,9 @@ def preview(feedback_import: FeedbackImport) -> Preview:
     return result
 
 
-def _saved_mapping(feedback_import, header) -> ImportMapping | None:
+def _saved_mapping(
+    feedback_import: FeedbackImport, header: list[str]
+) -> ImportMapping | None:
     return (
         ImportMapping.objects.for_org(feedback_import.organisation_id)
         .filter(header_signature=header_signature(header))
@@ -122,7 +124,8 @@ def read_dates(
     moments = parse_dates(filled, date_format, tz).tolist()
     # The same values read as UTC give the wall time each one says.
     walls = parse_dates(filled, date_format, UTC).tolist()
-    readings, unclear = [], []
+    readings: list[DateReading] = []
+    unclear: list[DateReading] = []
     for raw, moment, wall in zip(filled.tolist(), moments, walls, strict=True):
         if pd.isna(moment):
             reading = DateReading(raw, "", zone_name, "", "cannot be read")
@@ -162,7 +165,9 @@ def _clock_note(said: datetime, tz) -> str:
     return ""
 
 
-def _updates(feedback_import, table, sample) -> int:
+def _updates(
+    feedback_import: FeedbackImport, table: Table, sample: list[tuple[int, list[str]]]
+) -> int:
     """How many of the sample's rows match items the source already holds."""
     if not feedback_import.source_system or not feedback_import.mapping.get("text"):
         return 0

@@ -44,7 +44,7 @@ def date_zone_of(table: Table, column: str | None, chosen: str) -> tuple[str, st
     """
     if column and header_says_utc(column):
         return "UTC", "header"
-    aliases = dict(zip(table.header, table.aliases, strict=False)).get(column, [])
+    aliases = dict(zip(table.header, table.aliases, strict=False)).get(column or "", [])
     if column and any(header_says_utc(alias) for alias in aliases):
         return "UTC", "header"
     if column and column in table.zones:
@@ -141,7 +141,8 @@ class RowStream:
             if self.rows_read > settings.IMPORT_MAX_ROWS:
                 raise too_many_rows(settings.IMPORT_MAX_ROWS)
             refused = list(staged.rejected)
-            items, links = [], []
+            items: list[tuple] = []
+            links: list[tuple[str, str]] = []
             for i, values in enumerate(staged.items):
                 line, raw = staged.lines[i], staged.raw[i]
                 problem, external_id = seen.admit(

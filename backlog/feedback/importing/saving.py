@@ -12,6 +12,7 @@ import json
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.db import connection
 from django.utils import timezone
@@ -56,7 +57,7 @@ class FeedbackImportSummary:
 class Staging:
     """Clean rows kept on this database connection until they are applied."""
 
-    now: object = field(default_factory=timezone.now)
+    now: datetime = field(default_factory=timezone.now)
     themes: set[str] = field(default_factory=set)
     rows: int = 0
 
@@ -116,7 +117,7 @@ class Staging:
         )
 
 
-def staged_values(row: CleanRow, now) -> tuple:
+def staged_values(row: CleanRow, now: datetime) -> tuple:
     """A clean row as staged: "line" and STAGED_COLUMNS, as the items table
     stores them. A row without a date (a file confirmed to have none) is dated
     `now`, the moment of the import."""
@@ -180,7 +181,7 @@ def apply_staged(
         return {}
     staging.index()
     now = connection.ops.adapt_datetimefield_value(staging.now)
-    key = [organisation_id, system]
+    key: list[int | str] = [organisation_id, system]
     # Themes first: the links below join them by name.
     theme_ids(organisation_id, staging.themes)
     with connection.cursor() as cursor:
