@@ -2,10 +2,20 @@ import os
 
 import pytest
 from django.core.management import call_command
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from assessments.models import MaturityModel
 from cromaturity.models import Membership, Role
 from tests.cromaturity import factories
+
+# Property tests judge results, never the clock: the test machines are shared and
+# busy, so neither an example's time nor the time taken to generate inputs may
+# fail a test. Tests that give their own settings keep these unless they say.
+hypothesis_settings.register_profile(
+    "cromaturity", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("cromaturity")
 
 
 @pytest.fixture(autouse=True)

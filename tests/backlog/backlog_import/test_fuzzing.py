@@ -34,7 +34,7 @@ class Rollback(Exception):
 @settings(
     max_examples=40,
     deadline=None,
-    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(rows=rows)
 def test_every_row_comes_in_whole_or_is_rejected_with_a_reason(
