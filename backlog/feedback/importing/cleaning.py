@@ -60,13 +60,12 @@ def clean_chunk(header: list[str], chunk: list, options: CleanOptions) -> Staged
     cells_by_line = dict(chunk)
     staged = StagedChunk(rows_read=len(chunk))
     staged.rejected = [(row.line, row.cells, row.reason) for row in refused]
-    for row in clean:
-        staged.lines.append(row.line)
-        staged.ids.append(row.external_id)
-        staged.fingerprinted.append(row.fingerprinted)
-        staged.raw.append(CELL_SEPARATOR.join(cells_by_line[row.line]))
-        staged.items.append(staged_values(row, options.now))
-        staged.themes.append(tuple(row.themes))
+    staged.lines = [row.line for row in clean]
+    staged.ids = [row.external_id for row in clean]
+    staged.fingerprinted = [row.fingerprinted for row in clean]
+    staged.raw = [CELL_SEPARATOR.join(cells_by_line[row.line]) for row in clean]
+    staged.items = staged_values(clean, options.now)
+    staged.themes = [tuple(row.themes) for row in clean]
     return staged
 
 

@@ -141,7 +141,7 @@ class RowStream:
             if self.rows_read > settings.IMPORT_MAX_ROWS:
                 raise too_many_rows(settings.IMPORT_MAX_ROWS)
             refused = list(staged.rejected)
-            items, links = [], []
+            items, kept_ids, kept_themes = [], [], []
             for i, values in enumerate(staged.items):
                 line, raw = staged.lines[i], staged.raw[i]
                 problem, external_id = seen.admit(
@@ -153,7 +153,13 @@ class RowStream:
                 if external_id != staged.ids[i]:
                     values = (values[0], external_id, *values[2:])
                 items.append(values)
-                links.extend((external_id, theme) for theme in staged.themes[i])
+                kept_ids.append(external_id)
+                kept_themes.append(staged.themes[i])
+            links = [
+                (external_id, theme)
+                for external_id, themes in zip(kept_ids, kept_themes, strict=True)
+                for theme in themes
+            ]
             for line, cells, reason in sorted(refused, key=lambda r: r[0]):
                 writer.writerow(
                     [

@@ -19,7 +19,7 @@ from django.utils import timezone
 from backlog.evidence import refresh_evidence_of_items
 from backlog.feedback.capture import theme_ids
 from backlog.feedback.importing.rows import CleanRow
-from cromaturity.bulk_writes import insert_rows, stored_datetime
+from cromaturity.bulk_writes import datetime_storage, insert_rows
 
 STAGED_ITEMS = "feedback_staging"
 STAGED_THEMES = "feedback_staging_themes"
@@ -111,28 +111,32 @@ class Staging:
 
     def add_rows(self, rows: list[CleanRow]) -> None:
         self.add(
-            [staged_values(row, self.now) for row in rows],
+            staged_values(rows, self.now),
             [(row.external_id, theme) for row in rows for theme in row.themes],
         )
 
 
-def staged_values(row: CleanRow, now) -> tuple:
-    """A clean row as staged: "line" and STAGED_COLUMNS, as the items table
+def staged_values(rows: Iterable[CleanRow], now) -> list[tuple]:
+    """Clean rows as staged: "line" and STAGED_COLUMNS, as the items table
     stores them. A row without a date (a file confirmed to have none) is dated
     `now`, the moment of the import."""
-    return (
-        row.line,
-        row.external_id,
-        row.source,
-        stored_datetime(row.received_at or now),
-        row.text,
-        row.page,
-        row.product_area,
-        row.customer,
-        row.sentiment,
-        row.digest[:40],
-        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
-    )
+    stored = datetime_storage()
+    return [
+        (
+            row.line,
+            row.external_id,
+            row.source,
+            stored(row.received_at or now),
+            row.text,
+            row.page,
+            row.product_area,
+            row.customer,
+            row.sentiment,
+            row.digest[:40],
+            json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
+        )
+        for row in rows
+    ]
 
 
 @contextmanager
