@@ -8,6 +8,7 @@ file (reading is cheap) and cleans every n-th chunk of it, so that no records
 cross between processes, only their results.
 """
 
+import gc
 import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -124,6 +125,11 @@ def _next(queue, worker) -> tuple[str, object]:
 
 
 def _clean_share(path, layout, options, share, processes, queue) -> None:
+    # A forked process starts with the importing process's whole heap (Django
+    # and its apps). Frozen, it is no longer walked by every collection of
+    # cycles that the rows allocated here set off, which cost a fifth of the
+    # cleaning's time.
+    gc.freeze()
     try:
         table = open_table(path, layout)
         seen = 0
