@@ -168,6 +168,16 @@ _MATCH = (
 )
 
 
+def _staged_order() -> str:
+    """The staged rows in the order of their lines, for new items' ids.
+
+    Rows are staged in the order of their lines (chunk after chunk of the
+    file), so on SQLite the order they were staged in is that order, read
+    without sorting every staged row through a temporary file.
+    """
+    return "s.rowid" if connection.vendor == "sqlite" else "s.line"
+
+
 def apply_staged(
     staging: Staging,
     organisation_id: int,
@@ -227,7 +237,8 @@ def apply_staged(
             "SELECT %s, %s, s.external_id, %s, %s, %s, 1, s.source, s.received_at, "
             "s.text, s.page, s.product_area, s.customer_ref, s.sentiment, "
             f"s.digest, s.attributes FROM {STAGED_ITEMS} s WHERE NOT EXISTS ("
-            f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) ORDER BY s.line",
+            f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) "
+            f"ORDER BY {_staged_order()}",
             [*key, feedback_import_id, now, now, *key],
         )
         created = cursor.rowcount
