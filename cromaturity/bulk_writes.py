@@ -6,7 +6,7 @@ PostgreSQL and a prepared, repeated INSERT or UPDATE on SQLite. Values must alre
 be what the column stores.
 """
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 from itertools import batched, chain
 
@@ -60,26 +60,40 @@ def stored_datetime(value: datetime) -> datetime | str | None:
     return value
 
 
-def _adapt(rows: Iterable[Sequence]) -> Iterable[Sequence]:
+def _as_it_is(value: datetime) -> datetime:
+    return value
+
+
+def datetime_storage() -> Callable[[datetime], object]:
+    """stored_datetime for many values, the database's kind looked up once."""
+    if connection.vendor == "sqlite":
+        return _adapt_datetime
+    return _as_it_is
+
+
+def _adapt(rows: Sequence[Sequence]) -> Iterable[Sequence]:
     """Adapt the datetime columns (found in the first row) of every row."""
-    rows = iter(rows)
-    first = next(rows, None)
-    if first is None:
-        return
-    dated = [i for i, value in enumerate(first) if isinstance(value, datetime)]
+    if not rows:
+        return rows
+    dated = [i for i, value in enumerate(rows[0]) if isinstance(value, datetime)]
+    if not dated:
+        return rows
+    return _adapted(rows, dated)
+
+
+def _adapted(rows: Sequence[Sequence], dated: list[int]) -> Iterable[Sequence]:
     # Columns such as created_at hold one moment for every row of an import:
     # each column remembers its last value and adapts it once.
     last = dict.fromkeys(dated)
     adapted = dict.fromkeys(dated)
-    for row in chain([first], rows):
-        if dated:
-            row = list(row)
-            for i in dated:
-                value = row[i]
-                if value is not None:
-                    if value is not last[i]:
-                        last[i], adapted[i] = value, _adapt_datetime(value)
-                    row[i] = adapted[i]
+    for row in rows:
+        row = list(row)
+        for i in dated:
+            value = row[i]
+            if value is not None:
+                if value is not last[i]:
+                    last[i], adapted[i] = value, _adapt_datetime(value)
+                row[i] = adapted[i]
         yield row
 
 

@@ -40,6 +40,8 @@ def mask_contact_details(text: str, region: str | None = None) -> str:
     `region` is the country whose national numbers the text may hold
     (None: settings.PHONE_REGION); backlog.feedback.phone_numbers says what counts.
     """
+    if not text:
+        return text
     if "@" in text:
         text = EMAIL.sub(_mask_email, text)
     if not has_digit_run(text):
@@ -58,8 +60,8 @@ def pseudonymise(reference: str, key: bytes) -> str:
     normalised = reference.strip().lower()
     if not normalised:
         return ""
-    digest = hmac.new(key, normalised.encode(), hashlib.sha256).hexdigest()
-    return f"cust-{digest[:20]}"
+    digest = hmac.digest(key, normalised.encode(), "sha256")
+    return f"cust-{digest[:10].hex()}"
 
 
 def pseudonym_key(organisation) -> bytes:

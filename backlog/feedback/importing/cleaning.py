@@ -8,6 +8,7 @@ file (reading is cheap) and cleans every n-th chunk of it, so that no records
 cross between processes, only their results.
 """
 
+import gc
 import multiprocessing
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -60,13 +61,12 @@ def clean_chunk(header: list[str], chunk: list, options: CleanOptions) -> Staged
     cells_by_line = dict(chunk)
     staged = StagedChunk(rows_read=len(chunk))
     staged.rejected = [(row.line, row.cells, row.reason) for row in refused]
-    for row in clean:
-        staged.lines.append(row.line)
-        staged.ids.append(row.external_id)
-        staged.fingerprinted.append(row.fingerprinted)
-        staged.raw.append(CELL_SEPARATOR.join(cells_by_line[row.line]))
-        staged.items.append(staged_values(row, options.now))
-        staged.themes.append(tuple(row.themes))
+    staged.lines = [row.line for row in clean]
+    staged.ids = [row.external_id for row in clean]
+    staged.fingerprinted = [row.fingerprinted for row in clean]
+    staged.raw = [CELL_SEPARATOR.join(cells_by_line[row.line]) for row in clean]
+    staged.items = staged_values(clean, options.now)
+    staged.themes = [tuple(row.themes) for row in clean]
     return staged
 
 
@@ -125,6 +125,11 @@ def _next(queue, worker) -> tuple[str, object]:
 
 
 def _clean_share(path, layout, options, share, processes, queue) -> None:
+    # A forked process starts with the importing process's whole heap (Django
+    # and its apps). Frozen, it is no longer walked by every collection of
+    # cycles that the rows allocated here set off, which cost a fifth of the
+    # cleaning's time.
+    gc.freeze()
     try:
         table = open_table(path, layout)
         seen = 0

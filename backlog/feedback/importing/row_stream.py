@@ -142,7 +142,8 @@ class RowStream:
                 raise too_many_rows(settings.IMPORT_MAX_ROWS)
             refused = list(staged.rejected)
             items: list[tuple] = []
-            links: list[tuple[str, str]] = []
+            kept_ids: list[str] = []
+            kept_themes: list[tuple[str, ...]] = []
             for i, values in enumerate(staged.items):
                 line, raw = staged.lines[i], staged.raw[i]
                 problem, external_id = seen.admit(
@@ -154,7 +155,13 @@ class RowStream:
                 if external_id != staged.ids[i]:
                     values = (values[0], external_id, *values[2:])
                 items.append(values)
-                links.extend((external_id, theme) for theme in staged.themes[i])
+                kept_ids.append(external_id)
+                kept_themes.append(staged.themes[i])
+            links = [
+                (external_id, theme)
+                for external_id, themes in zip(kept_ids, kept_themes, strict=True)
+                for theme in themes
+            ]
             for line, cells, reason in sorted(refused, key=lambda r: r[0]):
                 writer.writerow(
                     [

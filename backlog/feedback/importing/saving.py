@@ -20,7 +20,7 @@ from django.utils import timezone
 from backlog.evidence import refresh_evidence_of_items
 from backlog.feedback.capture import theme_ids
 from backlog.feedback.importing.rows import CleanRow
-from cromaturity.bulk_writes import insert_rows, stored_datetime
+from cromaturity.bulk_writes import datetime_storage, insert_rows
 
 STAGED_ITEMS = "feedback_staging"
 STAGED_THEMES = "feedback_staging_themes"
@@ -112,28 +112,32 @@ class Staging:
 
     def add_rows(self, rows: list[CleanRow]) -> None:
         self.add(
-            [staged_values(row, self.now) for row in rows],
+            staged_values(rows, self.now),
             [(row.external_id, theme) for row in rows for theme in row.themes],
         )
 
 
-def staged_values(row: CleanRow, now: datetime) -> tuple:
-    """A clean row as staged: "line" and STAGED_COLUMNS, as the items table
+def staged_values(rows: Iterable[CleanRow], now: datetime) -> list[tuple]:
+    """Clean rows as staged: "line" and STAGED_COLUMNS, as the items table
     stores them. A row without a date (a file confirmed to have none) is dated
     `now`, the moment of the import."""
-    return (
-        row.line,
-        row.external_id,
-        row.source,
-        stored_datetime(row.received_at or now),
-        row.text,
-        row.page,
-        row.product_area,
-        row.customer,
-        row.sentiment,
-        row.digest[:40],
-        json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
-    )
+    stored = datetime_storage()
+    return [
+        (
+            row.line,
+            row.external_id,
+            row.source,
+            stored(row.received_at or now),
+            row.text,
+            row.page,
+            row.product_area,
+            row.customer,
+            row.sentiment,
+            row.digest[:40],
+            json.dumps(row.attributes, ensure_ascii=False) if row.attributes else "{}",
+        )
+        for row in rows
+    ]
 
 
 @contextmanager
@@ -163,6 +167,16 @@ ANALYZE_FROM_ROWS = 1000
 _MATCH = (
     "i.organisation_id = %s AND i.source_system = %s AND i.external_id = s.external_id"
 )
+
+
+def _staged_order() -> str:
+    """The staged rows in the order of their lines, for new items' ids.
+
+    Rows are staged in the order of their lines (chunk after chunk of the
+    file), so on SQLite the order they were staged in is that order, read
+    without sorting every staged row through a temporary file.
+    """
+    return "s.rowid" if connection.vendor == "sqlite" else "s.line"
 
 
 def apply_staged(
@@ -224,7 +238,8 @@ def apply_staged(
             "SELECT %s, %s, s.external_id, %s, %s, %s, 1, s.source, s.received_at, "
             "s.text, s.page, s.product_area, s.customer_ref, s.sentiment, "
             f"s.digest, s.attributes FROM {STAGED_ITEMS} s WHERE NOT EXISTS ("
-            f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) ORDER BY s.line",
+            f"SELECT 1 FROM backlog_feedbackitem i WHERE {_MATCH}) "
+            f"ORDER BY {_staged_order()}",
             [*key, feedback_import_id, now, now, *key],
         )
         created = cursor.rowcount
