@@ -1,0 +1,123 @@
+"""The experiments' statistics for the hardest inputs the form and the API accept.
+
+    python -m bench.experiment_stats [--repeat R]
+
+Each case is timed as the best of R calls and shown as a ratio to a trivial
+baseline measured in the same run (summing a thousand floats), so the figures
+compare across machines; the slowest case must stay under 50 ms. No database
+is used.
+"""
+
+import argparse
+import math
+import sys
+import time
+from collections.abc import Callable
+
+from bench.harness import ROOT, print_table, save_results
+
+N = 10**9
+
+
+def best_of(repeat: int, call: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        timings.append(time.perf_counter() - started)
+    return min(timings)
+
+
+def cases() -> dict[str, Callable[[], object]]:
+    from backlog.experiments.corrections import (
+        Correction,
+        adjust,
+        widened_interval,
+    )
+    from backlog.experiments.decisions import ChallengerEvidence, Progress, decide
+    from backlog.experiments.guardrails import (
+        Direction,
+        conversion_guardrail,
+        mean_guardrail,
+    )
+    from backlog.experiments.means import MeanArm, compare_means
+    from backlog.experiments.sequential import sequential_test
+    from backlog.experiments.statistics import Arm
+    from backlog.experiments.student_t import t_isf, t_sf
+
+    def arm(visitors: int, mean: float, sd: float) -> MeanArm:
+        total = mean * visitors
+        return MeanArm(visitors, total, sd * sd * (visitors - 1) + total**2 / visitors)
+
+    family = [i / 61 for i in range(60)]  # 20 metrics × 5 challengers, roughly
+    challengers = [
+        ChallengerEvidence(f"V{i}", 0.01 * i, 0.1, {"support": "passed"})
+        for i in range(5)
+    ]
+    progress = Progress(20_000, 20_000, 14, 14)
+    return {
+        "t tail, ν just below Hill's switch": lambda: t_sf(3.1, 9_999.0),
+        "t tail, ν = 1.01, far tail": lambda: t_sf(1e6, 1.01),
+        "t tail, ν = 2·10⁹": lambda: t_sf(5.0, 2e9),
+        "t quantile, ν = 9 999, 10⁻⁹": lambda: t_isf(1e-9, 9_999.0),
+        "t quantile, ν = 1, 10⁻⁹": lambda: t_isf(1e-9, 1.0),
+        "Welch, 10⁹ visitors each": lambda: compare_means(
+            arm(N, 4.2, 15.0), arm(N, 4.2003, 15.0)
+        ),
+        "Welch, 2 against 10⁹ visitors": lambda: compare_means(
+            arm(2, 4.0, 1.0), arm(N, 4.2, 15.0)
+        ),
+        "Welch, ν near the switch": lambda: compare_means(
+            arm(5_000, 10.0, 3.0), arm(5_001, 10.1, 3.0)
+        ),
+        "guardrail, conversions, 10⁹": lambda: conversion_guardrail(
+            Arm(N, N // 20), Arm(N, N // 20 + 10_000), Direction.DOWN_IS_GOOD, 0.01
+        ),
+        "guardrail, mean, ν near the switch": lambda: mean_guardrail(
+            arm(5_000, 1.0, 3.0), arm(5_001, 1.1, 3.0), Direction.DOWN_IS_GOOD, 0.05
+        ),
+        "Holm, 60 comparisons": lambda: adjust(family),
+        "Benjamini–Hochberg, 60 comparisons": lambda: adjust(
+            family, Correction.BENJAMINI_HOCHBERG
+        ),
+        "widened t interval": lambda: widened_interval(
+            0.1, (0.01, 0.19), 1e-9, degrees_of_freedom=9_999.0
+        ),
+        "sequential, 2·10⁹ visitors": lambda: sequential_test(2e-5, 1e-5, 2 * N, 2 * N),
+        "decision, 5 challengers": lambda: decide(
+            challengers, Direction.UP_IS_GOOD, progress
+        ),
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=5)
+    options = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    floats = [n / 7 for n in range(1000)]
+    baseline = best_of(options.repeat, lambda: math.fsum(floats))
+    rows, slowest, slowest_name = [], 0.0, ""
+    for name, call in cases().items():
+        seconds = best_of(options.repeat, call)
+        if seconds > slowest:
+            slowest, slowest_name = seconds, name
+        save_results(
+            "experiment_stats", name, {"seconds": seconds, "baseline": baseline}
+        )
+        rows.append([name, f"{seconds * 1000:.3f}", f"{seconds / baseline:,.0f}"])
+    print_table(
+        f"Experiment statistics, best of {options.repeat} "
+        f"(baseline {baseline * 1e6:.1f} µs)",
+        ["case", "ms", "× baseline"],
+        rows,
+    )
+    print(
+        f"Slowest: {slowest_name}, {slowest * 1000:.2f} ms = "
+        f"{slowest / baseline:,.0f} × baseline (bound 50 ms)."
+    )
+    return 0 if slowest < 0.05 else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
