@@ -1,33 +1,16 @@
 """Read-only links that show one scorecard to people without an account."""
 
-import secrets
-
-from django.conf import settings
-from django.core import signing
 from django.db import models
 from django.urls import reverse
-from django.utils import timezone
 
 from assessments.models.assessment import Assessment
-from cromaturity.models import OrgQuerySet
+from cromaturity.share_links import SignedShareLink, new_nonce
+
+__all__ = ["ShareLink", "new_nonce"]  # new_nonce: named by a migration
 
 
-class ShareLinkQuerySet(OrgQuerySet):
-    def active(self):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
-
-
-def new_nonce() -> str:
-    return secrets.token_urlsafe(18)
-
-
-class ShareLink(models.Model):
-    """A signed, expiring, revocable link to one assessment's scorecard.
-
-    The URL carries the random `nonce` signed with the site's key: a guessed or
-    altered token fails the signature before the database is asked, and a link
-    stops working when it expires or is revoked, whoever holds it.
-    """
+class ShareLink(SignedShareLink):
+    """A signed, expiring, revocable link to one assessment's scorecard."""
 
     SIGNING_SALT = "cromaturity.share-link"
 
@@ -36,33 +19,11 @@ class ShareLink(models.Model):
     assessment = models.ForeignKey(
         Assessment, on_delete=models.CASCADE, related_name="share_links"
     )
-    nonce = models.CharField(max_length=32, unique=True, default=new_nonce)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    view_count = models.PositiveIntegerField(default=0)
-    last_viewed_at = models.DateTimeField(null=True, blank=True)
     # PDF downloads through the link are limited per window and audited once an
     # hour; kept on the row so that every web process counts the same.
     pdf_window_started_at = models.DateTimeField(null=True, blank=True)
     pdf_window_downloads = models.PositiveIntegerField(default=0)
     pdf_audited_at = models.DateTimeField(null=True, blank=True)
-
-    objects = ShareLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -78,26 +39,3 @@ class ShareLink(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("share:scorecard", args=[self.token])
-
-    @property
-    def token(self) -> str:
-        return signing.Signer(salt=self.SIGNING_SALT).sign(self.nonce)
-
-    @classmethod
-    def nonce_from_token(cls, token: str) -> str | None:
-        try:
-            return signing.Signer(salt=cls.SIGNING_SALT).unsign(token)
-        except signing.BadSignature:
-            return None
-
-    @property
-    def state(self) -> str:
-        if self.revoked_at:
-            return "revoked"
-        if self.expires_at <= timezone.now():
-            return "expired"
-        return "active"
-
-    @property
-    def is_active(self) -> bool:
-        return self.state == "active"

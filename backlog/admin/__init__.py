@@ -1,5 +1,5 @@
-"""The backlog's admin, by sub-domain: hypotheses and experiments, and feedback."""
+"""The backlog's admin, by sub-domain: hypotheses, experiments and feedback."""
 
-from backlog.admin import feedback, hypotheses
+from backlog.admin import experiments, feedback, hypotheses
 
-__all__ = ["feedback", "hypotheses"]
+__all__ = ["experiments", "feedback", "hypotheses"]

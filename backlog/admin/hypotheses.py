@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from backlog.admin.experiments import ExperimentMetricInline
 from backlog.models import (
     BacklogImport,
     BacklogSettings,
@@ -229,7 +230,7 @@ class ExperimentAdmin(admin.ModelAdmin):
     list_filter = ["hypothesis__organisation"]
     list_select_related = ["hypothesis"]
     raw_id_fields = ["hypothesis", "created_by"]
-    inlines = [VariantInline]
+    inlines = [ExperimentMetricInline, VariantInline]
 
 
 @admin.register(Variant)

@@ -6,6 +6,7 @@ from django.db import models
 
 from backlog.experiments.sample_size import Plan, PlanError, plan_test
 from backlog.feedback.importing.zones import validate_time_zone
+from backlog.models.metrics import CorrectionMethod
 from backlog.scoring.frameworks import Framework, IceMode
 from cromaturity.models import Organisation, OrgQuerySet
 
@@ -84,6 +85,20 @@ class BacklogSettings(models.Model):
         "variants, control included",
         default=2,
         validators=[MinValueValidator(2), MaxValueValidator(10)],
+    )
+    correction = models.CharField(
+        "correction for multiple comparisons",
+        max_length=20,
+        choices=CorrectionMethod,
+        default=CorrectionMethod.HOLM,
+        help_text="Applied to the primary and secondary metrics of every challenger "
+        "of a new experiment; each experiment keeps the one it was registered with.",
+    )
+    maximum_weeks = models.PositiveSmallIntegerField(
+        "longest a test may run (weeks)",
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(52)],
+        help_text="A plan that cannot reach its sample by then is under-powered.",
     )
 
     objects = OrgQuerySet.as_manager()
