@@ -180,8 +180,7 @@ def _apply_plan(
     except ValidationError as error:
         raise RegistrationError(
             " ".join(
-                f"{_label(name)}: "
-                f"{' '.join(messages)}"
+                f"{_label(name)}: {' '.join(messages)}"
                 if name in PLAN_FIELDS
                 else " ".join(messages)
                 for name, messages in error.message_dict.items()
@@ -404,9 +403,7 @@ def record_results(
                 visitors=r.visitors,
                 conversions=r.conversions,
                 sum=float(r.sum) if r.sum is not None else None,
-                sum_squares=float(r.sum_squares)
-                if r.sum_squares is not None
-                else None,
+                sum_squares=float(r.sum_squares) if r.sum_squares is not None else None,
             )
             for r in results
         ),
