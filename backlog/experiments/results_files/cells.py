@@ -20,6 +20,13 @@ _CURRENCY = "$€£¥₹"
 _NUMBER = re.compile(r"[+-]?(?:\d[\d.,]*|[.,]\d+)(?:[eE][+-]?\d+)?")
 _EXPONENT = re.compile(r"[eE][+-]?\d+$")
 _GROUPED = re.compile(r"\d{1,3}(?:[.,]\d{3})+")
+_INTEGER = re.compile(r"[+-]?\d+")
+_SIMPLE = {mark: re.compile(rf"[+-]?\d*\{mark}\d+") for mark in ".,"}
+_GROUPED_IN = {
+    ".": re.compile(r"[+-]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?"),
+    ",": re.compile(r"[+-]?[1-9]\d{0,2}(?:\.\d{3})+(?:,\d+)?"),
+}
+VOTES = 25  # cells that show the decimal separator, enough to decide
 
 
 class CellProblem(ValueError):
@@ -57,9 +64,13 @@ def file_decimal(cells: Iterable[str], delimiter: str) -> str:
     """The decimal separator of a file, from the cells that show it."""
     votes = {".": 0, ",": 0}
     for cell in cells:
+        if _INTEGER.fullmatch(cell.strip()):
+            continue
         mark = _decimal_vote(cell)
         if mark:
             votes[mark] += 1
+            if votes[mark] >= VOTES:
+                break
     if votes["."] != votes[","]:
         return "." if votes["."] > votes[","] else ","
     return "," if delimiter == ";" else "."
@@ -83,6 +94,15 @@ def parse_number(text: str, decimal: str) -> tuple[float, bool]:
 
     Raises CellProblem (message without the column's name) when it holds none.
     """
+    simple = text.strip()
+    if _INTEGER.fullmatch(simple):
+        return float(simple), False
+    if _SIMPLE[decimal].fullmatch(simple):
+        # one separator, the file's decimal one: read as it, as below
+        return float(simple.replace(",", ".")), False
+    if _GROUPED_IN[decimal].fullmatch(simple):
+        grouping = "," if decimal == "." else "."
+        return float(simple.replace(grouping, "").replace(",", ".")), False
     body, percent = _clean(text)
     if not _NUMBER.fullmatch(body):
         raise CellProblem(quoted(text.strip()))

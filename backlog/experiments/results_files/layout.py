@@ -49,10 +49,12 @@ class Measures:
 class Cells:
     """A row's cells by role, read as the file's decimal separator says."""
 
-    def __init__(self, values: Mapping[str, str], labels: Mapping[str, str], decimal):
+    def __init__(
+        self, values: Mapping[str, str], labels: Mapping[str, str], decimal: str
+    ) -> None:
         self._values = values
         self._labels = labels
-        self.decimal: str = decimal
+        self.decimal = decimal
 
     def has(self, role: str) -> bool:
         return bool(self._values.get(role, "").strip())
@@ -66,24 +68,26 @@ class Cells:
     def count(self, role: str) -> int | None:
         if not self.has(role):
             return None
-        return _cell(whole_number, self.text(role), self.decimal, self.label(role))
+        try:
+            return whole_number(self.text(role), self.decimal, self.label(role))
+        except CellProblem as problem:
+            raise RowProblem(str(problem)) from None
 
     def number(self, role: str) -> float | None:
         if not self.has(role):
             return None
-        return _cell(number, self.text(role), self.decimal, self.label(role))
+        try:
+            return number(self.text(role), self.decimal, self.label(role))
+        except CellProblem as problem:
+            raise RowProblem(str(problem)) from None
 
     def rate(self, role: str) -> float | None:
         if not self.has(role):
             return None
-        return _cell(rate, self.text(role), self.decimal, self.label(role))
-
-
-def _cell(read: Callable[[str, str, str], float], text: str, decimal: str, name):
-    try:
-        return read(text, decimal, name)
-    except CellProblem as problem:
-        raise RowProblem(str(problem)) from None
+        try:
+            return rate(self.text(role), self.decimal, self.label(role))
+        except CellProblem as problem:
+            raise RowProblem(str(problem)) from None
 
 
 @dataclass(frozen=True)

@@ -44,7 +44,9 @@ TITLE_LABELS = frozenset({"goal", "goal name", "metric", "metric name"})
 Record = tuple[int, list[str]]
 
 
-def read_results(data: bytes, filename: str = "", tool: str | None = None):
+def read_results(
+    data: bytes, filename: str = "", tool: str | None = None
+) -> ResultsFile:
     """The rows of a results export, and the rows it could not give, with why.
 
     Raises ResultsFileError when the file as a whole cannot be read.
@@ -64,7 +66,7 @@ def read_results(data: bytes, filename: str = "", tool: str | None = None):
     if not text.strip():
         raise ResultsFileError(f"{name} is empty.")
     delimiter = detect_delimiter(text[:SNIFF_CHARS])
-    records = _records(text, delimiter, name)
+    records = _records(text, delimiter)
     start, layout = _header(records, tool, name)
     header = records[start][1]
     problem = layout.refuse_header(header)
@@ -92,7 +94,7 @@ def _decode(data: bytes, name: str) -> str:
         ) from None
 
 
-def _records(text: str, delimiter: str, name: str) -> list[Record]:
+def _records(text: str, delimiter: str) -> list[Record]:
     records: list[Record] = []
     for line, cells in text_records(text.lstrip("\ufeff"), delimiter):
         if not isinstance(cells, BrokenRecord) and cells[0].lstrip().startswith("#"):
@@ -184,16 +186,22 @@ def _rows(
     rejected: list[Rejection] = []
     seen: dict[tuple[str, str], int] = {}
     count = 0
+    pending: tuple[int, str] | None = None  # a title line, if a header follows
     for line, cells in body:
         if isinstance(cells, BrokenRecord):
             rejected.append(Rejection(line, cells.problem))
             continue
-        if [normalize_label(cell) for cell in cells] == labels:
-            continue  # the header again, above the next goal's table
-        if _title(cells) is not None and len([c for c in cells if c.strip()]) <= 2:
-            if "metric" not in roles or len([c for c in cells if c.strip()]) == 1:
-                title = _title(cells)
-                continue
+        if _is_header(cells, labels):
+            # the header again, above the next goal's table
+            title = (_title([pending[1]]) if pending else None) or title
+            pending = None
+            continue
+        if pending:
+            rejected.append(_lone(*pending))
+            pending = None
+        if len([cell for cell in cells if cell.strip()]) == 1:
+            pending = (line, next(cell.strip() for cell in cells if cell.strip()))
+            continue
         count += 1
         if count > MAX_ROWS:
             raise ResultsFileError(
@@ -216,12 +224,29 @@ def _rows(
             continue
         seen[key] = line
         rows.append(outcome)
+    if pending:
+        rejected.append(_lone(*pending))
     if not rows and not rejected:
         raise ResultsFileError(f"{name} has a header row but no rows of results.")
     return ResultsFile(layout.key, tuple(rows), tuple(rejected))
 
 
 _TEXT_ROLES = frozenset({"variant", "metric"})
+
+
+def _is_header(cells: list[str], labels: list[str]) -> bool:
+    return (
+        len(cells) == len(labels)
+        and normalize_label(cells[0]) == labels[0]
+        and [normalize_label(cell) for cell in cells] == labels
+    )
+
+
+def _lone(line: int, text: str) -> Rejection:
+    return Rejection(
+        line,
+        f"the row holds only “{text}”; a title counts only above a table's header",
+    )
 
 
 def _row(

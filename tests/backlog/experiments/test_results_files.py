@@ -342,6 +342,7 @@ def test_named_tool_whose_header_is_missing():
         ("1,234", ",", 1.234, False),
         ("1.234", ",", 1234.0, False),
         ("0,123", ".", 0.123, False),
+        ("0.123", ",", 0.123, False),
         ("12,5", ".", 12.5, False),
         ("1.234.567", ".", 1234567.0, False),
         ("9,70 %", ",", 9.7, True),
@@ -410,3 +411,15 @@ def test_a_thousand_rows_read_fast():
     start = time.perf_counter()
     detect_tool(header)
     assert time.perf_counter() - start < 0.05
+
+
+def test_a_lone_cell_is_a_title_only_above_a_header():
+    text = (
+        "variant,metric,visitors,conversions,sum,sum_squares\n"
+        "A,signup,1000,87,,\n"
+        "Exported 2026-03-28\n"
+    )
+    result = read_results(text.encode())
+    assert len(result.rows) == 1
+    assert result.rejected[0].line == 3
+    assert "“Exported 2026-03-28”" in result.rejected[0].reason
