@@ -479,7 +479,16 @@ def analyse(
             p_adj = adjusted.get(key, c.p_value if metric.role == GUARDRAIL else None)
             interval = c.interval
             shown = interval
-            if interval is not None and c.difference is not None and key in adjusted:
+            # Only a p-value the correction raised widens its interval: without
+            # a correction (or in a family of one) the interval is the test's
+            # own, not one implied by the pooled z-test's p-value.
+            if (
+                interval is not None
+                and c.difference is not None
+                and key in adjusted
+                and c.p_value is not None
+                and adjusted[key] > c.p_value
+            ):
                 shown = corrections.widened_interval(
                     c.difference,
                     interval,
