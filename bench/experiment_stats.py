@@ -2,6 +2,9 @@
 
     python -m bench.experiment_stats [--repeat R]
 
+The cases run from single functions up to the whole ``analyse`` of the
+largest plan accepted (10 variants × 20 metrics), at 10⁹ visitors and where
+the chance to beat's exact sum and Student's t continued fraction are longest.
 Each case is timed as the best of R calls and shown as a ratio to a trivial
 baseline measured in the same run (summing a thousand floats), so the figures
 compare across machines; the slowest case must stay under 50 ms. No database
@@ -13,6 +16,7 @@ import math
 import sys
 import time
 from collections.abc import Callable
+from datetime import date
 
 from bench.harness import ROOT, print_table, save_results
 
@@ -29,6 +33,18 @@ def best_of(repeat: int, call: Callable[[], object]) -> float:
 
 
 def cases() -> dict[str, Callable[[], object]]:
+    from backlog.experiments.analysis import (
+        CONVERSION,
+        GUARDRAIL,
+        MEAN,
+        PRIMARY,
+        SECONDARY,
+        ExperimentPlan,
+        MetricPlan,
+        Numbers,
+        VariantPlan,
+        analyse,
+    )
     from backlog.experiments.corrections import (
         Correction,
         adjust,
@@ -55,6 +71,46 @@ def cases() -> dict[str, Callable[[], object]]:
         for i in range(5)
     ]
     progress = Progress(20_000, 20_000, 14, 14)
+
+    def hardest(
+        sequential: bool, conversions: int, visitors: int = N
+    ) -> Callable[[], object]:
+        """10 variants × 20 metrics (10 conversion goals, 10 means; 1 primary,
+        4 guardrails), the most the API and form accept."""
+        metrics = [
+            MetricPlan(
+                key=f"m{i}",
+                name=f"Metric {i}",
+                kind=CONVERSION if i % 2 == 0 else MEAN,
+                direction=Direction.UP_IS_GOOD,
+                role=PRIMARY if i == 0 else GUARDRAIL if i % 5 == 4 else SECONDARY,
+                margin=0.02 if i % 5 == 4 else None,
+            )
+            for i in range(20)
+        ]
+        variants = []
+        for v in range(10):
+            numbers = {}
+            for i, metric in enumerate(metrics):
+                if metric.kind == CONVERSION:
+                    numbers[metric.key] = Numbers(
+                        N, conversions=conversions + v * 10 + i
+                    )
+                else:
+                    total = (4.2 + v * 1e-4) * N
+                    numbers[metric.key] = Numbers(
+                        N, sum=total, sum_squares=225.0 * (N - 1) + total**2 / N
+                    )
+            variants.append(VariantPlan(f"V{v}", v == 0, 1, N, numbers))
+        plan = ExperimentPlan(
+            sequential=sequential,
+            planned_visitors_per_variant=visitors,
+            minimum_weeks=2,
+            maximum_weeks=8,
+            started_on=date(2026, 1, 1),
+        )
+        return lambda: analyse(plan, metrics, variants, date(2026, 2, 1))
+
     return {
         "t tail, ν just below Hill's switch": lambda: t_sf(3.1, 9_999.0),
         "t tail, ν = 1.01, far tail": lambda: t_sf(1e6, 1.01),
@@ -87,6 +143,13 @@ def cases() -> dict[str, Callable[[], object]]:
         "decision, 5 challengers": lambda: decide(
             challengers, Direction.UP_IS_GOOD, progress
         ),
+        "analyse, 10 × 20 at 10⁹, 5 % convert": hardest(False, N // 20),
+        "analyse, 10 × 20 at 10⁹, 5 %, sequential": hardest(True, N // 20),
+        # The chance to beat's exact sum is longest here (bench.stats).
+        "analyse, 10 × 20 at 10⁹, 50 000 convert": hardest(False, 50_000),
+        "analyse, 10 × 20 at 10⁹, 99 990, sequential": hardest(True, 99_990),
+        # Welch's ν just below Hill's switch: t's continued fraction is longest.
+        "analyse, 10 × 20 at 5 000 visitors": hardest(False, 500, 5_000),
     }
 
 

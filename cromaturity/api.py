@@ -10,6 +10,7 @@ from ninja import NinjaAPI, Schema, Swagger
 from ninja.security import APIKeyHeader, HttpBearer
 
 from backlog.api import router as backlog_router
+from backlog.experiments.api import router as experiments_router
 from cromaturity.api_errors import body_too_big
 from cromaturity.api_keys import key_for
 
@@ -54,7 +55,9 @@ api = NinjaAPI(
     title="cromaturity API",
     version="1",
     description=(
-        "Push customer feedback from a help desk and read the hypothesis backlog. "
+        "Push customer feedback from a help desk, read the hypothesis backlog, "
+        "define metrics, pre-register experiments, send their results from the "
+        "testing tool and read their analysis and recommendation. "
         "Authenticate with an organisation API key, sent as "
         "`Authorization: Bearer <key>` or `X-API-Key: <key>`; admins create keys "
         "under Settings → API keys; a request that presents both must present the "
@@ -82,3 +85,4 @@ def organisation(request):
 # the exception only.
 api.add_exception_handler(RequestDataTooBig, body_too_big)  # type: ignore[arg-type]
 api.add_router("/", backlog_router)
+api.add_router("/", experiments_router)

@@ -171,19 +171,30 @@ def _finite(value: float | None) -> float | None:
     return value if value is not None and math.isfinite(value) else None
 
 
-def _mean_arm(numbers: Numbers) -> means.MeanArm:
-    return means.MeanArm(
-        visitors=numbers.visitors,
-        sum=numbers.sum or 0.0,
-        sum_squares=numbers.sum_squares or 0.0,
-    )
+class _MeanArms(dict[Numbers, means.MeanArm]):
+    """Each variant's mean arm, built once per analysis.
+
+    The control's arm is read by every challenger and a guardrail's twice more;
+    its exact variance (fractions of 10⁹-visitor sums) is the costly part.
+    """
+
+    def __missing__(self, numbers: Numbers) -> means.MeanArm:
+        arm = means.MeanArm(
+            visitors=numbers.visitors,
+            sum=numbers.sum or 0.0,
+            sum_squares=numbers.sum_squares or 0.0,
+        )
+        self[numbers] = arm
+        return arm
 
 
 def _arm(numbers: Numbers) -> stats.Arm:
     return stats.Arm(visitors=numbers.visitors, conversions=numbers.conversions or 0)
 
 
-def _numbers_problem(metric: MetricPlan, numbers: Numbers | None) -> str | None:
+def _numbers_problem(
+    metric: MetricPlan, numbers: Numbers | None, mean_arms: _MeanArms
+) -> str | None:
     if numbers is None:
         return "No results yet."
     if metric.kind == CONVERSION:
@@ -195,7 +206,7 @@ def _numbers_problem(metric: MetricPlan, numbers: Numbers | None) -> str | None:
     if numbers.sum is None or numbers.sum_squares is None:
         return "No sum and sum of squares reported."
     try:
-        _mean_arm(numbers)
+        mean_arms[numbers]
     except ValueError as error:
         return str(error)
     return None
@@ -235,8 +246,7 @@ def _compare_conversions(
     )
 
 
-def _compare_means(control: Numbers, variant: Numbers, alpha: float) -> _Comparison:
-    c, v = _mean_arm(control), _mean_arm(variant)
+def _compare_means(c: means.MeanArm, v: means.MeanArm, alpha: float) -> _Comparison:
     result = means.compare_means(c, v, 1 - alpha)
     test = means.welch_test(c, v)
     interval = (
@@ -281,7 +291,11 @@ def _sequential(
 
 
 def _guardrail(
-    metric: MetricPlan, control: Numbers, variant: Numbers, alpha: float
+    metric: MetricPlan,
+    control: Numbers,
+    variant: Numbers,
+    alpha: float,
+    mean_arms: _MeanArms,
 ) -> GuardrailResult:
     margin = metric.margin or 0.0
     if metric.kind == CONVERSION:
@@ -289,7 +303,7 @@ def _guardrail(
             _arm(control), _arm(variant), metric.direction, margin, alpha
         )
     return guardrails.mean_guardrail(
-        _mean_arm(control), _mean_arm(variant), metric.direction, margin, alpha
+        mean_arms[control], mean_arms[variant], metric.direction, margin, alpha
     )
 
 
@@ -398,6 +412,7 @@ def analyse(
     raw: dict[tuple[str, str], _Comparison] = {}
     row_problems: dict[tuple[str, str], str] = {}
     guard: dict[tuple[str, str], GuardrailResult] = {}
+    mean_arms = _MeanArms()
     planned_sample = (
         2 * plan.planned_visitors_per_variant
         if plan.planned_visitors_per_variant
@@ -410,18 +425,20 @@ def analyse(
             key = (metric.key, variant.name)
             c_numbers = control.numbers.get(metric.key)
             v_numbers = variant.numbers.get(metric.key)
-            problem = _numbers_problem(metric, c_numbers) or _numbers_problem(
-                metric, v_numbers
-            )
+            problem = _numbers_problem(
+                metric, c_numbers, mean_arms
+            ) or _numbers_problem(metric, v_numbers, mean_arms)
             if problem is not None or c_numbers is None or v_numbers is None:
                 row_problems[key] = problem or "No results yet."
                 continue
             if metric.role == GUARDRAIL:
-                guard[key] = _guardrail(metric, c_numbers, v_numbers, alpha)
-            compare = (
-                _compare_conversions if metric.kind == CONVERSION else _compare_means
-            )
-            comparison = compare(c_numbers, v_numbers, alpha)
+                guard[key] = _guardrail(metric, c_numbers, v_numbers, alpha, mean_arms)
+            if metric.kind == CONVERSION:
+                comparison = _compare_conversions(c_numbers, v_numbers, alpha)
+            else:
+                comparison = _compare_means(
+                    mean_arms[c_numbers], mean_arms[v_numbers], alpha
+                )
             if plan.sequential and planned_sample:
                 comparison = _sequential(
                     comparison,
@@ -462,7 +479,16 @@ def analyse(
             p_adj = adjusted.get(key, c.p_value if metric.role == GUARDRAIL else None)
             interval = c.interval
             shown = interval
-            if interval is not None and c.difference is not None and key in adjusted:
+            # Only a p-value the correction raised widens its interval: without
+            # a correction (or in a family of one) the interval is the test's
+            # own, not one implied by the pooled z-test's p-value.
+            if (
+                interval is not None
+                and c.difference is not None
+                and key in adjusted
+                and c.p_value is not None
+                and adjusted[key] > c.p_value
+            ):
                 shown = corrections.widened_interval(
                     c.difference,
                     interval,

@@ -89,7 +89,9 @@ def adjust(
 
 def _upper_quantile(tail: float, degrees_of_freedom: float | None) -> float:
     if degrees_of_freedom is None:
-        return NormalDist().inv_cdf(1 - tail)
+        # From the lower tail: 1 − tail rounds to 1 below 10⁻¹⁶, which has no
+        # quantile, and a strongly significant result is adjusted to such p.
+        return -NormalDist().inv_cdf(tail)
     return t_isf(tail, degrees_of_freedom)
 
 

@@ -33,6 +33,10 @@ from backlog.models import (
 )
 from backlog.models.experiments import PLAN_FIELDS
 
+# The most a plan may register: every analysis of that many stays quick.
+MAX_VARIANTS = 10
+MAX_METRICS = 20
+
 
 class RegistrationError(ValueError):
     """A plan or a set of results that cannot stand; the message is for people."""
@@ -91,6 +95,10 @@ def check_plan(
         raise RegistrationError(
             "A test needs at least two variants: a control and one more."
         )
+    if len(variants) > MAX_VARIANTS:
+        raise RegistrationError(
+            f"A test has at most {MAX_VARIANTS} variants, the control included."
+        )
     if sum(1 for v in variants if v.is_control) != 1:
         raise RegistrationError("Mark exactly one variant as the control.")
     names = [v.name.strip().lower() for v in variants]
@@ -102,6 +110,8 @@ def check_plan(
         raise RegistrationError("Every variant's planned share must be at least 1.")
     if not metrics:
         raise RegistrationError("Register at least the primary metric.")
+    if len(metrics) > MAX_METRICS:
+        raise RegistrationError(f"Register at most {MAX_METRICS} metrics.")
     primaries = [m for m in metrics if m.role == MetricRole.PRIMARY]
     if len(primaries) != 1:
         raise RegistrationError("Choose exactly one primary metric.")

@@ -152,3 +152,16 @@ def test_widened_normal_interval_excludes_zero_exactly_below_alpha(estimate, p):
     low, high = widened_interval(estimate, (estimate, estimate), p)
     if abs(p - 0.05) > 1e-9:
         assert (low > 0 or high < 0) == (p < 0.05)
+
+
+@pytest.mark.parametrize("adjusted_p", [1e-17, 1e-60, 1e-300])
+def test_a_vanishing_adjusted_p_value_still_has_its_interval(adjusted_p):
+    """10⁹ visitors with a real lift give such p-values; 1 − p/2 rounds to 1."""
+    low, high = widened_interval(3e-4, (2.99e-4, 3.01e-4), adjusted_p)
+    implied = 3e-4 / scipy_stats.norm.isf(adjusted_p / 2)
+    half = scipy_stats.norm.isf(0.025) * implied
+    assert (low, high) == (2.99e-4, 3.01e-4) or (
+        low == pytest.approx(3e-4 - half, rel=1e-9)
+        and high == pytest.approx(3e-4 + half, rel=1e-9)
+    )
+    assert low > 0

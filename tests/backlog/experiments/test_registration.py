@@ -266,3 +266,41 @@ def test_a_plan_value_out_of_range_is_refused_with_its_field_named(
             by=admin_user,
         )
     assert not Experiment.objects.exists()
+
+
+def test_a_plan_has_at_most_ten_variants_and_twenty_metrics(
+    make_hypothesis, org, metrics, admin_user
+):
+    eleven = [PlannedVariant(f"V{i}", is_control=i == 0) for i in range(11)]
+    many = [RegisteredMetric(metrics["add_to_cart"], MetricRole.PRIMARY)] + [
+        RegisteredMetric(
+            Metric.objects.create(organisation=org, key=f"m{i}", name=f"M{i}"),
+            MetricRole.SECONDARY,
+        )
+        for i in range(20)
+    ]
+    hypothesis = make_hypothesis()
+    for variants, chosen, message in (
+        (eleven, registered(metrics), "at most 10 variants"),
+        (VARIANTS, many, "at most 20 metrics"),
+    ):
+        with pytest.raises(RegistrationError, match=message):
+            register_experiment(
+                hypothesis,
+                name="x",
+                variants=variants,
+                metrics=chosen,
+                settings=PlanSettings(),
+                by=admin_user,
+            )
+    assert (
+        register_experiment(
+            hypothesis,
+            name="x",
+            variants=eleven[:10],
+            metrics=many[:20],
+            settings=PlanSettings(),
+            by=admin_user,
+        ).variants.count()
+        == 10
+    )
