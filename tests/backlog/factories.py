@@ -7,7 +7,7 @@ from django.utils import timezone
 from backlog.authoring import save_hypothesis
 from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.feedback.capture import FeedbackInput, record_feedback
-from backlog.models import Experiment, Hypothesis, Page, Status
+from backlog.models import Experiment, Hypothesis, Metric, Page, Status
 from backlog.scoring.frameworks import Framework
 from backlog.scoring.recording import score_hypothesis
 
@@ -53,6 +53,13 @@ def give_ice(hypothesis, user, impact, confidence=None, ease=None):
         scorer=user,
         framework=Framework.ICE,
         values={"impact": impact, "confidence": confidence, "ease": ease},
+    )
+
+
+def make_metric(organisation, key, name=None, **fields):
+    """A metric of `organisation`: a conversion goal unless `kind` says otherwise."""
+    return Metric.objects.create(
+        organisation=organisation, key=key, name=name or key.replace("_", " "), **fields
     )
 
 

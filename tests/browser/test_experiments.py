@@ -6,6 +6,7 @@ from playwright.sync_api import expect
 from backlog.authoring import save_hypothesis
 from backlog.experiments.recording import VariantNumbers, record_experiment
 from backlog.models import Experiment, Hypothesis, Status, Variant
+from tests.backlog.factories import make_experiment
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,9 +19,11 @@ def test_results_of_an_a_b_c_test_are_entered_in_one_go(
         Hypothesis(organisation=org, title="Show delivery dates", metric="Orders"),
         by=admin_user,
     )
+    # Recorded before plans were registered: its numbers are per variant.
+    make_experiment(hypothesis, ("Control", 1, 0), ("Variant B", 1, 0), by=admin_user)
     sign_in(page, admin_user.username)
     page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/")
-    page.get_by_role("link", name="Add results").click()
+    page.get_by_role("link", name="Edit results of Dates A/B").click()
     assert_accessible(page)
     page.locator("#id_experiment-name").fill("Dates A/B/C")
     page.get_by_label("Visitors of variant 1").fill("10000")
