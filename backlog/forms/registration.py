@@ -31,6 +31,7 @@ from backlog.models import (
     BacklogSettings,
     CorrectionMethod,
     Experiment,
+    ExperimentMetric,
     Metric,
     MetricKind,
     MetricResult,
@@ -150,7 +151,7 @@ class PlanForm(forms.Form):
         return self.cleaned_data.get(name)
 
 
-def _page_rate(page: Page | None) -> str | None:
+def page_rate(page: Page | None) -> str | None:
     """The page's baseline as people write it: 3.2, not 3.200."""
     if page is None or page.baseline_conversion_rate is None:
         return None
@@ -161,7 +162,7 @@ def plan_initial(backlog_settings: BacklogSettings, page: Page | None) -> dict:
     """A new plan's fields: the organisation's defaults and the page's baseline."""
     return {
         "name": "A/B test",
-        "baseline": _page_rate(page),
+        "baseline": page_rate(page),
         "minimum_detectable_effect": backlog_settings.minimum_detectable_effect,
         "significance": backlog_settings.significance,
         "power": backlog_settings.power,
@@ -176,7 +177,7 @@ def registered_initial(experiment: Experiment, page: Page | None) -> dict:
     initial = {name: getattr(experiment, name) for name in PLAN_FIELDS}
     initial["name"] = experiment.name
     initial["started_on"] = experiment.started_on
-    initial["baseline"] = _page_rate(page)
+    initial["baseline"] = page_rate(page)
     return initial
 
 
@@ -504,6 +505,7 @@ class ResultCell:
 @dataclass(frozen=True)
 class ResultRow:
     metric: Metric
+    role: str  # its role in this test, as people read it
     cells: list[ResultCell]
 
 
@@ -514,14 +516,15 @@ class ResultsForm(forms.Form):
         self,
         *args: Any,
         variants: list[Variant],
-        metrics: list[Metric],
+        registrations: list[ExperimentMetric],
         **kwargs: Any,
     ):
         super().__init__(*args, **kwargs)
         self.variants = variants
-        self.metrics = metrics
+        self.metrics = [r.metric for r in registrations]
+        self.roles = {r.metric_id: r.get_role_display() for r in registrations}
         for variant in variants:
-            for metric in metrics:
+            for metric in self.metrics:
                 for part, label in self.parts(metric):
                     field: forms.Field = (
                         forms.IntegerField(required=False)
@@ -551,6 +554,7 @@ class ResultsForm(forms.Form):
         return [
             ResultRow(
                 metric,
+                self.roles[metric.pk],
                 [
                     ResultCell(
                         variant,

@@ -23,6 +23,7 @@ from backlog.forms.registration import (
     metrics_for_plan,
     metrics_initial_from_defaults,
     metrics_initial_from_registration,
+    page_rate,
     plan_initial,
     registered_initial,
     results_initial,
@@ -55,6 +56,7 @@ def _plan_page(
         "hypothesis": hypothesis,
         "experiment": experiment,
         "page": hypothesis.page,
+        "page_rate": page_rate(hypothesis.page),
         "metrics_url": _metrics_url(request),
         "started": experiment is not None and has_started(experiment),
     }
@@ -160,16 +162,13 @@ def experiment_results(request: OrgRequest, experiment_id):
     experiment = get_in_org(request, Experiment, experiment_id)
     hypothesis = experiment.hypothesis
     variants = list(experiment.variants.all())
-    metrics = [
-        registration.metric
-        for registration in experiment.registered_metrics.select_related("metric")
-    ]
+    registrations = list(experiment.registered_metrics.select_related("metric"))
     context = {
         "hypothesis": hypothesis,
         "experiment": experiment,
         "sum_help": SUM_HELP,
     }
-    if not metrics:
+    if not registrations:
         return render(
             request,
             "backlog/experiment_results.html",
@@ -181,7 +180,7 @@ def experiment_results(request: OrgRequest, experiment_id):
         data,
         initial=results_initial(experiment),
         variants=variants,
-        metrics=metrics,
+        registrations=registrations,
     )
     if data is not None and form.is_valid():
         try:
