@@ -12,6 +12,7 @@ from backlog.views import (
     pages,
     planning,
     ranked_list,
+    registration,
     scoring,
 )
 
@@ -85,11 +86,21 @@ urlpatterns = [
     ),
     path(
         "<int:hypothesis_id>/experiments/new/",
-        experiments.experiment_create,
+        registration.experiment_create,
         name="experiment-create",
     ),
     path(
-        "experiments/<int:experiment_id>/",
+        "experiments/<int:experiment_id>/plan/",
+        registration.experiment_plan,
+        name="experiment-plan",
+    ),
+    path(
+        "experiments/<int:experiment_id>/results/",
+        registration.experiment_results,
+        name="experiment-results",
+    ),
+    path(
+        "experiments/<int:experiment_id>/edit/",
         experiments.experiment_update,
         name="experiment-update",
     ),

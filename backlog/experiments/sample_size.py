@@ -11,7 +11,9 @@ With more than one challenger, each is compared with the control, so the
 significance level is split between the comparisons (Bonferroni) unless that is
 switched off. The test needs n visitors in every variant, control included; days
 = ⌈n · variants / daily visitors⌉, run in whole weeks so every weekday is
-represented equally.
+represented equally. With an uneven planned split, the variant with the smallest
+share is the last to reach n: days = ⌈n · Σ shares / (smallest share · daily
+visitors)⌉, which is the formula above when the shares are equal.
 """
 
 import math
@@ -107,3 +109,21 @@ def plan_test(
         days=days,
         weeks=weeks,
     )
+
+
+def days_to_reach(
+    visitors_per_variant: int, shares: list[int], daily_visitors: int
+) -> int:
+    """Days until every variant, split by `shares`, has `visitors_per_variant`."""
+    if not shares or min(shares) < 1:
+        raise PlanError("Every variant's planned share must be at least 1.")
+    if daily_visitors <= 0:
+        raise PlanError("Daily visitors must be at least 1.")
+    return math.ceil(
+        visitors_per_variant * sum(shares) / (min(shares) * daily_visitors)
+    )
+
+
+def weeks_of(days: int) -> int:
+    """Whole weeks that hold `days`, so every weekday is represented equally."""
+    return math.ceil(days / DAYS_PER_WEEK)

@@ -54,14 +54,13 @@ class VariantForm(forms.Form):
 VARIANT_FIELDS = ("name", "visitors", "conversions", "planned_weight")
 
 
-class BaseVariantFormSet(forms.BaseFormSet):
-    # Django's own, left out of django-stubs; the experiment view sets it to show
+class BaseRowFormSet(forms.BaseFormSet):
+    """Variant rows, the first two required, with one more row on request."""
+
+    # Django's own, left out of django-stubs; the experiment views set it to show
     # a refusal of the whole set of variants.
     _non_form_errors: ErrorList | None
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.control_choice = None
+    row_fields: tuple[str, ...] = ()
 
     def get_form_kwargs(self, index):
         # Rows past the first two may stay empty, also when they were shown
@@ -72,18 +71,26 @@ class BaseVariantFormSet(forms.BaseFormSet):
     def can_add_row(self) -> bool:
         return self.total_form_count() < self.max_num
 
-    def rows_with_one_more(self) -> list[dict]:
-        """The rows as sent, unchecked, and an empty one after them."""
-        rows = [
+    def rows_as_sent(self) -> list[dict]:
+        """The rows as sent, unchecked."""
+        return [
             {
                 name: self.data.get(f"{self.add_prefix(index)}-{name}", "")
-                for name in VARIANT_FIELDS
+                for name in self.row_fields
             }
             for index in range(min(self.total_form_count(), self.max_num))
         ]
+
+    def rows_with_one_more(self) -> list[dict]:
+        """The rows as sent, unchecked, and an empty one after them."""
+        rows = self.rows_as_sent()
         if len(rows) < self.max_num:
             rows.append({"planned_weight": 1})
         return rows
+
+
+class BaseVariantFormSet(BaseRowFormSet):
+    row_fields = VARIANT_FIELDS
 
     def clean(self):
         if any(self.errors):

@@ -9,15 +9,9 @@ from backlog.experiments.recording import (
 )
 from backlog.experiments.statistics import MAX_VISITORS
 from backlog.forms.experiments import ControlForm, ExperimentForm, VariantFormSet
-from backlog.models import Experiment, Hypothesis
+from backlog.models import Experiment
 from cromaturity.models import Role
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
-
-DEFAULT_VARIANTS = [
-    {"name": "Control", "planned_weight": 1},
-    {"name": "Variant B", "planned_weight": 1},
-]
-
 
 ADD_ROW = "add_variant"
 
@@ -96,17 +90,16 @@ def _with_one_more_row(request, experiment: Experiment, data):
 
 
 @member_required(Role.EDITOR)
-def experiment_create(request: OrgRequest, hypothesis_id):
-    hypothesis = get_in_org(request, Hypothesis, hypothesis_id)
-    experiment = Experiment(hypothesis=hypothesis)
-    return _edit(
-        request, experiment, initial_variants=DEFAULT_VARIANTS, control_index=0
-    )
-
-
-@member_required(Role.EDITOR)
 def experiment_update(request: OrgRequest, experiment_id):
     experiment = get_in_org(request, Experiment, experiment_id)
+    if experiment.registered_metrics.exists():
+        # Its numbers are per metric now: record_experiment would overwrite them.
+        messages.info(
+            request, "This test has a registered plan: change it or its results here."
+        )
+        return redirect(
+            "backlog:experiment-plan", request.organisation.slug, experiment.pk
+        )
     current = list(experiment.variants.all())
     initial = [
         {

@@ -56,6 +56,13 @@ def give_ice(hypothesis, user, impact, confidence=None, ease=None):
     )
 
 
+def make_metric(organisation, key, name=None, **fields):
+    """A metric of `organisation`: a conversion goal unless `kind` says otherwise."""
+    return Metric.objects.create(
+        organisation=organisation, key=key, name=name or key.replace("_", " "), **fields
+    )
+
+
 def make_experiment(hypothesis, *arms, by, name="Dates A/B"):
     """An experiment whose arms are (name, visitors, conversions), control first."""
     return record_experiment(

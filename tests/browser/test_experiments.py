@@ -1,11 +1,21 @@
 import re
+from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from backlog.authoring import save_hypothesis
 from backlog.experiments.recording import VariantNumbers, record_experiment
-from backlog.models import Experiment, Hypothesis, Status, Variant
+from backlog.experiments.sample_size import plan_test
+from backlog.models import (
+    Experiment,
+    Hypothesis,
+    MetricKind,
+    MetricRole,
+    Status,
+    Variant,
+)
+from tests.backlog.factories import make_experiment, make_metric, make_page
 from tests.browser.conftest import assert_accessible
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -18,9 +28,11 @@ def test_results_of_an_a_b_c_test_are_entered_in_one_go(
         Hypothesis(organisation=org, title="Show delivery dates", metric="Orders"),
         by=admin_user,
     )
+    # Recorded before plans were registered: its numbers are per variant.
+    make_experiment(hypothesis, ("Control", 1, 0), ("Variant B", 1, 0), by=admin_user)
     sign_in(page, admin_user.username)
     page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/")
-    page.get_by_role("link", name="Add results").click()
+    page.get_by_role("link", name="Edit results of Dates A/B").click()
     assert_accessible(page)
     page.locator("#id_experiment-name").fill("Dates A/B/C")
     page.get_by_label("Visitors of variant 1").fill("10000")
@@ -91,3 +103,77 @@ def test_a_win_the_numbers_do_not_carry_is_concluded_with_a_reason(
         "The same change won on three other pages."
     )
     assert_accessible(page)
+
+
+def test_a_plan_is_registered_with_a_third_variant_and_recomputed_as_it_changes(
+    page, live_server, sign_in, org, admin_user
+):
+    product_page = make_page(
+        org, "Product page", daily_visitors=9500, baseline_conversion_rate="7.5"
+    )
+    hypothesis = save_hypothesis(
+        Hypothesis(organisation=org, title="Show delivery dates", page=product_page),
+        by=admin_user,
+    )
+    make_metric(org, "purchase", "Purchase", default_role=MetricRole.PRIMARY)
+    make_metric(
+        org,
+        "contacts",
+        "Support contacts",
+        kind=MetricKind.COUNT,
+        direction="down",
+        default_role=MetricRole.GUARDRAIL,
+        default_margin=Decimal("2"),
+    )
+    sign_in(page, admin_user.username)
+    page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/")
+    assert_accessible(page)
+    page.get_by_role("link", name="New experiment").click()
+    visitors = page.locator("#planned-visitors")
+    two = plan_test(baseline_rate=0.075, relative_mde=0.1)
+    expect(visitors).to_have_text(f"{two.visitors_per_variant:,}")
+    assert_accessible(page)
+    page.locator("#id_plan-name").fill("Dates A/B/C")
+    page.get_by_role("button", name="Add a variant").click()
+    third = page.get_by_label("Name of variant 3")
+    expect(third).to_be_focused()
+    # Naming the row makes it a variant: the plan is recomputed for three.
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        third.fill("Date and countdown")
+        third.press("Tab")
+    three = plan_test(baseline_rate=0.075, relative_mde=0.1, variants=3)
+    expect(visitors).to_have_text(f"{three.visitors_per_variant:,}")
+    effect = page.get_by_label("Minimum detectable effect (% relative)")
+    effect.fill("20")
+    page.get_by_role("button", name="Recompute").click()
+    page.mouse.move(0, 0)  # no hover colours left on the button for the check
+    bolder = plan_test(baseline_rate=0.075, relative_mde=0.2, variants=3)
+    expect(visitors).to_have_text(f"{bolder.visitors_per_variant:,}")
+    expect(page.get_by_label("Planned visitors per variant")).to_have_value(
+        str(bolder.visitors_per_variant)
+    )
+    planned = page.get_by_label("Planned visitors per variant")
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        planned.fill("30000")
+        planned.press("Tab")
+    expect(page.locator("#plan-sample")).to_contain_text(
+        f"The planner gives {bolder.visitors_per_variant:,}."
+    )
+    assert_accessible(page)
+    page.get_by_role("button", name="Register the plan").click()
+    expect(page.get_by_text("The plan of “Dates A/B/C” is registered.")).to_be_visible()
+    assert_accessible(page)
+    experiment = Experiment.objects.get()
+    assert experiment.planned_visitors_per_variant == 30000
+    page.get_by_role("link", name="Results of Dates A/B/C").click()
+    expect(page.get_by_label("Conversions of Control on Purchase")).to_be_empty()
+    assert_accessible(page)
+    assert list(experiment.variants.values_list("name", flat=True)) == [
+        "Control",
+        "Variant B",
+        "Date and countdown",
+    ]
+    assert list(experiment.registered_metrics.values_list("role", "margin")) == [
+        ("primary", None),
+        ("guardrail", Decimal("2.0")),
+    ]

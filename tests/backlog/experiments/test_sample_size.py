@@ -8,8 +8,10 @@ from statsmodels.stats.proportion import samplesize_proportions_2indep_onetail
 from backlog.experiments.sample_size import (
     MAX_WEEKS,
     PlanError,
+    days_to_reach,
     plan_test,
     visitors_per_variant,
+    weeks_of,
 )
 
 
@@ -116,3 +118,34 @@ def test_weeks_cover_the_days_needed(baseline, mde, daily):
     plan = plan_test(baseline_rate=baseline, relative_mde=mde, daily_visitors=daily)
     assert plan.days * daily >= plan.total_visitors
     assert (plan.weeks - 1) * 7 < plan.days <= plan.weeks * 7
+
+
+@pytest.mark.parametrize(
+    ("visitors", "shares", "daily", "days"),
+    [
+        (1000, [1, 1], 100, 20),
+        (1000, [1, 1, 1], 100, 30),
+        (1000, [2, 1], 100, 30),  # the smaller share gets a third
+        (1000, [1, 1, 2], 100, 40),
+        (1001, [1, 1], 100, 21),
+        (1, [1, 1], 10**9, 1),
+    ],
+)
+def test_days_to_reach_wait_for_the_smallest_planned_share(
+    visitors, shares, daily, days
+):
+    assert days_to_reach(visitors, shares, daily) == days
+
+
+def test_days_to_reach_equal_shares_agree_with_the_planner():
+    plan = plan_test(
+        baseline_rate=0.032, relative_mde=0.1, variants=3, daily_visitors=5000
+    )
+    days = days_to_reach(plan.visitors_per_variant, [1, 1, 1], 5000)
+    assert (days, weeks_of(days)) == (plan.days, plan.weeks)
+
+
+@pytest.mark.parametrize(("shares", "daily"), [([], 10), ([0, 1], 10), ([1, 1], 0)])
+def test_days_to_reach_refuses_shares_or_traffic_that_cannot_be(shares, daily):
+    with pytest.raises(PlanError):
+        days_to_reach(100, shares, daily)

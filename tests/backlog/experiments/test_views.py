@@ -1,4 +1,4 @@
-"""The experiment pages: the variants form and the results shown."""
+"""The legacy experiment pages: numbers per variant, and the results shown."""
 
 import pytest
 from django.urls import reverse
@@ -6,6 +6,7 @@ from django.urls import reverse
 from backlog.models import Experiment, Status, Variant
 from cromaturity.models import Role
 from tests.access import assert_access
+from tests.backlog.factories import make_experiment
 
 pytestmark = pytest.mark.django_db
 
@@ -41,36 +42,17 @@ def _experiments():
     )
 
 
-def test_experiment_create_access_matrix(org, make_hypothesis):
+@pytest.fixture
+def legacy(make_hypothesis, admin_user):
+    """A test recorded without registered metrics, to be edited."""
     hypothesis = make_hypothesis(status=Status.ANALYSING)
-    response = assert_access(
-        url("experiment-create", hypothesis.pk), organisation=org, role=Role.EDITOR
-    )
-    assert response.context["variants"].total_form_count() == 2
-    assert_access(
-        url("experiment-create", hypothesis.pk),
-        organisation=org,
-        role=Role.EDITOR,
-        method="post",
-        data=variant_data(
-            [("Control", 41230, 3092), ("Delivery date", 41105, 3292), ("", "", "")]
-        ),
-        ok=302,
-        unchanged=_experiments,
-    )
-    experiment = Experiment.objects.get()
-    assert [(v.name, v.is_control) for v in experiment.variants.all()] == [
-        ("Control", True),
-        ("Delivery date", False),
-    ]
+    return make_experiment(hypothesis, ("Control", 1, 0), ("B", 1, 0), by=admin_user)
 
 
-def test_hypothesis_page_shows_the_statistics_of_its_results(
-    make_hypothesis, admin_client
-):
-    hypothesis = make_hypothesis(status=Status.ANALYSING)
+def test_hypothesis_page_shows_the_statistics_of_its_results(legacy, admin_client):
+    hypothesis = legacy.hypothesis
     admin_client.post(
-        url("experiment-create", hypothesis.pk),
+        url("experiment-update", legacy.pk),
         variant_data([("Control", 41230, 3092), ("Delivery date", 41105, 3292)]),
     )
     text = admin_client.get(url("hypothesis-detail", hypothesis.pk)).text
@@ -82,10 +64,10 @@ def test_hypothesis_page_shows_the_statistics_of_its_results(
     assert "Traffic split as planned" in text
 
 
-def test_a_broken_traffic_split_is_flagged(make_hypothesis, admin_client):
-    hypothesis = make_hypothesis(status=Status.ANALYSING)
+def test_a_broken_traffic_split_is_flagged(legacy, admin_client):
+    hypothesis = legacy.hypothesis
     admin_client.post(
-        url("experiment-create", hypothesis.pk),
+        url("experiment-update", legacy.pk),
         variant_data([("Control", 15400, 1155), ("Icons", 14120, 1072)]),
     )
     text = admin_client.get(url("hypothesis-detail", hypothesis.pk)).text
@@ -103,21 +85,20 @@ def test_a_broken_traffic_split_is_flagged(make_hypothesis, admin_client):
     ],
 )
 def test_bad_results_are_refused_with_a_reason_and_nothing_is_stored(
-    make_hypothesis, admin_client, rows, control, message
+    legacy, admin_client, rows, control, message
 ):
-    hypothesis = make_hypothesis()
+    before = _experiments()
     response = admin_client.post(
-        url("experiment-create", hypothesis.pk), variant_data(rows, control)
+        url("experiment-update", legacy.pk), variant_data(rows, control)
     )
     assert response.status_code == 400
     assert message in response.text
-    assert not Experiment.objects.exists()
+    assert _experiments() == before
 
 
-def test_an_end_before_the_start_is_refused(make_hypothesis, admin_client):
-    hypothesis = make_hypothesis()
+def test_an_end_before_the_start_is_refused(legacy, admin_client):
     response = admin_client.post(
-        url("experiment-create", hypothesis.pk),
+        url("experiment-update", legacy.pk),
         variant_data(
             [("A", 100, 10), ("B", 100, 12)],
             started_on="2026-03-10",
@@ -129,13 +110,11 @@ def test_an_end_before_the_start_is_refused(make_hypothesis, admin_client):
 
 
 @pytest.fixture
-def experiment(make_hypothesis, admin_client):
+def experiment(make_hypothesis, admin_user):
     hypothesis = make_hypothesis(status=Status.ANALYSING)
-    admin_client.post(
-        url("experiment-create", hypothesis.pk),
-        variant_data([("Control", 1000, 100), ("B", 1000, 130)]),
+    return make_experiment(
+        hypothesis, ("Control", 1000, 100), ("B", 1000, 130), by=admin_user
     )
-    return Experiment.objects.get()
 
 
 def test_experiment_update_access_matrix_replaces_the_variants(org, experiment):
