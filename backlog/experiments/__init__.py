@@ -7,5 +7,5 @@ readings: how the numbers read for people; student_t: Student's t without
 SciPy; means: Welch's t-test for mean metrics; corrections: Holm and
 Benjamini–Hochberg; guardrails: non-inferiority against a margin; sequential:
 always-valid p-values; decisions: the recommendation from the pre-registered
-rules.
+rules; results_files: the results exports of A/B testing tools read into rows.
 """

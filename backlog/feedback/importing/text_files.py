@@ -154,6 +154,12 @@ def csv_records(
             ) from None
 
 
+def text_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """Yield the non-blank records of text already in memory, as csv_records does
+    for a file: with the line where each starts, a broken quote as a BrokenRecord."""
+    yield from _records(_NumberedLines(io.StringIO(text, newline="")), delimiter)
+
+
 def _records(lines: _NumberedLines, delimiter: str):
     while True:
         reader = csv.reader(lines, delimiter=delimiter, strict=True)
