@@ -12,6 +12,7 @@ from backlog.views import (
     pages,
     planning,
     ranked_list,
+    results_imports,
     scoring,
 )
 
@@ -97,6 +98,21 @@ urlpatterns = [
         "experiments/<int:experiment_id>/delete/",
         experiments.experiment_delete,
         name="experiment-delete",
+    ),
+    path(
+        "experiments/<int:experiment_id>/results/import/",
+        results_imports.results_import_create,
+        name="experiment-results-import",
+    ),
+    path(
+        "experiments/results-imports/<int:results_import_id>/",
+        results_imports.results_import_detail,
+        name="results-import-detail",
+    ),
+    path(
+        "experiments/results-imports/<int:results_import_id>/apply/",
+        results_imports.results_import_apply,
+        name="results-import-apply",
     ),
     path("board/", board.board, name="board"),
     path("learnings/", learnings.learning_list, name="learning-list"),
