@@ -10,7 +10,6 @@ the history keeps those. Either the whole import is applied or nothing is.
 """
 
 import hashlib
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from pathlib import PurePath
 
@@ -170,10 +169,16 @@ def same_file_applied(results_import: ResultsImport) -> ResultsImport | None:
     return None
 
 
-def left_out(
-    experiment: Experiment, variants: Mapping[str, str | None], metrics: Choices
-) -> list[str]:
-    """The experiment's variants and metrics with numbers this mapping drops.
+@dataclass(frozen=True)
+class LeftOut:
+    """The experiment's variants and metrics that a mapping gives nothing."""
+
+    names: list[str]  # in words: the variant “B”, the metric “Revenue”
+    losing_numbers: bool  # some of them have stored numbers, which go
+
+
+def left_out(experiment: Experiment, variants: Choices, metrics: Choices) -> LeftOut:
+    """What the mapping leaves without numbers.
 
     Results are replaced as a whole, so stored numbers of a variant or metric
     that nothing maps to are removed when the import is applied.
@@ -181,14 +186,20 @@ def left_out(
     mapped_variants = {v.casefold() for v in variants.values() if v}
     mapped_metrics = {m for m in metrics.values() if m}
     stored = MetricResult.objects.filter(variant__experiment=experiment)
-    names = []
-    for name in dict.fromkeys(stored.values_list("variant__name", flat=True)):
-        if name.casefold() not in mapped_variants:
-            names.append(f"the variant “{name}”")
-    for key, name in dict.fromkeys(stored.values_list("metric__key", "metric__name")):
-        if key not in mapped_metrics:
-            names.append(f"the metric “{name}”")
-    return names
+    with_numbers = {
+        name.casefold() for name in stored.values_list("variant__name", flat=True)
+    }
+    keys_with_numbers = set(stored.values_list("metric__key", flat=True))
+    names, losing = [], False
+    for target in variant_targets(experiment):
+        if target.value.casefold() not in mapped_variants:
+            names.append(f"the variant “{target.label}”")
+            losing = losing or target.value.casefold() in with_numbers
+    for target in metric_targets(experiment):
+        if target.value not in mapped_metrics:
+            names.append(f"the metric “{target.label}”")
+            losing = losing or target.value in keys_with_numbers
+    return LeftOut(names, losing)
 
 
 def mapping_problems(

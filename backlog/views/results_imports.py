@@ -178,8 +178,18 @@ def results_import_detail(request: OrgRequest, results_import_id):
         "backlog/resultsimport_detail.html",
         {
             **_context(results_import),
-            "mapped_variants": _mapped(results_import, "variants"),
-            "mapped_metrics": _mapped(results_import, "metrics"),
+            "mapping_parts": [
+                (
+                    "Variants",
+                    _mapped(results_import, "variants"),
+                    results_import.report.get("ignored_variants", []),
+                ),
+                (
+                    "Metrics",
+                    _mapped(results_import, "metrics"),
+                    results_import.report.get("ignored_metrics", []),
+                ),
+            ],
             "nothing_changed": NOTHING_CHANGED,
         },
     )

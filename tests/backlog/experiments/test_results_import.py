@@ -202,7 +202,11 @@ def test_plain_csv_end_to_end(org, experiment):
     page = report.content.decode()
     assert "Applied" in page
     assert "Ignored: Holdout" in page
-    assert "Support contacts → <strong>Support contacts</strong>" in page
+    assert report.context["mapping_parts"][1][1] == [
+        ("add_to_cart", "Add to cart"),
+        ("Revenue", "Revenue"),
+        ("Support contacts", "Support contacts"),
+    ]
     assert experiment.hypothesis.get_absolute_url() + "#results" in page
     assert "conversions (2000000) is more than visitors" in page  # rejected reason
 
@@ -611,16 +615,25 @@ def test_a_newer_file_replaces_the_numbers_and_the_history_keeps_the_old(
     assert page.index("week-2.csv") < page.index("week-1.csv")
 
 
-def test_the_preview_says_which_stored_numbers_a_mapping_drops(
+def test_the_preview_says_what_gets_nothing_and_which_stored_numbers_go(
     experiment, admin_client
 ):
+    first = admin_client.get(upload(admin_client, experiment, OPTIMIZELY)["Location"])
+    page = first.content.decode()
+    assert (
+        "nothing from this file goes to the variant “Delivery dates”, the metric "
+        "“Revenue”, the metric “Support contacts”."
+    ) in page
+    assert "are removed" not in page  # nothing is stored yet
     apply_file(admin_client, experiment, PLAIN)
     only_cart = "\n".join(PLAIN.splitlines()[:3]) + "\n"
     preview = admin_client.get(upload(admin_client, experiment, only_cart)["Location"])
     page = preview.content.decode()
-    assert "Not mapped from this file, so their numbers are removed" in page
-    assert "the metric “Revenue”" in page
-    assert "the metric “Support contacts”" in page
+    assert (
+        "nothing from this file goes to the metric “Revenue”, the metric “Support "
+        "contacts”. Applying replaces all of this test's stored results, so "
+        "the numbers stored for them are removed"
+    ) in page
 
 
 # --- the command --------------------------------------------------------------
