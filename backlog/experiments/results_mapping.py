@@ -134,7 +134,8 @@ def _twice(
         if len(names) > 1:
             quoted = ", ".join(f"“{n}”" for n in names[:-1]) + f" and “{names[-1]}”"
             found.append(
-                f"{quoted} are all mapped to the {what} "
+                f"{quoted} are {'both' if len(names) == 2 else 'all'} mapped to "
+                f"the {what} "
                 f"“{labels.get(value, value)}”: map each {what} of the test "
                 "from one name of the file, and ignore the others."
             )

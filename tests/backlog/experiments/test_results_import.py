@@ -226,7 +226,7 @@ def test_a_refused_apply_by_anyone_changes_nothing(org, experiment, admin_client
         ok=400,
         unchanged=results_state,
     )
-    assert "are all mapped to the variant “Control”" in response.content.decode()
+    assert "are both mapped to the variant “Control”" in response.content.decode()
 
 
 # --- a file of each tool ------------------------------------------------------
@@ -439,12 +439,12 @@ def test_the_mapping_is_remembered_from_the_last_applied_import(
         ),
         (
             {"variant_2": "Delivery dates"},
-            "“delivery-dates” and “Holdout” are all mapped to the variant "
+            "“delivery-dates” and “Holdout” are both mapped to the variant "
             "“Delivery dates”",
         ),
         (
             {"metric_2": "revenue"},
-            "“Revenue” and “Support contacts” are all mapped to the metric “Revenue”",
+            "“Revenue” and “Support contacts” are both mapped to the metric “Revenue”",
         ),
         ({"variant_0": ""}, "Map one of the file's variants to the control"),
         (
