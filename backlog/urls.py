@@ -13,6 +13,7 @@ from backlog.views import (
     planning,
     ranked_list,
     registration,
+    results_imports,
     scoring,
 )
 
@@ -108,6 +109,21 @@ urlpatterns = [
         "experiments/<int:experiment_id>/delete/",
         experiments.experiment_delete,
         name="experiment-delete",
+    ),
+    path(
+        "experiments/<int:experiment_id>/results/import/",
+        results_imports.results_import_create,
+        name="experiment-results-import",
+    ),
+    path(
+        "experiments/results-imports/<int:results_import_id>/",
+        results_imports.results_import_detail,
+        name="results-import-detail",
+    ),
+    path(
+        "experiments/results-imports/<int:results_import_id>/apply/",
+        results_imports.results_import_apply,
+        name="results-import-apply",
     ),
     path("board/", board.board, name="board"),
     path("learnings/", learnings.learning_list, name="learning-list"),

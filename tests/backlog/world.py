@@ -4,6 +4,7 @@ from django.core.files.base import ContentFile
 
 from backlog.backlog_import.importing import prepare_import as prepare_backlog_import
 from backlog.evidence import link_feedback
+from backlog.experiments.results_importing import prepare_results_import
 from backlog.feedback.importing.run import prepare_import
 from tests.backlog.factories import (
     give_ice,
@@ -46,6 +47,13 @@ def objects_of(organisation, people) -> dict:
         original_name="b.csv",
         by=people["editor"],
     )
+    results_import = prepare_results_import(
+        experiment,
+        b"variant,metric,visitors,conversions,sum,sum_squares\n"
+        b"Control,orders,1000,40,,\n",
+        filename="results.csv",
+        by=people["editor"],
+    )
     evidence = link_feedback(hypothesis, item, by=people["contributor"])
     return {
         "evidence_id": evidence.pk,
@@ -56,4 +64,5 @@ def objects_of(organisation, people) -> dict:
         "feedback_item_id": item.pk,
         "feedback_import_id": feedback_import.pk,
         "backlog_import_id": backlog_import.pk,
+        "results_import_id": results_import.pk,
     }
