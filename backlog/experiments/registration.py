@@ -32,6 +32,7 @@ from backlog.models import (
     Variant,
 )
 from backlog.models.experiments import PLAN_FIELDS
+from cromaturity import freshness
 
 
 class RegistrationError(ValueError):
@@ -448,4 +449,6 @@ def record_results(
         changed_by=by,
     )
     Experiment.objects.filter(pk=experiment.pk).update(updated_at=timezone.now())
+    # Bulk writes send no signals: the cached list flags failed guardrails.
+    freshness.touch(experiment.hypothesis.organisation_id)
     return True
