@@ -206,9 +206,7 @@ def conclusion_evidence(hypothesis: Hypothesis) -> ConclusionEvidence:
     )
     if experiment is None:
         return ConclusionEvidence(report=None)
-    experiment.results = experiment.analysis()
-    report = experiment.report = report_of(experiment)
-    return ConclusionEvidence(report=report, experiment=experiment)
+    return ConclusionEvidence(report=report_of(experiment), experiment=experiment)
 
 
 @transaction.atomic

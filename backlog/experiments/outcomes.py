@@ -42,15 +42,12 @@ def attach_failed_guardrails(hypotheses: Sequence[Hypothesis]) -> None:
     ).order_by("-created_at", "-pk")
     prefetch_related_objects(
         list(hypotheses),
-        Prefetch(
-            "experiments",
-            queryset=with_analysis_data(guarded),
-            to_attr="guarded_experiments",
-        ),
+        # Only the experiments with a guardrail: the rows and cards read no other.
+        Prefetch("experiments", queryset=with_analysis_data(guarded)),
     )
     for hypothesis in hypotheses:
         hypothesis.failed_guardrails = [
             failed
-            for experiment in hypothesis.guarded_experiments
+            for experiment in hypothesis.experiments.all()
             for failed in failed_guardrails_of(experiment)
         ]

@@ -1,5 +1,3 @@
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -13,9 +11,6 @@ from backlog.models.hypotheses import Hypothesis
 from backlog.models.metrics import CorrectionMethod, Metric, MetricRole
 from cromaturity.models import OrgQuerySet
 from cromaturity.share_links import SignedShareLink
-
-if TYPE_CHECKING:
-    from backlog.experiments.report_tables import Report
 
 # The plan an experiment registers before it starts: changing one of these once
 # it runs needs a reason, kept in its history.
@@ -38,7 +33,7 @@ class Experiment(models.Model):
     # Not fields: the analysis a page shows, and the report of the
     # pre-registered rules, set where the page is built.
     results: "ExperimentAnalysis"
-    report: "Report"
+    report: object  # backlog.experiments.report_tables.Report
 
     hypothesis = models.ForeignKey(
         Hypothesis, on_delete=models.CASCADE, related_name="experiments"

@@ -1,8 +1,6 @@
 """Hypotheses: their kinds, statuses and results, the fields people edit, and
 the reads of the backlog (its ranking, the board's best cards per status)."""
 
-from typing import TYPE_CHECKING
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, F, Q, Window
@@ -14,9 +12,6 @@ from backlog.completeness import STRUCTURED_PARTS, missing_parts
 from backlog.models.pages import Page, Tag
 from backlog.scoring.frameworks import Framework
 from cromaturity.models import Organisation, OrgQuerySet, Team
-
-if TYPE_CHECKING:
-    from backlog.models.experiments import Experiment
 
 
 class Kind(models.TextChoices):
@@ -280,9 +275,7 @@ class Hypothesis(models.Model):
     refusal: str | None
     just_moved: bool
     # Set by backlog.experiments.outcomes on the rows and cards it reads for:
-    # its experiments that register a guardrail, and their failed guardrails
-    # (FailedGuardrail values).
-    guarded_experiments: list["Experiment"]
+    # the failed guardrails of its experiments (FailedGuardrail values).
     failed_guardrails: list[object]
 
     class Meta:

@@ -90,14 +90,15 @@ def meter_value(value):
 
 @register.filter
 def amount(value):
-    """A mean or a sum for reading: 1234.5 → 1,234.5, 0.04213 → 0.0421."""
+    """A mean or a sum for reading: 12345.6 → 12,346, 19.80 → 19.8, 0.04213 →
+    0.0421."""
     if value is None:
         return DASH
     value = float(value)
     if abs(value) >= 1000:
         return f"{value:,.0f}"
     if abs(value) >= 1:
-        return f"{value:,.2f}"
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
     return f"{value:.3g}"
 
 
