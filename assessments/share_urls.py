@@ -1,10 +1,9 @@
-"""The public pages of share links: no account, one scorecard, nothing else."""
+"""The public pages of a scorecard's share links: no account, one scorecard,
+nothing else. Mounted in the `share` namespace by cromaturity.urls."""
 
 from django.urls import path
 
 from assessments.views import exports
-
-app_name = "share"
 
 urlpatterns = [
     path("<str:token>/", exports.shared_scorecard, name="scorecard"),

@@ -15,6 +15,7 @@ class BacklogConfig(AppConfig):
         from backlog.models import (
             BacklogSettings,
             Evidence,
+            Experiment,
             Hypothesis,
             Page,
             Score,
@@ -29,7 +30,9 @@ class BacklogConfig(AppConfig):
         post_migrate.connect(keep_sqlite_index, sender=self)
 
         # What the cached backlog list shows.
-        for model in (Hypothesis, Tag, Page, BacklogSettings):
+        # An experiment's failed guardrail is flagged on its hypothesis's row;
+        # results written in bulk touch the stamp themselves.
+        for model in (Hypothesis, Tag, Page, BacklogSettings, Experiment):
             freshness.watch(model)
         for aggregated in (Score, Evidence):
             freshness.watch(aggregated, deletes=False)

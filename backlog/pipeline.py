@@ -12,8 +12,8 @@ rejected; reopen it first. Checks on entering a status:
 
 * *ready* needs a primary metric ("measured by") and at least one score;
 * *concluded* needs a result (won, lost, inconclusive) and a learning, and a
-  written reason when the result goes against the latest experiment's numbers
-  (backlog/experiments/conclusions.py).
+  written reason when the result goes against the recommendation of the
+  latest experiment's pre-registered rules (backlog/experiments/conclusions.py).
 
 A hypothesis brought in at a later status (from a spreadsheet) stands at the
 nearest status on the way forward whose checks its facts pass.
@@ -25,9 +25,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import get_text_list
 
-from backlog.configuration import settings_for
 from backlog.experiments.conclusions import ConclusionEvidence
-from backlog.experiments.sample_size import PlanError, plan_test
+from backlog.experiments.report_tables import report_of
+from backlog.experiments.reports import with_analysis_data
 from backlog.models import Hypothesis, Result, Status
 from collaboration import events
 from cromaturity.models import User
@@ -66,8 +66,8 @@ def _names(statuses: Iterable[Status | str]) -> str:
 def conclusion_needs(result: str, learning: str) -> list[str]:
     """What concluding still needs besides the move itself, for people.
 
-    A result that goes against the numbers also needs a written reason, which
-    is checked against the experiment (backlog/experiments/conclusions.py).
+    A result that goes against the recommendation of the latest experiment
+    also needs a written reason (backlog/experiments/conclusions.py).
     """
     missing = []
     if result not in Result.values:
@@ -198,36 +198,15 @@ def nearest_status(
 
 
 def conclusion_evidence(hypothesis: Hypothesis) -> ConclusionEvidence:
-    """The latest experiment's numbers and what the planner asks of the test."""
+    """The report of the latest experiment, whose recommendation the result follows."""
     experiment = (
-        hypothesis.experiments.prefetch_related("variants")
+        with_analysis_data(hypothesis.experiments.all())
         .order_by("-created_at", "-pk")
         .first()
     )
-    backlog_settings = settings_for(hypothesis.organisation)
-    alpha = float(backlog_settings.significance) / 100
     if experiment is None:
-        return ConclusionEvidence(analysis=None, alpha=alpha)
-    analysis = experiment.results = experiment.analysis()
-    required = None
-    page = hypothesis.page
-    if page is not None and page.baseline_rate is not None:
-        try:
-            required = plan_test(
-                baseline_rate=page.baseline_rate,
-                relative_mde=float(backlog_settings.minimum_detectable_effect) / 100,
-                alpha=alpha,
-                power=float(backlog_settings.power) / 100,
-                variants=max(2, len(analysis.rows)),
-            ).visitors_per_variant
-        except PlanError:
-            required = None
-    return ConclusionEvidence(
-        analysis=analysis,
-        experiment=experiment,
-        alpha=alpha,
-        required_visitors=required,
-    )
+        return ConclusionEvidence(report=None)
+    return ConclusionEvidence(report=report_of(experiment), experiment=experiment)
 
 
 @transaction.atomic
@@ -244,8 +223,8 @@ def move_hypothesis(
 
     Concluding records the result and the learning given (or the learning the
     hypothesis already has), and the reason the result stands when it goes
-    against the numbers. Reopening a concluded hypothesis clears its result and
-    that reason but keeps the learning.
+    against the recommendation. Reopening a concluded hypothesis clears its
+    result and that reason but keeps the learning.
     """
     to_status = Status(to_status)
     current = Hypothesis.objects.select_for_update().get(pk=hypothesis.pk)
@@ -265,7 +244,7 @@ def move_hypothesis(
         doubts = conclusion_evidence(current).doubts(result)
         if doubts:
             raise MoveRefused(
-                f"“{Result(result).label}” goes against the numbers: "
+                f"“{Result(result).label}” goes against the recommendation: "
                 f"{' '.join(doubts)} Write why the result stands."
             )
     now = timezone.now()

@@ -5,6 +5,7 @@ from backlog.views import (
     board,
     configuration,
     evidence,
+    experiment_reports,
     experiments,
     exports,
     hypotheses,
@@ -101,9 +102,25 @@ urlpatterns = [
         name="experiment-results",
     ),
     path(
+        "experiments/<int:experiment_id>/",
+        experiment_reports.experiment_detail,
+        name="experiment-detail",
+    ),
+    path(
         "experiments/<int:experiment_id>/edit/",
         experiments.experiment_update,
         name="experiment-update",
+    ),
+    path(
+        "experiments/<int:experiment_id>/share-links/",
+        experiment_reports.share_link_create,
+        name="experiment-share-link-create",
+    ),
+    path(
+        "experiments/<int:experiment_id>/share-links/<int:experiment_share_link_id>/"
+        "revoke/",
+        experiment_reports.share_link_revoke,
+        name="experiment-share-link-revoke",
     ),
     path(
         "experiments/<int:experiment_id>/delete/",

@@ -58,6 +58,12 @@ account_patterns: list[URLPattern | URLResolver] = [
     path("", include("django.contrib.auth.urls")),
 ]
 
+# Share links' public pages, one namespace for every kind of report.
+share_patterns: list[URLPattern | URLResolver] = [
+    path("experiment/", include("backlog.share_urls")),
+    path("", include("assessments.share_urls")),
+]
+
 urlpatterns = [
     path("", workspace.index, name="index"),
     path("healthz", workspace.healthz, name="healthz"),
@@ -69,7 +75,7 @@ urlpatterns = [
         name="organisation-create",
     ),
     path("join/<str:token>/", members.join, name="join"),
-    path("share/", include("assessments.share_urls")),
+    path("share/", include((share_patterns, "share"))),
     path("o/<slug:org_slug>/", include(organisation_patterns)),
     path("o/<slug:org_slug>/assessments/", include("assessments.urls")),
     path("o/<slug:org_slug>/feedback/", include("backlog.feedback.urls")),

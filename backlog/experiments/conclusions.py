@@ -1,115 +1,85 @@
-"""Whether the result declared for a test stands on its numbers.
+"""Whether the result declared for a test follows its pre-registered rules.
 
-A test is called *won* or *lost* on the numbers of its latest experiment. The
-call goes against them, and needs a written reason kept with the learning, when
+A test is concluded from the recommendation of its latest experiment
+(``decisions``, read through ``reports.analysis_of``): *ship* is won,
+*don't ship* is lost, *inconclusive* is inconclusive. Declaring another result
+goes against the rules and needs a written reason, kept with the learning and
+shown in the learnings library beside the recommendation it overrides.
 
-* no challenger differs from the control in the declared direction at the
-  organisation's significance level (split between the challengers, Bonferroni,
-  as the planner splits it);
-* the sample-ratio check finds the traffic split broken (p < 0.001);
-* a variant had fewer visitors than the planner asks for on the hypothesis's
-  page with the organisation's effect, significance and power.
-
-*Inconclusive* never needs a reason: it claims nothing the numbers must carry,
-and it is the honest call for a broken or short test. Without recorded results
-there is nothing to go against.
+While the recommendation is *keep running* the plan is not reached: calling
+the test won or lost then needs a reason, while *inconclusive* — a test
+stopped short claims nothing — does not. Without an experiment there is
+nothing to go against.
 """
 
 from dataclasses import dataclass
 
-from django.utils.text import get_text_list
+from backlog.experiments.decisions import Recommendation
+from backlog.experiments.report_tables import Report
+from backlog.models import Experiment, Result
 
-from backlog.experiments.readings import bounded_p_value
-from backlog.models import Result
-from backlog.models.experiments import Experiment, ExperimentAnalysis
+RESULT_FOR = {
+    Recommendation.SHIP: Result.WON,
+    Recommendation.DONT_SHIP: Result.LOST,
+    Recommendation.INCONCLUSIVE: Result.INCONCLUSIVE,
+}
+RECOMMENDATION_WORDS = {
+    Recommendation.SHIP: "ship",
+    Recommendation.DONT_SHIP: "don't ship",
+    Recommendation.INCONCLUSIVE: "inconclusive",
+    Recommendation.KEEP_RUNNING: "keep running",
+}
 
 
-def _percent(fraction: float) -> str:
-    return f"{fraction * 100:.3f}".rstrip("0").rstrip(".") + " %"
+def recommended_result(recommendation: Recommendation | None) -> str | None:
+    """The result a recommendation stands for; None for keep running or none."""
+    if recommendation is None:
+        return None
+    result = RESULT_FOR.get(recommendation)
+    return result.value if result is not None else None
+
+
+def overrides(recommendation: Recommendation | None, result: str) -> bool:
+    """Whether declaring `result` goes against `recommendation`."""
+    if recommendation is None or not result:
+        return False
+    if recommendation == Recommendation.KEEP_RUNNING:
+        return result in (Result.WON, Result.LOST)
+    return result != recommended_result(recommendation)
 
 
 @dataclass(frozen=True)
 class ConclusionEvidence:
-    """The numbers a conclusion is checked against."""
+    """The latest experiment's report a conclusion is checked against."""
 
-    analysis: ExperimentAnalysis | None
+    report: Report | None
     experiment: Experiment | None = None
-    alpha: float = 0.05
-    required_visitors: int | None = None
 
     @property
-    def comparisons(self) -> list:
-        if self.analysis is None:
-            return []
-        return [
-            row
-            for row in self.analysis.rows
-            if row.comparison is not None and row.comparison.p_value is not None
-        ]
+    def recommendation(self) -> Recommendation | None:
+        return self.report.recommendation if self.report is not None else None
 
     @property
-    def alpha_percent(self) -> str:
-        return _percent(self.alpha)
+    def suggested_result(self) -> str | None:
+        return recommended_result(self.recommendation)
 
     @property
-    def alpha_each(self) -> float:
-        return self.alpha / max(1, len(self.comparisons))
-
-    def significant(self, row) -> bool:
-        return row.comparison.p_value < self.alpha_each
-
-    def short_variants(self) -> list[str]:
-        if self.analysis is None or not self.required_visitors:
-            return []
-        return [
-            row.variant.name
-            for row in self.analysis.rows
-            if row.variant.visitors < self.required_visitors
-        ]
+    def plan_not_reached(self) -> bool:
+        return self.recommendation == Recommendation.KEEP_RUNNING
 
     def doubts(self, result: str) -> list[str]:
-        """Why `result` goes against the numbers; empty when it stands on them."""
-        if (
-            result not in (Result.WON, Result.LOST)
-            or self.analysis is None
-            or not self.comparisons
-        ):
+        """Why `result` goes against the recommendation; empty when it follows it."""
+        recommendation = self.recommendation
+        if self.report is None or recommendation is None:
             return []
-        won = result == Result.WON
-        found = []
-        direction = 1 if won else -1
-        in_direction = [
-            row for row in self.comparisons if direction * row.comparison.difference > 0
-        ]
-        if not any(self.significant(row) for row in in_direction):
-            level = f"the organisation's {_percent(self.alpha)} level"
-            if len(self.comparisons) > 1:
-                level += (
-                    f" (p below {self.alpha_each:.4g} with "
-                    f"{len(self.comparisons)} challengers)"
-                )
-            verb = "beats" if won else "falls behind"
-            if in_direction:
-                closest = min(in_direction, key=lambda row: row.comparison.p_value)
-                found.append(
-                    f"No variant {verb} the control significantly at {level}; "
-                    f"the closest, {closest.variant.name}, has p "
-                    f"{bounded_p_value(closest.comparison.p_value)}."
-                )
-            else:
-                place = "ahead of" if won else "behind"
-                found.append(f"No variant is {place} the control at all.")
-        sample_ratio = self.analysis.sample_ratio
-        if sample_ratio is not None and sample_ratio.mismatch:
-            found.append(
-                "The visitors are not split as planned (sample-ratio check p "
-                f"{bounded_p_value(sample_ratio.p_value)}): the test set-up is "
-                "broken."
-            )
-        short = self.short_variants()
-        if short:
-            found.append(
-                f"{get_text_list(short, 'and')} had fewer visitors than the "
-                f"{self.required_visitors:,} per variant the planner asks for."
-            )
-        return found
+        if not overrides(recommendation, result):
+            return []
+        decision = self.report.decision
+        reasons = " ".join(decision.reasons) if decision is not None else ""
+        words = RECOMMENDATION_WORDS[recommendation]
+        if recommendation == Recommendation.KEEP_RUNNING:
+            return [
+                "The plan is not reached, and the pre-registered rules say keep "
+                f"running: {reasons}"
+            ]
+        return [f"The pre-registered rules recommend {words}: {reasons}"]

@@ -32,6 +32,7 @@ from backlog.models import (
     Variant,
 )
 from backlog.models.experiments import PLAN_FIELDS
+from cromaturity import freshness
 
 # The most a plan may register: every analysis of that many stays quick.
 MAX_VARIANTS = 10
@@ -458,4 +459,6 @@ def record_results(
         changed_by=by,
     )
     Experiment.objects.filter(pk=experiment.pk).update(updated_at=timezone.now())
+    # Bulk writes send no signals: the cached list flags failed guardrails.
+    freshness.touch(experiment.hypothesis.organisation_id)
     return True

@@ -7,7 +7,7 @@ metrics existed (no registered metric) is read as one conversion goal, its
 variants' visitors and conversions, as the primary metric.
 """
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
 from backlog.experiments.analysis import (
@@ -27,7 +27,7 @@ from backlog.models import Experiment, ExperimentMetric, MetricResult, Variant
 LEGACY_METRIC_KEY = "conversions"
 
 
-def with_analysis_data(experiments):
+def with_analysis_data(experiments: QuerySet[Experiment]) -> QuerySet[Experiment]:
     """The experiments queryset with what :func:`analysis_of` reads, prefetched."""
     return experiments.prefetch_related(
         Prefetch(

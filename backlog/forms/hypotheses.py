@@ -155,13 +155,15 @@ class ConcludeForm(forms.Form):
         label="Why the result stands",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Needed when the result goes against the numbers above; kept "
-        "with the learning in the library.",
+        help_text="Needed when the result goes against the recommendation above; "
+        "kept with the learning in the library.",
     )
 
     def __init__(self, *args, evidence: ConclusionEvidence, **kwargs):
         super().__init__(*args, **kwargs)
         self.evidence = evidence
+        if evidence.suggested_result and not self.initial.get("result"):
+            self.initial["result"] = evidence.suggested_result
 
     def clean(self):
         cleaned = super().clean()
@@ -171,7 +173,7 @@ class ConcludeForm(forms.Form):
             if doubts:
                 self.add_error(
                     "result_reason",
-                    f"“{Result(result).label}” goes against the numbers: "
+                    f"“{Result(result).label}” goes against the recommendation: "
                     f"{' '.join(doubts)} Write why the result stands.",
                 )
         return cleaned

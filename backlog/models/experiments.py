@@ -3,6 +3,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Lower
+from django.urls import reverse
 from django.utils import timezone
 
 from backlog.experiments import statistics as stats
@@ -29,8 +30,10 @@ class Experiment(models.Model):
     """One A/B (or A/B/n) test run for a hypothesis, with its variants' numbers."""
 
     org_path = "hypothesis__organisation"
-    # Not a field: the analysis a page shows, set where the page is built.
+    # Not fields: the analysis a page shows, and the report of the
+    # pre-registered rules, set where the page is built.
     results: "ExperimentAnalysis"
+    report: object  # backlog.experiments.report_tables.Report
 
     hypothesis = models.ForeignKey(
         Hypothesis, on_delete=models.CASCADE, related_name="experiments"
@@ -386,6 +389,9 @@ class ExperimentShareLink(SignedShareLink):
 
     def __str__(self) -> str:
         return f"Share link to {self.experiment}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("share:experiment", args=[self.token])
 
 
 class VariantResult:

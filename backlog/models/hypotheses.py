@@ -274,6 +274,9 @@ class Hypothesis(models.Model):
     move_options: str
     refusal: str | None
     just_moved: bool
+    # Set by backlog.experiments.outcomes on the rows and cards it reads for:
+    # the failed guardrails of its experiments (FailedGuardrail values).
+    failed_guardrails: list[object]
 
     class Meta:
         verbose_name_plural = "hypotheses"

@@ -1,8 +1,10 @@
 """How backlog numbers read on a page, and the backlog panel of the settings page."""
 
 from django import template
+from django.urls import NoReverseMatch, reverse
 
 from backlog.configuration import settings_for
+from backlog.experiments.decisions import Recommendation
 from backlog.experiments.readings import bounded_p_value, bounded_probability
 from backlog.forms.configuration import BacklogSettingsForm
 from backlog.scoring.frameworks import IceMode
@@ -84,6 +86,55 @@ def pvalue(value):
 def meter_value(value):
     """A probability as a whole percentage for a <meter>."""
     return 0 if value is None else round(float(value) * 100)
+
+
+@register.filter
+def amount(value):
+    """A mean or a sum for reading: 12345.6 → 12,346, 19.80 → 19.8, 0.04213 →
+    0.0421."""
+    if value is None:
+        return DASH
+    value = float(value)
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    if abs(value) >= 1:
+        return f"{value:,.2f}".rstrip("0").rstrip(".")
+    return f"{value:.3g}"
+
+
+@register.filter
+def signed_amount(value):
+    """A difference of means with its sign: 0.153 → +0.153."""
+    if value is None:
+        return DASH
+    text = amount(abs(float(value)))
+    sign = "+" if float(value) > 0 else "-" if float(value) < 0 else "±"
+    return f"{sign}{text}"
+
+
+RECOMMENDATION_LABELS = {
+    Recommendation.SHIP: "Ship",
+    Recommendation.DONT_SHIP: "Don't ship",
+    Recommendation.INCONCLUSIVE: "Inconclusive",
+    Recommendation.KEEP_RUNNING: "Keep running",
+}
+
+
+@register.filter
+def recommendation_label(value):
+    """What the pre-registered rules recommend, in words: dont_ship → Don't ship."""
+    if not value:
+        return "No recommendation"
+    return RECOMMENDATION_LABELS.get(Recommendation(value), str(value))
+
+
+@register.simple_tag
+def optional_url(name, *args):
+    """The URL of `name`, or an empty string where this installation has none."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 @register.inclusion_tag("backlog/_settings_panel.html", takes_context=True)

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from backlog.configuration import settings_for
+from backlog.experiments.outcomes import attach_failed_guardrails
 from backlog.filters import BoardFilter, style_filter_form
 from backlog.forms.hypotheses import ConcludeForm, MoveForm
 from backlog.models import Hypothesis, Result, Status
@@ -76,11 +77,12 @@ def board_context(
     style_filter_form(filters.form)
     matching = filters.qs
     totals = matching.count_per_status()
-    cards = (
+    cards = list(
         matching.best_per_status(CARDS_PER_COLUMN, primary)
         .select_related("owner", "page")
         .prefetch_related("tags")
     )
+    attach_failed_guardrails(cards)
     by_status: dict[Status, list[Hypothesis]] = {status: [] for status in Status}
     options = {status: move_options(status) for status in Status}
     for card in cards:
@@ -210,9 +212,7 @@ def hypothesis_conclude(request: OrgRequest, hypothesis_id):
             "hypothesis": hypothesis,
             "form": form,
             "evidence": evidence,
-            "doubts": {
-                result: evidence.doubts(result) for result in (Result.WON, Result.LOST)
-            },
+            "doubts": [(result, evidence.doubts(result)) for result in Result],
             "can_conclude": Status.CONCLUDED in allowed_moves(hypothesis.status),
         },
         status=400 if request.method == "POST" else 200,

@@ -2,6 +2,9 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.shortcuts import render
 
+from backlog.experiments.conclusions import overrides
+from backlog.experiments.report_tables import report_of
+from backlog.experiments.reports import with_analysis_data
 from backlog.filters import LearningFilter, style_filter_form
 from backlog.models import Experiment, Hypothesis
 from cromaturity.scoping import OrgRequest, member_required
@@ -20,8 +23,8 @@ def learning_list(request: OrgRequest):
         .prefetch_related(
             Prefetch(
                 "experiments",
-                queryset=Experiment.objects.prefetch_related("variants").order_by(
-                    "-created_at"
+                queryset=with_analysis_data(
+                    Experiment.objects.order_by("-created_at", "-pk")
                 ),
             )
         ),
@@ -31,8 +34,14 @@ def learning_list(request: OrgRequest):
     page = Paginator(filters.qs, PAGE_SIZE).get_page(request.GET.get("page"))
     for hypothesis in page.object_list:
         experiments = list(hypothesis.experiments.all())
-        hypothesis.latest = experiments[0].analysis() if experiments else None
-        hypothesis.latest_experiment = experiments[0] if experiments else None
+        latest = experiments[0] if experiments else None
+        hypothesis.latest = latest.analysis() if latest else None
+        hypothesis.latest_experiment = latest
+        hypothesis.latest_report = report_of(latest) if latest else None
+        recommendation = (
+            hypothesis.latest_report.recommendation if latest is not None else None
+        )
+        hypothesis.overridden = overrides(recommendation, hypothesis.result)
     return render(
         request,
         "backlog/learning_list.html",

@@ -13,6 +13,9 @@ from django_htmx.http import reswap, retarget
 
 from backlog.configuration import settings_for
 from backlog.evidence import group_evidence, summary_of
+from backlog.experiments.outcomes import attach_failed_guardrails
+from backlog.experiments.report_tables import report_of
+from backlog.experiments.reports import with_analysis_data
 from backlog.exports import export_query
 from backlog.filters import filtered_hypotheses, style_filter_form
 from backlog.forms.scores import score_form
@@ -67,6 +70,7 @@ def list_row(
     my_score = Score.objects.filter(
         hypothesis=hypothesis, scorer=request.user, framework=primary
     ).first()
+    attach_failed_guardrails([hypothesis])
     if form is None and open_form:
         form = score_form(primary, score=my_score, prefix=f"h{hypothesis.pk}-{primary}")
     return Row(
@@ -142,6 +146,7 @@ def listing_context(request, query, saved=None) -> dict:
     style_filter_form(filters.form)
     page = Paginator(filters.qs, PAGE_SIZE).get_page(query.get("page"))
     hypotheses = list(page.object_list)
+    attach_failed_guardrails(hypotheses)
     mine = {
         score.hypothesis_id: score
         for score in Score.objects.filter(
@@ -240,10 +245,11 @@ def detail_context(request, hypothesis, *, forms=None) -> dict:
         for status in allowed_moves(hypothesis.status)
     ]
     experiments = list(
-        hypothesis.experiments.prefetch_related("variants").order_by("-created_at")
+        with_analysis_data(hypothesis.experiments.order_by("-created_at", "-pk"))
     )
     for experiment in experiments:
         experiment.results = experiment.analysis()
+        experiment.report = report_of(experiment)
     plan = backlog_settings.plan_for(hypothesis.page)
     evidence = list(
         Evidence.objects.active()

@@ -6,8 +6,16 @@ from django.utils import timezone
 
 from backlog.authoring import save_hypothesis
 from backlog.experiments.recording import VariantNumbers, record_experiment
+from backlog.experiments.registration import (
+    PlannedVariant,
+    PlanSettings,
+    RegisteredMetric,
+    ResultInput,
+    record_results,
+    register_experiment,
+)
 from backlog.feedback.capture import FeedbackInput, record_feedback
-from backlog.models import Experiment, Hypothesis, Metric, Page, Status
+from backlog.models import Experiment, Hypothesis, Metric, MetricKind, Page, Status
 from backlog.scoring.frameworks import Framework
 from backlog.scoring.recording import score_hypothesis
 
@@ -56,13 +64,6 @@ def give_ice(hypothesis, user, impact, confidence=None, ease=None):
     )
 
 
-def make_metric(organisation, key, name=None, **fields):
-    """A metric of `organisation`: a conversion goal unless `kind` says otherwise."""
-    return Metric.objects.create(
-        organisation=organisation, key=key, name=name or key.replace("_", " "), **fields
-    )
-
-
 def make_experiment(hypothesis, *arms, by, name="Dates A/B"):
     """An experiment whose arms are (name, visitors, conversions), control first."""
     return record_experiment(
@@ -75,14 +76,56 @@ def make_experiment(hypothesis, *arms, by, name="Dates A/B"):
     )
 
 
-def make_metric(organisation, key, name=None, **fields):
-    """A metric of `organisation`; a conversion goal unless `kind` says otherwise."""
+def make_metric(organisation, key, name=None, *, kind=MetricKind.CONVERSION, **fields):
+    """A metric of `organisation`: a conversion goal unless `kind` says otherwise."""
     return Metric.objects.create(
         organisation=organisation,
         key=key,
         name=name or key.replace("_", " ").capitalize(),
+        kind=kind,
         **fields,
     )
+
+
+def make_registered_experiment(
+    hypothesis,
+    *,
+    by,
+    metrics,
+    results=(),
+    variants=("Control", "Dates"),
+    name="Dates A/B",
+    started_on=None,
+    **plan,
+):
+    """A pre-registered experiment: `metrics` are (metric, role, margin or None),
+    `results` (variant, metric key, visitors, conversions or (sum, sum of
+    squares)); the first variant is the control."""
+    experiment = register_experiment(
+        hypothesis,
+        name=name,
+        variants=[
+            PlannedVariant(variant, is_control=index == 0)
+            for index, variant in enumerate(variants)
+        ],
+        metrics=[RegisteredMetric(m, role, margin) for m, role, margin in metrics],
+        settings=PlanSettings(**plan),
+        by=by,
+        started_on=started_on,
+    )
+    if results:
+        inputs = []
+        for variant, key, visitors, numbers in results:
+            if isinstance(numbers, tuple):
+                inputs.append(
+                    ResultInput(
+                        variant, key, visitors, sum=numbers[0], sum_squares=numbers[1]
+                    )
+                )
+            else:
+                inputs.append(ResultInput(variant, key, visitors, conversions=numbers))
+        record_results(experiment, inputs, by=by, source="a test")
+    return experiment
 
 
 def make_feedback(

@@ -5,6 +5,7 @@ from django.core.files.base import ContentFile
 from backlog.backlog_import.importing import prepare_import as prepare_backlog_import
 from backlog.evidence import link_feedback
 from backlog.experiments.results_importing import prepare_results_import
+from backlog.experiments.sharing import create_share_link
 from backlog.feedback.importing.run import prepare_import
 from tests.backlog.factories import (
     give_ice,
@@ -55,11 +56,13 @@ def objects_of(organisation, people) -> dict:
         by=people["editor"],
     )
     evidence = link_feedback(hypothesis, item, by=people["contributor"])
+    experiment_share_link = create_share_link(experiment, by=people["editor"], days=30)
     return {
         "evidence_id": evidence.pk,
         "theme_id": item.themes.get().pk,
         "hypothesis_id": hypothesis.pk,
         "experiment_id": experiment.pk,
+        "experiment_share_link_id": experiment_share_link.pk,
         "page_id": page.pk,
         "feedback_item_id": item.pk,
         "feedback_import_id": feedback_import.pk,

@@ -1,37 +1,26 @@
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, transaction
 from django.urls import reverse
+from django.utils import timezone
 
-from backlog.configuration import update_backlog_settings
-from backlog.experiments.conclusions import ConclusionEvidence
-from backlog.models import Hypothesis, Page, Result, Status, Variant
-from backlog.models.experiments import ExperimentAnalysis
-from backlog.pipeline import MoveRefused, move_hypothesis
+from backlog.experiments.conclusions import ConclusionEvidence, overrides
+from backlog.experiments.decisions import Recommendation
+from backlog.models import Experiment, Hypothesis, MetricRole, Result, Status
+from backlog.pipeline import MoveRefused, conclusion_evidence, move_hypothesis
 from cromaturity.models import Role
 from tests.access import member_client
-from tests.backlog.factories import make_experiment
+from tests.backlog.factories import (
+    make_experiment,
+    make_metric,
+    make_registered_experiment,
+)
 
 
 def url(name, *args):
     return reverse(f"backlog:{name}", args=["acme", *args])
-
-
-def analysis_of(*numbers, weights=None):
-    """The analysis of unsaved variants: the first is the control."""
-    return ExperimentAnalysis(
-        [
-            Variant(
-                name="Control" if index == 0 else f"Variant {chr(65 + index)}",
-                visitors=visitors,
-                conversions=conversions,
-                is_control=index == 0,
-                planned_weight=(weights or [1] * len(numbers))[index],
-            )
-            for index, (visitors, conversions) in enumerate(numbers)
-        ]
-    )
 
 
 NOT_SIGNIFICANT = ((10_000, 1_000), (10_000, 1_073))  # p 0.090, variant ahead
@@ -39,61 +28,35 @@ SIGNIFICANT_WIN = ((10_000, 1_000), (10_000, 1_112))  # p 0.010
 SIGNIFICANT_LOSS = ((10_000, 1_112), (10_000, 1_000))
 BROKEN_SPLIT = ((10_000, 1_000), (9_000, 1_100))  # p < 0.001 on the split
 
+R = Recommendation
+
 
 @pytest.mark.parametrize(
-    ("numbers", "result", "alpha", "required", "expected"),
+    ("recommendation", "result", "against"),
     [
-        (NOT_SIGNIFICANT, Result.WON, 0.05, None, ["No variant beats the control"]),
-        (NOT_SIGNIFICANT, Result.LOST, 0.05, None, ["No variant is behind"]),
-        (NOT_SIGNIFICANT, Result.WON, 0.10, None, []),
-        (NOT_SIGNIFICANT, Result.INCONCLUSIVE, 0.05, None, []),
-        (SIGNIFICANT_WIN, Result.WON, 0.05, None, []),
-        (SIGNIFICANT_WIN, Result.LOST, 0.05, None, ["No variant is behind"]),
-        (
-            ((10_000, 1_073), (10_000, 1_000)),
-            Result.LOST,
-            0.05,
-            None,
-            ["No variant falls behind the control significantly"],
-        ),
-        (SIGNIFICANT_WIN, Result.WON, 0.005, None, ["No variant beats the control"]),
-        (SIGNIFICANT_LOSS, Result.LOST, 0.05, None, []),
-        (SIGNIFICANT_LOSS, Result.WON, 0.05, None, ["No variant is ahead of"]),
-        (BROKEN_SPLIT, Result.WON, 0.05, None, ["not split as planned"]),
-        (BROKEN_SPLIT, Result.INCONCLUSIVE, 0.05, None, []),
-        (SIGNIFICANT_WIN, Result.WON, 0.05, 14_751, ["Control and Variant B had"]),
-        (SIGNIFICANT_WIN, Result.WON, 0.05, 10_000, []),
-        (
-            ((10_000, 1_000), (10_000, 1_094), (10_000, 1_000)),  # p 0.030
-            Result.WON,
-            0.05,
-            None,
-            ["(p below 0.025 with 2 challengers); the closest"],
-        ),
+        (R.SHIP, Result.WON, False),
+        (R.SHIP, Result.LOST, True),
+        (R.SHIP, Result.INCONCLUSIVE, True),
+        (R.DONT_SHIP, Result.LOST, False),
+        (R.DONT_SHIP, Result.WON, True),
+        (R.DONT_SHIP, Result.INCONCLUSIVE, True),
+        (R.INCONCLUSIVE, Result.INCONCLUSIVE, False),
+        (R.INCONCLUSIVE, Result.WON, True),
+        (R.INCONCLUSIVE, Result.LOST, True),
+        (R.KEEP_RUNNING, Result.WON, True),
+        (R.KEEP_RUNNING, Result.LOST, True),
+        (R.KEEP_RUNNING, Result.INCONCLUSIVE, False),
+        (None, Result.WON, False),
     ],
 )
-def test_a_result_is_doubted_only_where_the_numbers_go_against_it(
-    numbers, result, alpha, required, expected
+def test_a_result_other_than_the_recommendations_goes_against_it(
+    recommendation, result, against
 ):
-    evidence = ConclusionEvidence(
-        analysis=analysis_of(*numbers), alpha=alpha, required_visitors=required
-    )
-    doubts = evidence.doubts(result)
-    assert len(doubts) == len(expected)
-    for doubt, start in zip(doubts, expected, strict=True):
-        assert start in doubt
+    assert overrides(recommendation, result) is against
 
 
-def test_the_doubt_names_the_level_and_the_smallest_p_value():
-    evidence = ConclusionEvidence(analysis=analysis_of(*NOT_SIGNIFICANT), alpha=0.05)
-    assert evidence.doubts(Result.WON) == [
-        "No variant beats the control significantly at the organisation's 5 % level;"
-        " the closest, Variant B, has p 0.090."
-    ]
-
-
-def test_without_results_nothing_is_doubted():
-    assert ConclusionEvidence(analysis=None).doubts(Result.WON) == []
+def test_without_an_experiment_nothing_is_doubted():
+    assert ConclusionEvidence(report=None).doubts(Result.WON) == []
 
 
 @pytest.fixture
@@ -120,25 +83,59 @@ def _stored(hypothesis):
 
 
 @pytest.mark.django_db
-def test_the_conclude_form_shows_the_results_table_and_what_each_call_needs(
-    analysing, admin_client
+@pytest.mark.parametrize(
+    ("numbers", "recommendation", "follows"),
+    [
+        (NOT_SIGNIFICANT, R.INCONCLUSIVE, Result.INCONCLUSIVE),
+        (SIGNIFICANT_WIN, R.SHIP, Result.WON),
+        (SIGNIFICANT_LOSS, R.DONT_SHIP, Result.LOST),
+        (BROKEN_SPLIT, R.INCONCLUSIVE, Result.INCONCLUSIVE),
+    ],
+)
+def test_only_the_recommended_result_needs_no_reason(
+    analysing, numbers, recommendation, follows
 ):
+    evidence = conclusion_evidence(analysing(*numbers))
+    assert evidence.recommendation == recommendation
+    assert evidence.suggested_result == follows
+    for result in Result:
+        doubts = evidence.doubts(result)
+        assert bool(doubts) is (result != follows)
+        for doubt in doubts:
+            assert doubt.startswith("The pre-registered rules recommend ")
+
+
+@pytest.mark.django_db
+def test_a_broken_split_makes_a_win_inconclusive_and_says_why(analysing):
+    evidence = conclusion_evidence(analysing(*BROKEN_SPLIT))
+    (doubt,) = evidence.doubts(Result.WON)
+    assert "sample-ratio mismatch" in doubt
+
+
+@pytest.mark.django_db
+def test_the_conclude_form_starts_from_the_recommendation(analysing, admin_client):
     hypothesis = analysing(*NOT_SIGNIFICANT)
     response = admin_client.get(url("hypothesis-conclude", hypothesis.pk))
     text = response.text
     assert response.status_code == 200
+    assert response.context["form"].initial["result"] == Result.INCONCLUSIVE
     for shown in (
+        'data-recommendation="inconclusive">Inconclusive</span>',
+        "Dates: the plan is reached and the primary metric is not significant.",
         '<td class="text-end" data-label="Rate">10.73 %</td>',
         '<td class="text-end fw-semibold" data-label="Uplift">+7.3 %</td>',
         '<td class="text-end" data-label="p-value">0.090</td>',
         "+0.73 pp",
-        '<td class="text-end" data-label="Chance to beat control">95.5 %</td>',
-        "Traffic split as planned (sample-ratio check p 1.000)",
+        '<td class="text-end" data-label="Chance to beat">95.5 %</td>',
         "Calling it Won needs a reason:",
         "Calling it Lost needs a reason:",
+        "Inconclusive follows the recommendation.",
         'name="result_reason"',
     ):
         assert shown in text
+    assert 'value="inconclusive" checked' in text or (
+        'value="inconclusive"' in text and "checked" in text
+    )
     assert "Delete<span" not in text
 
 
@@ -154,14 +151,17 @@ def test_won_at_p_0_09_is_refused_without_a_reason_next_to_the_field(
     )
     assert response.status_code == 400
     error = response.context["form"].errors["result_reason"][0]
-    assert error.startswith("“Won” goes against the numbers: No variant beats")
+    assert error.startswith(
+        "“Won” goes against the recommendation: The pre-registered rules "
+        "recommend inconclusive:"
+    )
     assert error.endswith("Write why the result stands.")
-    assert 'value="Dates sell."' in response.text or "Dates sell." in response.text
+    assert "Dates sell." in response.text
     assert _stored(hypothesis) == before
 
 
 @pytest.mark.django_db
-def test_a_reason_lets_the_result_stand_and_the_library_shows_it(
+def test_a_reason_lets_the_result_stand_and_the_library_shows_what_it_overrides(
     analysing, admin_client
 ):
     hypothesis = analysing(*NOT_SIGNIFICANT)
@@ -181,13 +181,19 @@ def test_a_reason_lets_the_result_stand_and_the_library_shows_it(
         "Three earlier tests on the same page all won.",
     )
     library = admin_client.get(url("learning-list")).text
-    assert "Called won against the numbers, because:</strong> Three earlier" in library
+    assert 'data-recommendation="inconclusive">Inconclusive</span>' in library
+    assert (
+        "Called won against the recommendation “Inconclusive”, because:</strong> "
+        "Three earlier" in library
+    )
     detail = admin_client.get(url("hypothesis-detail", hypothesis.pk)).text
     assert "Three earlier tests on the same page all won." in detail
 
 
 @pytest.mark.django_db
-def test_a_supported_result_needs_no_reason(analysing, admin_client):
+def test_a_result_that_follows_the_recommendation_needs_no_reason(
+    analysing, admin_client
+):
     hypothesis = analysing(*SIGNIFICANT_WIN)
     response = admin_client.post(
         url("hypothesis-conclude", hypothesis.pk),
@@ -195,16 +201,30 @@ def test_a_supported_result_needs_no_reason(analysing, admin_client):
     )
     assert response.status_code == 302
     assert _stored(hypothesis) == (Status.CONCLUDED, "won", "Dates sell.", "")
-    assert "against the numbers" not in admin_client.get(url("learning-list")).text
+    library = admin_client.get(url("learning-list")).text
+    assert "against the recommendation" not in library
+    assert 'data-recommendation="ship">Ship</span>' in library
 
 
 @pytest.mark.django_db
-def test_the_organisations_significance_level_decides(org, analysing, admin_client):
-    update_backlog_settings(org, significance=Decimal("10.0"))
+def test_calling_a_winner_inconclusive_needs_a_reason_too(analysing, admin_client):
+    hypothesis = analysing(*SIGNIFICANT_WIN)
+    response = admin_client.post(
+        url("hypothesis-conclude", hypothesis.pk),
+        {"result": "inconclusive", "learning": "Not sure."},
+    )
+    assert response.status_code == 400
+    assert "recommend ship" in response.context["form"].errors["result_reason"][0]
+
+
+@pytest.mark.django_db
+def test_the_experiments_registered_significance_decides(analysing, admin_client):
     hypothesis = analysing(*NOT_SIGNIFICANT)
+    Experiment.objects.filter(hypothesis=hypothesis).update(
+        significance=Decimal("10.0")
+    )
     page = admin_client.get(url("hypothesis-conclude", hypothesis.pk)).text
-    assert "The numbers support Won." in page
-    assert "10 % significance level" in page
+    assert "Won follows the recommendation." in page
     response = admin_client.post(
         url("hypothesis-conclude", hypothesis.pk),
         {"result": "won", "learning": "Dates sell."},
@@ -212,25 +232,78 @@ def test_the_organisations_significance_level_decides(org, analysing, admin_clie
     assert response.status_code == 302
 
 
-@pytest.mark.django_db
-def test_fewer_visitors_than_the_planner_asks_for_need_a_reason(
-    org, analysing, admin_client
-):
-    checkout = Page.objects.create(
-        organisation=org, name="Checkout", baseline_conversion_rate="10.0"
+@pytest.fixture
+def short_of_plan(org, make_hypothesis, admin_user):
+    """A registered test at 10,000 of 14,751 planned visitors per variant."""
+    hypothesis = make_hypothesis(status=Status.ANALYSING)
+    cart = make_metric(org, "add_to_cart", "Add to cart")
+    make_registered_experiment(
+        hypothesis,
+        by=admin_user,
+        metrics=[(cart, MetricRole.PRIMARY, None)],
+        results=[
+            ("Control", "add_to_cart", 10_000, 1_000),
+            ("Dates", "add_to_cart", 10_000, 1_112),
+        ],
+        planned_visitors_per_variant=14_751,
+        started_on=timezone.localdate() - timedelta(days=10),
     )
-    hypothesis = analysing(*SIGNIFICANT_WIN, page=checkout)
-    page = admin_client.get(url("hypothesis-conclude", hypothesis.pk)).text
-    assert "the planner's 14,751 visitors per variant for Checkout" in page
+    return hypothesis
+
+
+@pytest.mark.django_db
+def test_before_the_plan_is_reached_the_form_warns_and_a_win_needs_a_reason(
+    short_of_plan, admin_client
+):
+    page = admin_client.get(url("hypothesis-conclude", short_of_plan.pk))
+    assert "The plan is not reached." in page.text
+    assert "10000 of 14751 planned visitors per variant so far." in page.text
+    assert not page.context["form"].initial["result"]
     response = admin_client.post(
-        url("hypothesis-conclude", hypothesis.pk),
+        url("hypothesis-conclude", short_of_plan.pk),
         {"result": "won", "learning": "Dates sell."},
     )
     assert response.status_code == 400
     assert (
-        "Control and Dates had fewer visitors than the 14,751 per variant the "
-        "planner asks for." in response.context["form"].errors["result_reason"][0]
+        "The plan is not reached, and the pre-registered rules say keep running"
+        in response.context["form"].errors["result_reason"][0]
     )
+    response = admin_client.post(
+        url("hypothesis-conclude", short_of_plan.pk),
+        {"result": "inconclusive", "learning": "Stopped early: the page changed."},
+    )
+    assert response.status_code == 302
+
+
+@pytest.mark.django_db
+def test_a_failed_guardrail_starts_the_form_at_lost(
+    org, make_hypothesis, admin_user, admin_client
+):
+    hypothesis = make_hypothesis(status=Status.ANALYSING)
+    cart = make_metric(org, "add_to_cart", "Add to cart")
+    contacts = make_metric(
+        org, "contacts", "Support contacts", kind="count", direction="down"
+    )
+    make_registered_experiment(
+        hypothesis,
+        by=admin_user,
+        metrics=[
+            (cart, MetricRole.PRIMARY, None),
+            (contacts, MetricRole.GUARDRAIL, Decimal("2")),
+        ],
+        results=[
+            ("Control", "add_to_cart", 10_000, 1_200),
+            ("Dates", "add_to_cart", 10_000, 1_400),
+            ("Control", "contacts", 10_000, (800.0, 1_000.0)),
+            ("Dates", "contacts", 10_000, (1_000.0, 1_300.0)),
+        ],
+        planned_visitors_per_variant=9_000,
+        started_on=timezone.localdate() - timedelta(days=20),
+    )
+    response = admin_client.get(url("hypothesis-conclude", hypothesis.pk))
+    assert response.context["form"].initial["result"] == Result.LOST
+    assert "Dates: the guardrail Support contacts failed." in response.text
+    assert "guardrail-failed" in response.text
 
 
 @pytest.mark.django_db
@@ -241,7 +314,9 @@ def test_a_broken_split_needs_a_reason_to_call_it_won(analysing, admin_client):
         {"result": "won", "learning": "Dates sell."},
     )
     assert response.status_code == 400
-    assert "not split as planned" in response.context["form"].errors["result_reason"][0]
+    assert (
+        "sample-ratio mismatch" in response.context["form"].errors["result_reason"][0]
+    )
     response = admin_client.post(
         url("hypothesis-conclude", hypothesis.pk),
         {"result": "inconclusive", "learning": "The split broke; rerun it."},
