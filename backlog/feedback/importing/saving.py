@@ -179,6 +179,26 @@ def _staged_order() -> str:
     return "s.rowid" if connection.vendor == "sqlite" else "s.line"
 
 
+def _theme_links() -> str:
+    """The staged link's theme by name, and the links the items have left out.
+
+    On SQLite the theme is found through the index of its lower-cased name
+    (implied by the equal names, so the same themes), not by reading every
+    theme of the organisation for each link; a link the item has is skipped by
+    the unique index itself, so that the select does not read the links table
+    and is not run to completion into a temporary table first.
+    """
+    if connection.vendor == "sqlite":
+        return (
+            "lower(t.name) = lower(s.name) AND t.name = s.name "
+            "WHERE true ON CONFLICT DO NOTHING"
+        )
+    return (
+        "t.name = s.name WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "
+        "WHERE x.item_id = i.id AND x.theme_id = t.id)"
+    )
+
+
 def apply_staged(
     staging: Staging,
     organisation_id: int,
@@ -256,9 +276,7 @@ def apply_staged(
             "INSERT INTO backlog_feedbacktheme (item_id, theme_id) "  # noqa: S608
             f"SELECT i.id, t.id FROM {STAGED_THEMES} s "
             f"JOIN backlog_feedbackitem i ON {_MATCH} "
-            "JOIN backlog_theme t ON t.organisation_id = %s AND t.name = s.name "
-            "WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "
-            "WHERE x.item_id = i.id AND x.theme_id = t.id)",
+            f"JOIN backlog_theme t ON t.organisation_id = %s AND {_theme_links()}",
             [*key, organisation_id],
         )
         ids = {}
