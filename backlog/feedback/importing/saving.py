@@ -9,7 +9,7 @@ would do row by row, and the write lock is held for as short a time as it can be
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,13 +121,13 @@ def staged_values(rows: Iterable[CleanRow], now: datetime) -> list[tuple]:
     """Clean rows as staged: "line" and STAGED_COLUMNS, as the items table
     stores them. A row without a date (a file confirmed to have none) is dated
     `now`, the moment of the import."""
-    stored = datetime_storage()
+    stored = _received_storage(now)
     return [
         (
             row.line,
             row.external_id,
             row.source,
-            stored(row.received_at or now),
+            stored(row),
             row.text,
             row.page,
             row.product_area,
@@ -138,6 +138,20 @@ def staged_values(rows: Iterable[CleanRow], now: datetime) -> list[tuple]:
         )
         for row in rows
     ]
+
+
+def _received_storage(now: datetime) -> Callable[[CleanRow], object]:
+    """A row's date as the items table stores it; SQLite's text is taken from
+    the text the cleaning wrote (`str` of the naive UTC datetime is its ISO
+    text with a space), without formatting the date again."""
+    stored = datetime_storage()
+    if connection.vendor != "sqlite":
+        return lambda row: stored(row.received_at or now)
+    return lambda row: (
+        row.received_text.replace("T", " ")
+        if row.received_text
+        else stored(row.received_at or now)
+    )
 
 
 @contextmanager
