@@ -198,17 +198,13 @@ def _theme_links() -> str:
 
     On SQLite the theme is found through the index of its lower-cased name
     (implied by the equal names, so the same themes), not by reading every
-    theme of the organisation for each link; a link the item has is skipped by
-    the unique index itself, so that the select does not read the links table
-    and is not run to completion into a temporary table first.
+    theme of the organisation for each link.
     """
+    same_name = "t.name = s.name"
     if connection.vendor == "sqlite":
-        return (
-            "lower(t.name) = lower(s.name) AND t.name = s.name "
-            "WHERE true ON CONFLICT DO NOTHING"
-        )
+        same_name = "lower(t.name) = lower(s.name) AND t.name = s.name"
     return (
-        "t.name = s.name WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "
+        f"{same_name} WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "  # noqa: S608 - our names
         "WHERE x.item_id = i.id AND x.theme_id = t.id)"
     )
 
