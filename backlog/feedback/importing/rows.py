@@ -5,6 +5,7 @@ import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, tzinfo
 
+import numpy as np
 import pandas as pd
 
 from backlog.feedback.importing.cells import (
@@ -63,6 +64,9 @@ class CleanRow:
     attributes: dict[str, str] = field(default_factory=dict)
     # Whether the id is a fingerprint of the row, the file having none.
     fingerprinted: bool = False
+    # received_at in UTC as ISO text without the offset, when the cleaning wrote
+    # it for a whole chunk at once (formatting dates one by one costs more).
+    received_text: str = ""
 
 
 @dataclass
@@ -123,12 +127,14 @@ def clean_records(
         return [cells[position] for _, cells in kept]
 
     stamps: list = [None] * len(kept)
+    stamp_texts: list[str | None] = [None] * len(kept)
     date_problems: list[str | None] = [None] * len(kept)
     if "received_at" in column:
         raw = pd.Series(values("received_at"), dtype=object)
         dates = parse_dates(raw, options.date_format, options.tz)
         date_problems = date_problems_of(raw, dates, options.now)
         stamps = python_datetimes(dates)
+        stamp_texts = utc_texts(dates)
     texts, subjects = values("text"), values("subject")
     ids, sources = values("external_id"), values("source")
     customers, pages = values("customer"), values("page")
@@ -170,6 +176,7 @@ def clean_records(
             line=line,
             external_id=external_id,
             received_at=stamps[i],
+            received_text=stamp_texts[i] or "",
             text=text,
             source=parse_source(sources[i], options.default_source),
             customer=pseudonymise(customers[i], options.pseudonym_key),
@@ -196,6 +203,25 @@ def python_datetimes(dates: pd.Series) -> list[datetime | None]:
     """
     naive = dates.dt.tz_localize(None).to_numpy("datetime64[us]").tolist()
     return [None if value is None else value.replace(tzinfo=UTC) for value in naive]
+
+
+def utc_texts(dates: pd.Series) -> list[str | None]:
+    """A column of UTC dates as ISO text without the offset, as
+    `datetime.isoformat` writes them (microseconds only when there are some);
+    None where missing."""
+    naive = dates.dt.tz_localize(None).to_numpy("datetime64[us]")
+    texts = np.datetime_as_string(naive, unit="us")
+    whole = naive.astype("int64") % 1_000_000 == 0
+    texts = np.where(whole, texts.astype("<U19"), texts).astype(object)
+    texts[np.isnat(naive)] = None
+    return texts.tolist()
+
+
+def received_iso(row: CleanRow) -> str:
+    """The row's date as `isoformat` writes it ("" without one)."""
+    if row.received_text:
+        return row.received_text + "+00:00"
+    return row.received_at.isoformat() if row.received_at else ""
 
 
 def _attributes(cells, positions, html, mask: bool, region) -> dict[str, str]:
@@ -244,7 +270,7 @@ def digest(row: CleanRow) -> str:
     payload = "\x1f".join(
         (
             row.text,
-            row.received_at.isoformat() if row.received_at else "",
+            received_iso(row),
             row.source,
             row.customer,
             row.page,
@@ -263,7 +289,7 @@ def fingerprint(source_name: str, row: CleanRow) -> str:
     payload = "\x1f".join(
         (
             source_name.strip().lower(),
-            row.received_at.isoformat() if row.received_at else "",
+            received_iso(row),
             row.customer,
             row.text,
         )

@@ -9,7 +9,7 @@ would do row by row, and the write lock is held for as short a time as it can be
 """
 
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -121,13 +121,13 @@ def staged_values(rows: Iterable[CleanRow], now: datetime) -> list[tuple]:
     """Clean rows as staged: "line" and STAGED_COLUMNS, as the items table
     stores them. A row without a date (a file confirmed to have none) is dated
     `now`, the moment of the import."""
-    stored = datetime_storage()
+    stored = _received_storage(now)
     return [
         (
             row.line,
             row.external_id,
             row.source,
-            stored(row.received_at or now),
+            stored(row),
             row.text,
             row.page,
             row.product_area,
@@ -138,6 +138,20 @@ def staged_values(rows: Iterable[CleanRow], now: datetime) -> list[tuple]:
         )
         for row in rows
     ]
+
+
+def _received_storage(now: datetime) -> Callable[[CleanRow], object]:
+    """A row's date as the items table stores it; SQLite's text is taken from
+    the text the cleaning wrote (`str` of the naive UTC datetime is its ISO
+    text with a space), without formatting the date again."""
+    stored = datetime_storage()
+    if connection.vendor != "sqlite":
+        return lambda row: stored(row.received_at or now)
+    return lambda row: (
+        row.received_text.replace("T", " ")
+        if row.received_text
+        else stored(row.received_at or now)
+    )
 
 
 @contextmanager
@@ -177,6 +191,22 @@ def _staged_order() -> str:
     without sorting every staged row through a temporary file.
     """
     return "s.rowid" if connection.vendor == "sqlite" else "s.line"
+
+
+def _theme_links() -> str:
+    """The staged link's theme by name, and the links the items have left out.
+
+    On SQLite the theme is found through the index of its lower-cased name
+    (implied by the equal names, so the same themes), not by reading every
+    theme of the organisation for each link.
+    """
+    same_name = "t.name = s.name"
+    if connection.vendor == "sqlite":
+        same_name = "lower(t.name) = lower(s.name) AND t.name = s.name"
+    return (
+        f"{same_name} WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "  # noqa: S608 - our names
+        "WHERE x.item_id = i.id AND x.theme_id = t.id)"
+    )
 
 
 def apply_staged(
@@ -256,9 +286,7 @@ def apply_staged(
             "INSERT INTO backlog_feedbacktheme (item_id, theme_id) "  # noqa: S608
             f"SELECT i.id, t.id FROM {STAGED_THEMES} s "
             f"JOIN backlog_feedbackitem i ON {_MATCH} "
-            "JOIN backlog_theme t ON t.organisation_id = %s AND t.name = s.name "
-            "WHERE NOT EXISTS (SELECT 1 FROM backlog_feedbacktheme x "
-            "WHERE x.item_id = i.id AND x.theme_id = t.id)",
+            f"JOIN backlog_theme t ON t.organisation_id = %s AND {_theme_links()}",
             [*key, organisation_id],
         )
         ids = {}
