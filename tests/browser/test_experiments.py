@@ -81,7 +81,7 @@ def test_a_win_the_numbers_do_not_carry_is_concluded_with_a_reason(
     )
     sign_in(page, admin_user.username)
     page.goto(f"{live_server.url}/o/acme/backlog/{hypothesis.pk}/conclude/")
-    results = page.get_by_role("region", name="Results of Dates A/B")
+    results = page.get_by_role("region", name="Results on Conversions")
     expect(results.get_by_role("row", name="Dates")).to_contain_text("0.090")
     expect(page.locator("#doubts-won")).to_contain_text("Calling it Won needs a reason")
     assert_accessible(page)
@@ -90,13 +90,18 @@ def test_a_win_the_numbers_do_not_carry_is_concluded_with_a_reason(
     page.get_by_role("button", name="Conclude").click()
     reason = page.get_by_label("Why the result stands")
     expect(reason).to_have_accessible_description(
-        re.compile("goes against the numbers")
+        re.compile("goes against the recommendation")
     )
     assert_accessible(page)
     reason.fill("The same change won on three other pages.")
     page.get_by_role("button", name="Conclude").click()
     expect(page.get_by_text("is concluded: Won")).to_be_visible()
-    expect(page.get_by_text("Called won against the numbers")).to_be_visible()
+    assert_accessible(page)
+    page.goto(f"{live_server.url}/o/acme/backlog/learnings/")
+    expect(
+        page.get_by_text("Called won against the recommendation “Inconclusive”")
+    ).to_be_visible()
+    assert_accessible(page)
     assert_accessible(page)
     page.goto(f"{live_server.url}/o/acme/backlog/learnings/")
     expect(page.locator(".result-reason")).to_contain_text(
@@ -165,7 +170,7 @@ def test_a_plan_is_registered_with_a_third_variant_and_recomputed_as_it_changes(
     assert_accessible(page)
     experiment = Experiment.objects.get()
     assert experiment.planned_visitors_per_variant == 30000
-    page.get_by_role("link", name="Results of Dates A/B/C").click()
+    page.get_by_role("link", name="Results of Dates A/B/C", exact=True).click()
     expect(page.get_by_label("Conversions of Control on Purchase")).to_be_empty()
     assert_accessible(page)
     assert list(experiment.variants.values_list("name", flat=True)) == [
