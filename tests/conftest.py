@@ -28,12 +28,33 @@ def _test_settings(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _commits(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    return (marker is not None and bool(marker.kwargs.get("transaction"))) or bool(
+        {"transactional_db", "live_server"} & set(item.fixturenames)
+    )
+
+
 def commits(request) -> bool:
     """Whether the test commits its writes (transactional and browser tests)."""
-    marker = request.node.get_closest_marker("django_db")
-    return (marker is not None and bool(marker.kwargs.get("transaction"))) or bool(
-        {"transactional_db", "live_server"} & set(request.fixturenames)
-    )
+    return _commits(request.node)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Run the tests inside a rolled-back transaction first, then those that
+    commit, then those without a database. pytest-django sorts so, but pytest
+    then groups tests by session-scoped parameters (Playwright's browser name)
+    and can move tests that commit, and empty every table when they end, in front
+    of tests that expect the data the migrations load. Sorted again, stably."""
+
+    def order(item) -> int:
+        if _commits(item):
+            return 1
+        uses_db = item.get_closest_marker("django_db") is not None
+        return 0 if uses_db or "db" in item.fixturenames else 2
+
+    items.sort(key=order)
 
 
 @pytest.fixture(autouse=True)

@@ -372,9 +372,9 @@ def test_the_cached_list_shows_a_guardrail_as_soon_as_results_fail_it(
     )
 
 
-@pytest.mark.parametrize("page", ["hypothesis-list", "board"])
+@pytest.mark.parametrize("view", ["hypothesis-list", "board"])
 def test_list_and_board_take_the_same_queries_with_more_experiments(
-    org, make_hypothesis, admin_user, admin_client, django_assert_max_num_queries, page
+    org, make_hypothesis, admin_user, admin_client, django_assert_max_num_queries, view
 ):
     metrics = story_metrics(org)
 
@@ -392,7 +392,7 @@ def test_list_and_board_take_the_same_queries_with_more_experiments(
 
     target = (
         url("hypothesis-list") + "?status=any"
-        if page == "hypothesis-list"
+        if view == "hypothesis-list"
         else reverse("backlog:board", args=["acme"])
     )
     fill(2, 0)

@@ -39,15 +39,15 @@ def url(name, *args):
 
 
 @pytest.fixture
-def page(org):
+def product_page(org):
     return make_page(
         org, "Product page", daily_visitors=5000, baseline_conversion_rate="3.2"
     )
 
 
 @pytest.fixture
-def hypothesis(make_hypothesis, page):
-    return make_hypothesis(page=page)
+def hypothesis(make_hypothesis, product_page):
+    return make_hypothesis(page=product_page)
 
 
 @pytest.fixture
