@@ -73,10 +73,11 @@ def cases() -> dict[str, Callable[[], object]]:
     progress = Progress(20_000, 20_000, 14, 14)
 
     def hardest(
-        sequential: bool, conversions: int, visitors: int = N
+        sequential: bool, conversions: int, visitors: int = N, challengers: int = N
     ) -> Callable[[], object]:
         """10 variants × 20 metrics (10 conversion goals, 10 means; 1 primary,
-        4 guardrails), the most the API and form accept."""
+        4 guardrails), the most the API and form accept; the control has
+        `visitors`, each challenger `challengers`, and converts in proportion."""
         metrics = [
             MetricPlan(
                 key=f"m{i}",
@@ -90,18 +91,19 @@ def cases() -> dict[str, Callable[[], object]]:
         ]
         variants = []
         for v in range(10):
+            n = N if v == 0 else challengers
             numbers = {}
             for i, metric in enumerate(metrics):
                 if metric.kind == CONVERSION:
                     numbers[metric.key] = Numbers(
-                        N, conversions=conversions + v * 10 + i
+                        n, conversions=conversions * n // N + v * 10 + i
                     )
                 else:
-                    total = (4.2 + v * 1e-4) * N
+                    total = (4.2 + v * 1e-4) * n
                     numbers[metric.key] = Numbers(
-                        N, sum=total, sum_squares=225.0 * (N - 1) + total**2 / N
+                        n, sum=total, sum_squares=225.0 * (n - 1) + total**2 / n
                     )
-            variants.append(VariantPlan(f"V{v}", v == 0, 1, N, numbers))
+            variants.append(VariantPlan(f"V{v}", v == 0, 1, n, numbers))
         plan = ExperimentPlan(
             sequential=sequential,
             planned_visitors_per_variant=visitors,
@@ -150,6 +152,10 @@ def cases() -> dict[str, Callable[[], object]]:
         "analyse, 10 × 20 at 10⁹, 99 990, sequential": hardest(True, 99_990),
         # Welch's ν just below Hill's switch: t's continued fraction is longest.
         "analyse, 10 × 20 at 5 000 visitors": hardest(False, 500, 5_000),
+        # A lopsided split: the chance to beat's peak term needs decimals.
+        "analyse, 10 × 20, 10⁹ against 2·10⁶ each": hardest(
+            False, N // 20, challengers=2_000_000
+        ),
     }
 
 

@@ -28,6 +28,7 @@ CASES = {
     "exact sum at its limit, even": ((2 * LIMIT, LIMIT - 1), (2 * LIMIT, LIMIT)),
     "expansion just past the limit": ((N, LIMIT + 1), (N, LIMIT + 300)),
     "1e9 against 1 visitor": ((N, N - LIMIT), (1, 1)),
+    "lopsided split, exact sum in decimals": ((N, N // 20), (2_000_000, 99_000)),
     "typical test": ((41_230, 3_092), (41_105, 3_292)),
 }
 

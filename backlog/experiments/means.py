@@ -150,14 +150,28 @@ def welch_test(control: MeanArm, variant: MeanArm) -> WelchTest | None:
     )
 
 
+def _half_width(
+    test: WelchTest, standard_error: float, confidence: float, quantile: float | None
+) -> float:
+    if quantile is None:
+        quantile = t_isf((1 - confidence) / 2, test.degrees_of_freedom)
+    return quantile * standard_error
+
+
 def difference_interval(
-    control: MeanArm, variant: MeanArm, confidence: float = CONFIDENCE
+    control: MeanArm,
+    variant: MeanArm,
+    confidence: float = CONFIDENCE,
+    *,
+    test: WelchTest | None = None,
+    quantile: float | None = None,
 ) -> tuple[float, float] | None:
-    """Welch confidence interval of variant mean − control mean."""
-    test = welch_test(control, variant)
+    """Welch confidence interval of variant mean − control mean. The test and
+    the t quantile may be given when the caller has them already."""
+    test = test or welch_test(control, variant)
     if test is None:
         return None
-    half = t_isf((1 - confidence) / 2, test.degrees_of_freedom) * test.standard_error
+    half = _half_width(test, test.standard_error, confidence, quantile)
     return test.difference - half, test.difference + half
 
 
@@ -174,17 +188,23 @@ def relative_standard_error(control: MeanArm, variant: MeanArm) -> float | None:
 
 
 def relative_interval(
-    control: MeanArm, variant: MeanArm, confidence: float = CONFIDENCE
+    control: MeanArm,
+    variant: MeanArm,
+    confidence: float = CONFIDENCE,
+    *,
+    test: WelchTest | None = None,
+    quantile: float | None = None,
 ) -> tuple[float, float] | None:
-    """Delta-method confidence interval of the relative uplift."""
+    """Delta-method confidence interval of the relative uplift, drawn with the
+    Welch test's t quantile and degrees of freedom."""
     se = relative_standard_error(control, variant)
-    df = welch_degrees_of_freedom(control, variant)
-    if se is None or df is None or not control.mean or variant.mean is None:
+    test = test or welch_test(control, variant)
+    if se is None or test is None or not control.mean or variant.mean is None:
         return None
     uplift = (variant.mean - control.mean) / abs(control.mean)
     if not math.isfinite(uplift):
         return None
-    half = t_isf((1 - confidence) / 2, df) * se
+    half = _half_width(test, se, confidence, quantile)
     return uplift - half, uplift + half
 
 
@@ -198,8 +218,15 @@ def compare_means(
     if uplift is not None and not math.isfinite(uplift):
         uplift = None
     test = welch_test(control, variant)
-    interval = difference_interval(control, variant, confidence)
-    relative = relative_interval(control, variant, confidence)
+    interval = relative = None
+    if test is not None:
+        quantile = t_isf((1 - confidence) / 2, test.degrees_of_freedom)
+        interval = difference_interval(
+            control, variant, confidence, test=test, quantile=quantile
+        )
+        relative = relative_interval(
+            control, variant, confidence, test=test, quantile=quantile
+        )
     return MeanComparison(
         control_mean=m_c,
         variant_mean=m_v,

@@ -14,9 +14,10 @@ For the test as a whole, a sample-ratio-mismatch check: a chi-square
 goodness-of-fit test of the visitors against the planned split; p < 0.001 means
 the traffic split itself is broken and the results should not be trusted.
 
-Only the standard library is used: ``math.erfc`` for normal tail areas,
-``statistics.NormalDist`` for quantiles and ``decimal`` for the one logarithm that
-needs more than double precision; the chi-square tail has a closed form for
+Plain floating point is used: ``math.erfc`` for normal tail areas,
+``statistics.NormalDist`` for quantiles, NumPy's cumulative products for the
+exact sum, and ``decimal`` only where a lopsided split needs more than double
+precision; the chi-square tail has a closed form for
 whole degrees of freedom. The tests cross-check every number against SciPy and
 statsmodels.
 """
@@ -25,8 +26,9 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
-from fractions import Fraction
 from statistics import NormalDist
+
+import numpy as np
 
 CONFIDENCE = 0.95
 SRM_THRESHOLD = 0.001
@@ -114,63 +116,121 @@ def difference_interval(
 # this many terms the four-term Edgeworth expansion below is used instead.
 EXACT_TERMS_MAX = 100_000
 
-_DIGITS = 50
-_BERNOULLI = [  # B₂, B₄, … B₂₀ for Stirling's series
-    Fraction(1, 6),
-    Fraction(-1, 30),
-    Fraction(1, 42),
-    Fraction(-1, 30),
-    Fraction(5, 66),
-    Fraction(-691, 2730),
-    Fraction(7, 6),
-    Fraction(-3617, 510),
-    Fraction(43867, 798),
-    Fraction(-174611, 330),
-]
+# The peak term's logarithm is a sum of terms as large as a_a + peak (below). In
+# floating point each is off by a unit in its last place, which up to this
+# size keeps the chance to beat within 10⁻¹⁰; beyond it (a lopsided split: one
+# arm hundreds of times larger than the other) the terms of that size are
+# taken in 34-digit decimals.
+FLOAT_PEAK_MAX = 300_000
+_DIGITS = 34
+_HALF_LOG_TWO_PI = 0.5 * math.log(2 * math.pi)
+_STIRLING_FROM = 20
+_BERNOULLI = (1 / 6, -1 / 30, 1 / 42)  # B₂, B₄, B₆ for the polygamma series
 
 
-def _decimal_pi() -> Decimal:
-    """π to the working precision (the recipe of the decimal module's docs)."""
-    with localcontext() as context:
-        context.prec = _DIGITS + 5
-        three = Decimal(3)
-        last, t, s, n, na, d, da = Decimal(0), three, Decimal(3), 1, 0, 0, 24
-        while s != last:
-            last = s
-            n, na = n + na, na + 8
-            d, da = d + da, da + 32
-            t = (t * n) / d
-            s += t
-        return +s
+def _stirling_rest(n: int) -> float:
+    """log Γ(n) − ((n − ½) log n − n + ½ log 2π), for whole n ≥ 1: from
+    ``math.lgamma`` below 20, above by five terms of Stirling's series (the
+    first omitted one is below 10⁻¹⁷)."""
+    if n < _STIRLING_FROM:
+        return math.lgamma(n) - ((n - 0.5) * math.log(n) - n + _HALF_LOG_TWO_PI)
+    x = float(n)
+    x2 = x * x
+    return (
+        1 / 12 - (1 / 360 - (1 / 1260 - (1 / 1680 - 1 / (1188 * x2)) / x2) / x2) / x2
+    ) / x
 
 
-with localcontext() as _context:
-    _context.prec = _DIGITS
-    _HALF_LOG_TWO_PI = (2 * _decimal_pi()).ln() / 2
-
-
-def _log_factorial(n: int) -> Decimal:
-    """log n! to about 45 significant digits, for whole n ≥ 0."""
+def _control_part(a_a: int, b_a: int, x: int, h: int, b_b: int, s: int) -> float:
+    """The three terms of the peak's logarithm whose size is a_a:
+    (b_a − ½) log(1 + a_a/b_a) − (x − ½) log(1 + h/x) + a_a log((a_a + b_a)/(x + h))."""
+    if h <= FLOAT_PEAK_MAX:
+        return math.fsum(
+            (
+                (b_a - 0.5) * math.log1p(a_a / b_a),
+                -(x - 0.5) * math.log1p(h / x),
+                # Python divides whole numbers correctly rounded.
+                a_a * math.log1p(-(b_b + s) / (x + h)),
+            )
+        )
     with localcontext() as context:
         context.prec = _DIGITS
-        if n < 40:
-            return Decimal(math.factorial(n)).ln()
-        # Stirling's series for log Γ(x), x = n + 1 ≥ 41; the first omitted
-        # term is below 10⁻³⁵.
-        x = Decimal(n + 1)
-        total = (x - Decimal("0.5")) * x.ln() - x + _HALF_LOG_TWO_PI
-        power = x
-        for k, bernoulli in enumerate(_BERNOULLI, start=1):
-            coefficient = bernoulli / (2 * k * (2 * k - 1))
-            total += (
-                Decimal(coefficient.numerator) / Decimal(coefficient.denominator)
-            ) / power
-            power *= x * x
-        return total
+        log_both, log_all = Decimal(a_a + b_a).ln(), Decimal(x + h).ln()
+        return float(
+            (b_a - Decimal("0.5")) * (log_both - Decimal(b_a).ln())
+            - (x - Decimal("0.5")) * (log_all - Decimal(x).ln())
+            + a_a * (log_both - log_all)
+        )
 
 
-def _log_beta(a: int, b: int) -> Decimal:
-    return _log_factorial(a - 1) + _log_factorial(b - 1) - _log_factorial(a + b - 1)
+def _log_peak(a_a: int, b_a: int, b_b: int, s: int) -> float:
+    """log of Miller's term at i = s, without subtracting large numbers.
+
+    The term is a ratio of nine Gamma values and one whole number; with 10⁹
+    visitors their logarithms are near 10¹⁰, so a plain difference would keep
+    few digits. Written with Stirling's formula log Γ(n) = (n − ½) log n − n +
+    ½ log 2π + R(n), the −n parts cancel exactly; the (n − ½) log n parts pair
+    up as (x − ½) log1p(h/x) + h log(x + h), and the h log(x + h) parts of all
+    pairs combine into logarithms of ratios of whole numbers, each formed
+    exactly and rounded once. What is left is a sum of terms no larger than
+    a_a + s.
+    """
+    x, h = b_a + b_b, a_a + s
+    variant_part = (a_a - 0.5) * math.log1p(s / a_a) + (b_b - 0.5) * math.log1p(
+        (1 + s) / b_b
+    )
+    if s:
+        variant_part += s * math.log(((a_a + s) * (b_b + 1 + s)) / ((x + h) * (1 + s)))
+    variant_part += math.log1p(1 / (b_b + s)) - 0.5 * math.log1p(s)
+    rest = math.fsum(
+        (
+            _stirling_rest(a_a + s),
+            _stirling_rest(x),
+            -_stirling_rest(x + h),
+            -_stirling_rest(1 + s),
+            -_stirling_rest(b_b),
+            _stirling_rest(1 + s + b_b),
+            -_stirling_rest(a_a),
+            -_stirling_rest(b_a),
+            _stirling_rest(a_a + b_a),
+        )
+    )
+    return math.fsum(
+        (
+            _control_part(a_a, b_a, x, h, b_b, s),
+            variant_part,
+            rest,
+            -_HALF_LOG_TWO_PI,
+        )
+    )
+
+
+_NEGLIGIBLE = 1e-20
+_FIRST_CHUNK = 128
+
+
+def _side_sum(a_a: int, b_a: int, b_b: int, first: int, last: int, step: int) -> float:
+    """Σ of the terms i = first, first + step … last (one side of the peak,
+    away from it) divided by the peak term, which is next to ``first``; stops
+    once a term is below 10⁻²⁰ of the peak."""
+    total, term, i, chunk = 0.0, 1.0, first, _FIRST_CHUNK
+    while term > _NEGLIGIBLE and (i - last) * step <= 0:
+        stop = min(i + chunk, last + 1) if step > 0 else max(i - chunk, last - 1)
+        index = np.arange(i, stop, step, dtype=np.float64)
+        if step > 0:
+            # term(i) / term(i − 1) = r(i − 1)
+            j = index - 1
+            ratios = ((a_a + j) * (b_b + j)) / ((a_a + b_a + b_b + j) * (1 + j))
+        else:
+            # term(i) / term(i + 1) = 1 / r(i)
+            ratios = ((a_a + b_a + b_b + index) * (1 + index)) / (
+                (a_a + index) * (b_b + index)
+            )
+        terms = term * np.cumprod(ratios)
+        total += float(terms.sum())
+        term = float(terms[-1])
+        i, chunk = stop, chunk * 2
+    return total
 
 
 def _miller_sum(a_a: int, b_a: int, a_b: int, b_b: int) -> float:
@@ -181,51 +241,35 @@ def _miller_sum(a_a: int, b_a: int, a_b: int, b_b: int) -> float:
         B(a_a + i, b_a + b_b) / ((b_b + i) · B(1 + i, b_b) · B(a_a, b_a))
 
     (Evan Miller, "Formulas for Bayesian A/B testing"). Consecutive terms have
-    the ratio r(i) below, which falls through 1 exactly once, so the terms rise
-    to one peak and fall. The peak term is computed with 50 significant digits
-    (its logarithm is a difference of numbers near 10¹⁰ with 10⁹ visitors), the
-    others from it by the ratio; each side stops once a term is below 10⁻²⁰ of
-    the peak, which leaves out less than a_b · 10⁻²⁰.
+    the ratio r(i) = (a_a + i)(b_b + i) / ((a_a + b_a + b_b + i)(1 + i)), which
+    falls through 1 exactly once, so the terms rise to one peak and fall. The
+    peak term is computed on its own (its logarithm is a difference of numbers
+    near 10¹⁰ with 10⁹ visitors, see ``_log_peak``), the others from it
+    by cumulative products of the ratio; each side stops once a term is below
+    10⁻²⁰ of the peak, which leaves out less than a_b · 10⁻²⁰.
     """
     # r(i) = 1 at this index, which makes its ceiling the peak.
     peak = (a_a * b_b - a_a - b_a - b_b) / (b_a + 1)
     start = min(max(0, math.ceil(peak)), a_b - 1)
-    with localcontext() as context:
-        context.prec = _DIGITS
-        log_top = (
-            _log_beta(a_a + start, b_a + b_b)
-            - Decimal(b_b + start).ln()
-            - _log_beta(1 + start, b_b)
-            - _log_beta(a_a, b_a)
-        )
-    top = math.exp(float(log_top))
-    negligible = 1e-20
-    terms = [1.0]
-    term, i = 1.0, start
-    while i + 1 < a_b and term > negligible:
-        term *= ((a_a + i) * (b_b + i)) / ((a_a + b_a + b_b + i) * (1 + i))
-        terms.append(term)
-        i += 1
-    term, i = 1.0, start
-    while i > 0 and term > negligible:
-        i -= 1
-        term *= ((a_a + b_a + b_b + i) * (1 + i)) / ((a_a + i) * (b_b + i))
-        terms.append(term)
-    return min(1.0, max(0.0, top * math.fsum(terms)))
+    top = math.exp(_log_peak(a_a, b_a, b_b, start))
+    above = _side_sum(a_a, b_a, b_b, start + 1, a_b - 1, 1) if start + 1 < a_b else 0.0
+    below = _side_sum(a_a, b_a, b_b, start - 1, 0, -1) if start > 0 else 0.0
+    return min(1.0, max(0.0, top * math.fsum((1.0, above, below))))
 
 
-def _polygamma(order: int, x: int) -> float:
-    """ψ⁽ᵒʳᵈᵉʳ⁾(x) for order ≥ 1 and x above EXACT_TERMS_MAX, by its asymptotic
+def _polygamma(order: int, n: int) -> float:
+    """ψ⁽ᵒʳᵈᵉʳ⁾(n) for order ≥ 1 and n above EXACT_TERMS_MAX, by its asymptotic
     series; the first omitted term is below 10⁻³⁰ of the value."""
     sign = 1 if order % 2 else -1
-    total: float = math.factorial(order - 1) / x**order + math.factorial(order) / (
-        2 * x ** (order + 1)
-    )
-    for k, bernoulli in enumerate(_BERNOULLI[:3], start=1):
+    x = float(n)
+    power = x**order
+    total = math.factorial(order - 1) / power + math.factorial(order) / (2 * power * x)
+    for k, bernoulli in enumerate(_BERNOULLI, start=1):
+        power *= x * x
         total += (
-            float(bernoulli)
+            bernoulli
             * math.factorial(2 * k + order - 1)
-            / (math.factorial(2 * k) * x ** (2 * k + order))
+            / (math.factorial(2 * k) * power)
         )
     return sign * total
 

@@ -155,6 +155,18 @@ def t_log_pdf(t: float, df: float) -> float:
     )
 
 
+def _cornish_fisher(z: float, df: float) -> float:
+    """The t quantile from the normal one by its Cornish–Fisher expansion in
+    1/ν (Abramowitz & Stegun 26.7.5): a starting point for Newton's method,
+    close for moderate ν."""
+    z2 = z * z
+    g1 = (z2 + 1) * z / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+    return z + (g1 + (g2 + (g3 + g4 / df) / df) / df) / df
+
+
 def t_isf(q: float, df: float) -> float:
     """The t with P(T > t) = q, for 0 < q < 1."""
     if not 0 < q < 1:
@@ -164,8 +176,10 @@ def t_isf(q: float, df: float) -> float:
     if q == 0.5:
         return 0.0
     low, high = 0.0, math.inf
-    t = max(NormalDist().inv_cdf(1 - q), 1e-3)
+    z = NormalDist().inv_cdf(1 - q)
+    t = max(_cornish_fisher(z, df) if df >= 5 else z, 1e-3)
     target = math.log(q)
+    log_density_at_zero = -0.5 * math.log(df) - log_beta(df / 2, 0.5)
     for _ in range(200):
         tail = t_sf(t, df)
         if tail > q:
@@ -173,12 +187,15 @@ def t_isf(q: float, df: float) -> float:
         else:
             high = t
         # Newton on log P(T > t): its slope is −density / tail.
-        step = (math.log(tail) - target) / math.exp(t_log_pdf(t, df) - math.log(tail))
+        log_density = log_density_at_zero - (df + 1) / 2 * math.log1p(t * t / df)
+        step = (math.log(tail) - target) / math.exp(log_density - math.log(tail))
+        # Newton's error is about the square of its last step: a step this
+        # small leaves t exact to the precision of the tail itself.
+        if abs(step) <= 1e-12 * max(1.0, t):
+            return t + step
         candidate = t + step
         if not low < candidate < high:
             candidate = 2 * low + 1 if math.isinf(high) else (low + high) / 2
-        if abs(candidate - t) <= 1e-15 * max(1.0, abs(t)):
-            return candidate
         t = candidate
     return t
 

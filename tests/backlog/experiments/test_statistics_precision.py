@@ -209,3 +209,25 @@ def test_chance_to_beat_takes_a_bounded_time_for_any_test_the_form_accepts(
     probability = probability_to_beat(control, variant)
     assert time.perf_counter() - started < 1.0
     assert 0 <= probability <= 1
+
+
+@pytest.mark.parametrize(
+    ("control", "variant"),
+    [
+        # The peak's logarithm in floating point just below its limit, and in
+        # decimals just above it.
+        (Arm(10**9, 190_000), Arm(5 * 10**8, 95_100)),
+        (Arm(10**9, 210_000), Arm(5 * 10**8, 99_000)),
+        # A lopsided split: the control hundreds of times larger.
+        (Arm(10**9, 5 * 10**7), Arm(10**6, 50_100)),
+        (Arm(10**9, 5 * 10**8), Arm(200_000, 99_950)),
+        (Arm(10**9, 10**9 - 5 * 10**6), Arm(10**7, 10**7 - 49_900)),
+        (Arm(999_999_937, 12_345_678), Arm(4_000_001, 49_321)),
+    ],
+)
+def test_chance_to_beat_keeps_its_digits_for_large_and_lopsided_tests(
+    control, variant
+):
+    assert probability_to_beat(control, variant) == pytest.approx(
+        exact_reference(control, variant), abs=TOLERANCE / 10
+    )
