@@ -14,6 +14,8 @@ EDITABLE = [
     "significance",
     "power",
     "variants",
+    "correction",
+    "maximum_weeks",
     "mask_contact_details",
     "country",
     "time_zone",

@@ -10,6 +10,7 @@ from backlog.views import (
     exports,
     hypotheses,
     learnings,
+    metrics,
     pages,
     planning,
     ranked_list,
@@ -145,6 +146,21 @@ urlpatterns = [
     path("board/", board.board, name="board"),
     path("learnings/", learnings.learning_list, name="learning-list"),
     path("planner/", planning.planner, name="planner"),
+    path("metrics/", metrics.metric_list, name="metric-list"),
+    path("metrics/<int:metric_id>/", metrics.metric_update, name="metric-update"),
+    path(
+        "metrics/<int:metric_id>/archive/",
+        metrics.metric_archive,
+        name="metric-archive",
+    ),
+    path(
+        "metrics/<int:metric_id>/restore/",
+        metrics.metric_restore,
+        name="metric-restore",
+    ),
+    path(
+        "metrics/<int:metric_id>/delete/", metrics.metric_delete, name="metric-delete"
+    ),
     path("pages/", pages.page_list, name="page-list"),
     path("pages/<int:page_id>/", pages.page_update, name="page-update"),
     path("pages/<int:page_id>/delete/", pages.page_delete, name="page-delete"),

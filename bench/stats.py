@@ -42,7 +42,7 @@ def best_of(repeat: int, call) -> float:
     return min(timings)
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5)
     options = parser.parse_args()

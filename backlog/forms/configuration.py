@@ -8,6 +8,7 @@ from babel import Locale
 from django import forms
 from django.conf import settings
 
+from backlog.configuration import EDITABLE
 from backlog.feedback.importing.zones import time_zone_names
 from backlog.models import BacklogSettings, Page
 
@@ -59,18 +60,7 @@ class PageForm(forms.ModelForm):
 class BacklogSettingsForm(forms.ModelForm):
     class Meta:
         model = BacklogSettings
-        fields = [
-            "primary_framework",
-            "ice_mode",
-            "minimum_detectable_effect",
-            "significance",
-            "power",
-            "variants",
-            "mask_contact_details",
-            "country",
-            "time_zone",
-            "upload_retention_days",
-        ]
+        fields = EDITABLE
         widgets = {"ice_mode": forms.RadioSelect}
 
     def __init__(self, *args, **kwargs):

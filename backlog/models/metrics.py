@@ -9,6 +9,12 @@ from backlog.experiments.corrections import Correction
 from backlog.experiments.guardrails import Direction
 from cromaturity.models import Organisation, OrgQuerySet
 
+# How files and the API name a metric.
+validate_metric_key = RegexValidator(
+    r"^[a-z0-9][a-z0-9_-]*$",
+    "Use lower-case letters, digits, hyphens and underscores.",
+)
+
 
 class MetricKind(models.TextChoices):
     CONVERSION = "conversion", "Conversion goal"
@@ -60,12 +66,7 @@ class Metric(models.Model):
     )
     key = models.SlugField(
         max_length=60,
-        validators=[
-            RegexValidator(
-                r"^[a-z0-9][a-z0-9_-]*$",
-                "Use lower-case letters, digits, hyphens and underscores.",
-            )
-        ],
+        validators=[validate_metric_key],
         help_text="How files and the API name this metric, e.g. add_to_cart.",
     )
     name = models.CharField(max_length=120)

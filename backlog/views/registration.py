@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from backlog.configuration import settings_for
 from backlog.experiments.registration import (
@@ -37,11 +37,10 @@ TEMPLATE = "backlog/experiment_plan.html"
 
 
 def _metrics_url(request: OrgRequest) -> str | None:
-    # The metrics pages are built beside this one; link to them once they exist.
-    try:
-        return reverse("backlog:metric-list", args=[request.organisation.slug])
-    except NoReverseMatch:
+    """Where an editor defines metrics; None for those who cannot."""
+    if not request.membership.can_edit:
         return None
+    return reverse("backlog:metric-list", args=[request.organisation.slug])
 
 
 def _plan_page(

@@ -33,6 +33,8 @@ def _data(**changes):
         "country": "",
         "time_zone": "",
         "upload_retention_days": "30",
+        "correction": "holm",
+        "maximum_weeks": "8",
     } | changes
 
 
@@ -178,6 +180,8 @@ def test_settings_access_matrix_and_ice_formula_change(
             "power": "90",
             "variants": "3",
             "upload_retention_days": "14",
+            "correction": "benjamini_hochberg",
+            "maximum_weeks": "12",
         },
         ok=302,
         unchanged=_settings,
@@ -190,6 +194,7 @@ def test_settings_access_matrix_and_ice_formula_change(
         3,
     )
     assert current.upload_retention_days == 14
+    assert (current.correction, current.maximum_weeks) == ("benjamini_hochberg", 12)
     hypothesis.refresh_from_db()
     assert hypothesis.ice_score == 100
 
@@ -204,11 +209,18 @@ def test_bad_settings_are_refused_next_to_the_field(org, admin_client):
             "significance": "5",
             "power": "80",
             "variants": "1",
+            "correction": "bonferroni",
+            "maximum_weeks": "0",
         },
     )
     assert response.status_code == 400
     errors = response.context["form"].errors
-    assert {"minimum_detectable_effect", "variants"} <= set(errors)
+    assert {
+        "minimum_detectable_effect",
+        "variants",
+        "correction",
+        "maximum_weeks",
+    } <= set(errors)
     assert not BacklogSettings.objects.exists()
 
 

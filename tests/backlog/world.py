@@ -12,6 +12,7 @@ from tests.backlog.factories import (
     make_experiment,
     make_feedback,
     make_hypothesis,
+    make_metric,
     make_page,
 )
 
@@ -57,7 +58,9 @@ def objects_of(organisation, people) -> dict:
     )
     evidence = link_feedback(hypothesis, item, by=people["contributor"])
     experiment_share_link = create_share_link(experiment, by=people["editor"], days=30)
+    metric = make_metric(organisation, "newsletter", "Newsletter sign-up")
     return {
+        "metric_id": metric.pk,
         "evidence_id": evidence.pk,
         "theme_id": item.themes.get().pk,
         "hypothesis_id": hypothesis.pk,

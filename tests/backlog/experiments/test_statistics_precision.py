@@ -225,9 +225,7 @@ def test_chance_to_beat_takes_a_bounded_time_for_any_test_the_form_accepts(
         (Arm(999_999_937, 12_345_678), Arm(4_000_001, 49_321)),
     ],
 )
-def test_chance_to_beat_keeps_its_digits_for_large_and_lopsided_tests(
-    control, variant
-):
+def test_chance_to_beat_keeps_its_digits_for_large_and_lopsided_tests(control, variant):
     assert probability_to_beat(control, variant) == pytest.approx(
         exact_reference(control, variant), abs=TOLERANCE / 10
     )
