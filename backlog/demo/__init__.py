@@ -1,7 +1,7 @@
 """Demo backlog for `manage.py seed_demo`: ~40 scored hypotheses per --scale step."""
 
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -10,23 +10,34 @@ from django.utils import timezone
 from assessments.models import Assessment, AssessmentStatus
 from backlog.configuration import settings_for
 from backlog.demo.content import (
-    EXPERIMENTS,
     HYPOTHESES,
     IMPROVEMENT_POINTS,
     LEANING,
+    METRICS,
     PAGES,
     SCORERS,
     TAGS,
+    TESTS,
 )
 from backlog.demo.feedback import seed_feedback
+from backlog.experiments.registration import (
+    PlannedVariant,
+    PlanSettings,
+    RegisteredMetric,
+    ResultInput,
+    record_results,
+    register_experiment,
+)
 from backlog.models import (
+    ChangeKind,
     Experiment,
+    ExperimentChange,
     Hypothesis,
+    Metric,
     Page,
     Score,
     Status,
     Tag,
-    Variant,
 )
 from backlog.scoring.frameworks import (
     PXL_QUESTIONS,
@@ -63,6 +74,81 @@ def _tags(organisation) -> dict:
         name: Tag.objects.get_or_create(organisation=organisation, name=name)[0]
         for name in TAGS
     }
+
+
+def _metrics(organisation) -> dict[str, Metric]:
+    metrics = {}
+    for key, name, kind, goal, direction, value, role, margin, text in METRICS:
+        metrics[key], _ = Metric.objects.get_or_create(
+            organisation=organisation,
+            key=key,
+            defaults={
+                "name": name,
+                "kind": kind,
+                "goal_level": goal,
+                "direction": direction,
+                "value": Decimal(value) if value else None,
+                "default_role": role,
+                "default_margin": Decimal(margin) if margin else None,
+                "description": text,
+            },
+        )
+    return metrics
+
+
+def _run_test(hypothesis: Hypothesis, test: dict, metrics: dict, today) -> None:
+    """Register the test's plan before its start, then record its results."""
+    if "running_for_days" in test:
+        started_on = today - timedelta(days=test["running_for_days"])
+        ended_on = None
+    else:
+        started_on = (hypothesis.status_changed_at - timedelta(days=24)).date()
+        ended_on = (hypothesis.status_changed_at - timedelta(days=3)).date()
+    experiment = register_experiment(
+        hypothesis,
+        name=test["name"],
+        variants=[
+            PlannedVariant(name, is_control=position == 0, planned_weight=weight)
+            for position, (name, weight) in enumerate(test["variants"])
+        ],
+        metrics=[
+            RegisteredMetric(
+                metrics[key], role, Decimal(margin) if margin is not None else None
+            )
+            for key, role, margin in test["metrics"]
+        ],
+        settings=PlanSettings(maximum_weeks=8, **test["plan"]),
+        by=hypothesis.owner,
+    )
+    inputs = []
+    for variant, numbers in test["results"].items():
+        for key, values in numbers.items():
+            if len(values) == 2:
+                inputs.append(
+                    ResultInput(variant, key, values[0], conversions=values[1])
+                )
+            else:
+                visitors, total, squares = values
+                inputs.append(
+                    ResultInput(variant, key, visitors, sum=total, sum_squares=squares)
+                )
+    record_results(experiment, inputs, by=hypothesis.owner, source="the testing tool")
+    Experiment.objects.filter(pk=experiment.pk).update(
+        started_on=started_on, ended_on=ended_on
+    )
+    # The plan was registered two days before the start, the results came in at
+    # its end (or today, while it runs).
+    registered = timezone.make_aware(
+        datetime.combine(started_on - timedelta(days=2), time(10))
+    )
+    Experiment.objects.filter(pk=experiment.pk).update(registered_at=registered)
+    ExperimentChange.objects.filter(
+        experiment=experiment, kind=ChangeKind.REGISTERED
+    ).update(changed_at=registered)
+    if ended_on is not None:
+        ExperimentChange.objects.filter(
+            experiment=experiment, kind=ChangeKind.RESULTS
+        ).update(changed_at=timezone.make_aware(datetime.combine(ended_on, time(9))))
 
 
 def _scores(rng: random.Random, status: str, people: dict) -> list[Score]:
@@ -174,7 +260,7 @@ def seed(workspace, scale: int = 1) -> str | None:
             )
             scores = _scores(rng, status, people)
             _aggregate(hypothesis, scores, ice_mode)
-            planned.append((hypothesis, scores, tag_names, EXPERIMENTS.get(spec[0])))
+            planned.append((hypothesis, scores, tag_names, TESTS.get(spec[0])))
     if not planned:
         return "Backlog: the demo hypotheses exist; kept them.\n" + seed_feedback(
             workspace, scale
@@ -203,43 +289,18 @@ def seed(workspace, scale: int = 1) -> str | None:
             all_scores.append(score)
     Score.objects.bulk_create(all_scores, batch_size=BATCH)
 
+    metrics = _metrics(organisation)
     tests = [
         (h, spec)
         for h, _, _, spec in planned
         if spec and h.status in (Status.CONCLUDED, Status.ANALYSING)
     ]
-    experiments = [
-        Experiment(
-            hypothesis=h,
-            name=name,
-            started_on=(h.status_changed_at - timedelta(days=24)).date(),
-            ended_on=(h.status_changed_at - timedelta(days=3)).date()
-            if h.status == Status.CONCLUDED
-            else None,
-            created_by=h.owner,
-        )
-        for h, (name, _) in tests
-    ]
-    Experiment.objects.bulk_create(experiments, batch_size=BATCH)
-    Variant.objects.bulk_create(
-        [
-            Variant(
-                experiment=experiment,
-                name=name,
-                visitors=visitors,
-                conversions=conversions,
-                planned_weight=weight,
-                is_control=position == 0,
-                position=position,
-            )
-            for experiment, (_, (_, variants)) in zip(experiments, tests, strict=True)
-            for position, (name, visitors, conversions, weight) in enumerate(variants)
-        ],
-        batch_size=BATCH,
-    )
+    today = timezone.localdate()
+    for hypothesis, test in tests:
+        _run_test(hypothesis, test, metrics, today)
     concluded = sum(1 for p in planned if p[0].status == Status.CONCLUDED)
     return (
         f"Backlog: added {len(planned)} hypotheses with {len(all_scores)} scores, "
-        f"{concluded} concluded with learnings and {len(experiments)} experiments.\n"
-        + seed_feedback(workspace, scale)
+        f"{concluded} concluded with learnings and {len(tests)} experiments "
+        f"measured on {len(metrics)} metrics.\n" + seed_feedback(workspace, scale)
     )

@@ -64,9 +64,10 @@ HYPOTHESES = [
         "test",
         "concluded",
         "sam",
-        "won",
-        "Reassurance works best where the doubt arises: the badge beside the size "
-        "selector lifted add-to-cart for footwear by 4.9 %. Apparel moved less.",
+        "lost",
+        "The badge lifted add-to-cart by 5 %, but support contacts rose 11 %: "
+        "shoppers asked whether sale items and worn shoes are free to return too. "
+        "Not shipped as it is; next, spell out the terms beside the badge.",
     ),
     (
         "Sticky add-to-cart bar on mobile",
@@ -657,43 +658,345 @@ HYPOTHESES = [
 
 # Visitors and conversions (control, variant) of the concluded and analysed
 # tests, and the planned split. The jacket test has a broken split on purpose.
-EXPERIMENTS = {
-    "Show delivery date on product pages": (
-        "Delivery date A/B",
-        [("Control", 41230, 3092, 1), ("Delivery date", 41105, 3292, 1)],
+# The shop's metrics and goals: (key, name, kind, goal, direction, value per
+# conversion, usual role, margin %, description).
+METRICS = [
+    (
+        "purchase",
+        "Purchase",
+        "conversion",
+        "macro",
+        "up",
+        "86.00",
+        "primary",
+        None,
+        "Visitors who place an order.",
     ),
-    "Free-returns badge next to the size selector": (
-        "Returns badge A/B",
-        [("Control", 70000, 5250, 1), ("Badge by size", 70100, 5516, 1)],
+    (
+        "category_view",
+        "Category page view",
+        "conversion",
+        "micro",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Visitors who open a category from the home page.",
     ),
-    "Sticky add-to-cart bar on mobile": (
-        "Sticky bar A/B",
-        [("Control", 60110, 4508, 1), ("Sticky bar", 60007, 4282, 1)],
+    (
+        "product_view",
+        "Product page view",
+        "conversion",
+        "micro",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Visitors who open a product page.",
     ),
-    "Tent finder quiz on the tents category": (
-        "Tent finder A/B/C",
-        [
-            ("Control", 12040, 3732, 1),
-            ("Quiz on top", 12105, 3790, 1),
-            ("Quiz in sidebar", 11987, 3701, 1),
+    (
+        "add_to_cart",
+        "Add to cart",
+        "conversion",
+        "micro",
+        "up",
+        None,
+        "primary",
+        None,
+        "Visitors who put something in the cart.",
+    ),
+    (
+        "checkout_start",
+        "Checkout start",
+        "conversion",
+        "micro",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Visitors who go from the cart to the checkout.",
+    ),
+    (
+        "newsletter_signup",
+        "Newsletter sign-up",
+        "conversion",
+        "micro",
+        "up",
+        "2.50",
+        "secondary",
+        None,
+        "Visitors who subscribe, in the pop-up or the footer.",
+    ),
+    (
+        "account_created",
+        "Account created",
+        "conversion",
+        "micro",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Visitors who open a customer account.",
+    ),
+    (
+        "revenue",
+        "Revenue per visitor",
+        "mean",
+        "",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Order value in euros per visitor, zero for those who buy nothing.",
+    ),
+    (
+        "items",
+        "Items per visitor",
+        "count",
+        "",
+        "up",
+        None,
+        "secondary",
+        None,
+        "Items ordered per visitor.",
+    ),
+    (
+        "support_contacts",
+        "Support contacts",
+        "count",
+        "",
+        "down",
+        None,
+        "guardrail",
+        "2.0",
+        "Tickets, chats and calls per visitor, from the help desk.",
+    ),
+    (
+        "returns",
+        "Returned orders",
+        "conversion",
+        "",
+        "down",
+        None,
+        "guardrail",
+        "5.0",
+        "Visitors who send an order back within 30 days.",
+    ),
+    (
+        "load_time",
+        "Page load time (s)",
+        "mean",
+        "",
+        "down",
+        None,
+        "guardrail",
+        "5.0",
+        "Largest contentful paint per visitor, in seconds, from the real-user "
+        "monitoring.",
+    ),
+]
+
+
+def spend(visitors: int, orders: int, average: float, spread: float):
+    """Revenue per visitor: `orders` buyers spending `average` ± `spread`."""
+    return (visitors, orders * average, orders * (average**2 + spread**2))
+
+
+def contacts(visitors: int, count: int):
+    """Support contacts per visitor, some visitors writing more than once."""
+    return (visitors, float(count), count * 1.4)
+
+
+def seconds(visitors: int, mean: float, spread: float):
+    """A time per visitor with its mean and standard deviation."""
+    return (
+        visitors,
+        visitors * mean,
+        visitors * mean**2 + (visitors - 1) * spread**2,
+    )
+
+
+# The tests of the demo hypotheses: name, variants (name, planned share), the
+# registered metrics (key, role, margin %), the plan, and each variant's
+# numbers by metric: (visitors, conversions) or (visitors, sum, sum of squares).
+# The stories: a clean winner; a win on add-to-cart that failed its
+# support-contacts guardrail; two harmful changes; an inconclusive A/B/C; a
+# broken traffic split; and a test still running, sequentially.
+TESTS = {
+    "Show delivery date on product pages": {
+        "name": "Delivery date A/B",
+        "variants": [("Control", 1), ("Delivery date", 1)],
+        "metrics": [
+            ("add_to_cart", "primary", None),
+            ("purchase", "secondary", None),
+            ("revenue", "secondary", None),
+            ("support_contacts", "guardrail", "2.0"),
         ],
-    ),
-    "Remove the newsletter pop-up on first visit": (
-        "No pop-up A/B",
-        [("Control", 52310, 19878, 1), ("No pop-up", 52188, 20449, 1)],
-    ),
-    "Show total price including shipping in the cart": (
-        "Shipping in cart A/B",
-        [("Control", 9020, 4330, 1), ("Shipping shown", 9011, 4185, 1)],
-    ),
-    "Weather-proof rating icons on jackets": (
-        "Weather rating A/B",
-        [("Control", 15400, 1155, 1), ("Rating icons", 14120, 1072, 1)],
-    ),
-    "Express checkout with wallet payments": (
-        "Wallets A/B (interim)",
-        [("Control", 4100, 3403, 1), ("Wallets first", 4088, 3450, 1)],
-    ),
+        "plan": {"planned_visitors_per_variant": 38_000, "minimum_weeks": 3},
+        "results": {
+            "Control": {
+                "add_to_cart": (41230, 3092),
+                "purchase": (41230, 1237),
+                "revenue": spend(41230, 1237, 84.0, 38.0),
+                "support_contacts": contacts(41230, 2556),
+            },
+            "Delivery date": {
+                "add_to_cart": (41105, 3292),
+                "purchase": (41105, 1299),
+                "revenue": spend(41105, 1299, 85.0, 38.0),
+                "support_contacts": contacts(41105, 1700),
+            },
+        },
+    },
+    "Free-returns badge next to the size selector": {
+        "name": "Returns badge A/B",
+        "variants": [("Control", 1), ("Badge by size", 1)],
+        "metrics": [
+            ("add_to_cart", "primary", None),
+            ("purchase", "secondary", None),
+            ("revenue", "secondary", None),
+            ("support_contacts", "guardrail", "2.0"),
+            ("returns", "guardrail", "5.0"),
+        ],
+        "plan": {"planned_visitors_per_variant": 64_000, "minimum_weeks": 3},
+        "results": {
+            "Control": {
+                "add_to_cart": (70000, 5250),
+                "purchase": (70000, 2100),
+                "revenue": spend(70000, 2100, 86.0, 40.0),
+                "support_contacts": contacts(70000, 4340),
+                "returns": (70000, 620),
+            },
+            "Badge by size": {
+                "add_to_cart": (70100, 5516),
+                "purchase": (70100, 2180),
+                "revenue": spend(70100, 2180, 86.0, 40.0),
+                "support_contacts": contacts(70100, 4830),
+                "returns": (70100, 611),
+            },
+        },
+    },
+    "Sticky add-to-cart bar on mobile": {
+        "name": "Sticky bar A/B",
+        "variants": [("Control", 1), ("Sticky bar", 1)],
+        "metrics": [
+            ("add_to_cart", "primary", None),
+            ("purchase", "secondary", None),
+            ("load_time", "guardrail", "5.0"),
+        ],
+        "plan": {"planned_visitors_per_variant": 55_000, "minimum_weeks": 3},
+        "results": {
+            "Control": {
+                "add_to_cart": (60110, 4508),
+                "purchase": (60110, 1803),
+                "load_time": seconds(60110, 2.41, 0.9),
+            },
+            "Sticky bar": {
+                "add_to_cart": (60007, 4265),
+                "purchase": (60007, 1770),
+                "load_time": seconds(60007, 2.43, 0.9),
+            },
+        },
+    },
+    "Tent finder quiz on the tents category": {
+        "name": "Tent finder A/B/C",
+        "variants": [("Control", 1), ("Quiz on top", 1), ("Quiz in sidebar", 1)],
+        "metrics": [
+            ("product_view", "primary", None),
+            ("add_to_cart", "secondary", None),
+        ],
+        "plan": {"planned_visitors_per_variant": 11_500, "minimum_weeks": 3},
+        "results": {
+            "Control": {"product_view": (12040, 3732), "add_to_cart": (12040, 903)},
+            "Quiz on top": {
+                "product_view": (12105, 3790),
+                "add_to_cart": (12105, 936),
+            },
+            "Quiz in sidebar": {
+                "product_view": (11987, 3701),
+                "add_to_cart": (11987, 894),
+            },
+        },
+    },
+    "Remove the newsletter pop-up on first visit": {
+        "name": "No pop-up A/B",
+        "variants": [("Control", 1), ("No pop-up", 1)],
+        "metrics": [
+            ("category_view", "primary", None),
+            ("newsletter_signup", "secondary", None),
+            ("load_time", "guardrail", "5.0"),
+        ],
+        "plan": {"planned_visitors_per_variant": 48_000, "minimum_weeks": 3},
+        "results": {
+            "Control": {
+                "category_view": (52310, 19878),
+                "newsletter_signup": (52310, 1046),
+                "load_time": seconds(52310, 2.62, 1.0),
+            },
+            "No pop-up": {
+                "category_view": (52188, 20449),
+                "newsletter_signup": (52188, 951),
+                "load_time": seconds(52188, 2.48, 1.0),
+            },
+        },
+    },
+    "Show total price including shipping in the cart": {
+        "name": "Shipping in cart A/B",
+        "variants": [("Control", 1), ("Shipping shown", 1)],
+        "metrics": [
+            ("checkout_start", "primary", None),
+            ("purchase", "secondary", None),
+        ],
+        "plan": {"planned_visitors_per_variant": 8_500, "minimum_weeks": 2},
+        "results": {
+            "Control": {"checkout_start": (9020, 4330), "purchase": (9020, 2906)},
+            "Shipping shown": {
+                "checkout_start": (9011, 4140),
+                "purchase": (9011, 2851),
+            },
+        },
+    },
+    "Weather-proof rating icons on jackets": {
+        "name": "Weather rating A/B",
+        "variants": [("Control", 1), ("Rating icons", 1)],
+        "metrics": [
+            ("add_to_cart", "primary", None),
+            ("returns", "guardrail", "5.0"),
+        ],
+        "plan": {"planned_visitors_per_variant": 14_000, "minimum_weeks": 3},
+        "results": {
+            "Control": {"add_to_cart": (15400, 1155), "returns": (15400, 139)},
+            "Rating icons": {"add_to_cart": (14120, 1072), "returns": (14120, 124)},
+        },
+    },
+    "Express checkout with wallet payments": {
+        "name": "Wallets A/B (interim)",
+        "variants": [("Control", 1), ("Wallets first", 1)],
+        "metrics": [
+            ("purchase", "primary", None),
+            ("revenue", "secondary", None),
+            ("support_contacts", "guardrail", "2.0"),
+        ],
+        "plan": {
+            "planned_visitors_per_variant": 12_000,
+            "minimum_weeks": 3,
+            "sequential": True,
+        },
+        # Running: started this many days before the demo is seeded.
+        "running_for_days": 12,
+        "results": {
+            "Control": {
+                "purchase": (4100, 3403),
+                "revenue": spend(4100, 3403, 91.0, 42.0),
+                "support_contacts": contacts(4100, 180),
+            },
+            "Wallets first": {
+                "purchase": (4088, 3450),
+                "revenue": spend(4088, 3450, 92.0, 42.0),
+                "support_contacts": contacts(4088, 174),
+            },
+        },
+    },
 }
 
 # Who scores what. Each person has a leaning so scores vary the way a real team

@@ -96,12 +96,12 @@ def decide_challenger(
         missing = []
         if progress.visitors < progress.planned_visitors:
             missing.append(
-                f"{progress.visitors} of {progress.planned_visitors} planned "
+                f"{progress.visitors:,} of {progress.planned_visitors:,} planned "
                 "visitors per variant so far."
             )
         if progress.days_running < progress.minimum_days:
             missing.append(
-                f"{progress.days_running} of at least {progress.minimum_days} days "
+                f"{progress.days_running:,} of at least {progress.minimum_days:,} days "
                 "run so far."
             )
         return Decision(Recommendation.KEEP_RUNNING, tuple(missing), name)

@@ -6,13 +6,18 @@ from django.core.management import call_command
 from backlog import demo
 from backlog.demo import feedback as demo_feedback
 from backlog.demo.content import HYPOTHESES
+from backlog.experiments.conclusions import overrides
+from backlog.experiments.decisions import Recommendation
+from backlog.experiments.reports import analysis_of
 from backlog.models import (
+    ChangeKind,
     Evidence,
     Experiment,
     FeedbackImport,
     FeedbackItem,
     Hypothesis,
     ImportStatus,
+    Result,
     Score,
     Status,
 )
@@ -56,6 +61,57 @@ def test_seed_demo_fills_a_living_backlog_once():
     summary = demo.seed(seed_workspace())
     assert "kept" in summary
     assert (Hypothesis.objects.count(), Score.objects.count()) == before
+
+
+def test_demo_tests_tell_their_stories_from_their_registered_rules():
+    demo.seed(seed_workspace())
+    found = {}
+    for experiment in Experiment.objects.select_related("hypothesis"):
+        analysis = analysis_of(experiment)
+        hypothesis = experiment.hypothesis
+        found[experiment.name] = (
+            analysis.decision.recommendation,
+            hypothesis.result,
+            analysis.failed_guardrails,
+            analysis.sample_ratio_mismatch,
+        )
+        registered = experiment.changes.get(kind=ChangeKind.REGISTERED)
+        assert registered.summary == "Plan registered before the start"
+        assert registered.changed_at.date() < experiment.started_on
+        # A concluded test's result follows its recommendation.
+        if hypothesis.status == Status.CONCLUDED:
+            assert not overrides(analysis.decision.recommendation, hypothesis.result)
+    assert found == {
+        "Delivery date A/B": (Recommendation.SHIP, Result.WON, [], False),
+        # Won on add to cart, but more customers asked about returns.
+        "Returns badge A/B": (
+            Recommendation.DONT_SHIP,
+            Result.LOST,
+            [("Support contacts", "Badge by size")],
+            False,
+        ),
+        "Sticky bar A/B": (Recommendation.DONT_SHIP, Result.LOST, [], False),
+        "Tent finder A/B/C": (
+            Recommendation.INCONCLUSIVE,
+            Result.INCONCLUSIVE,
+            [],
+            False,
+        ),
+        "No pop-up A/B": (Recommendation.SHIP, Result.WON, [], False),
+        "Shipping in cart A/B": (Recommendation.DONT_SHIP, Result.LOST, [], False),
+        "Weather rating A/B": (
+            Recommendation.INCONCLUSIVE,
+            Result.INCONCLUSIVE,
+            [],
+            True,
+        ),
+        "Wallets A/B (interim)": (Recommendation.KEEP_RUNNING, "", [], False),
+    }
+    badge = Experiment.objects.get(name="Returns badge A/B")
+    primary = analysis_of(badge).primary
+    assert primary.metric.key == "add_to_cart"
+    assert primary.challengers[0].adjusted_p_value < 0.05
+    assert primary.challengers[0].difference > 0
 
 
 def test_demo_aggregates_are_those_the_scoring_rules_give():

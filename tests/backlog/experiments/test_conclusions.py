@@ -257,7 +257,7 @@ def test_before_the_plan_is_reached_the_form_warns_and_a_win_needs_a_reason(
 ):
     page = admin_client.get(url("hypothesis-conclude", short_of_plan.pk))
     assert "The plan is not reached." in page.text
-    assert "10000 of 14751 planned visitors per variant so far." in page.text
+    assert "10,000 of 14,751 planned visitors per variant so far." in page.text
     assert not page.context["form"].initial["result"]
     response = admin_client.post(
         url("hypothesis-conclude", short_of_plan.pk),

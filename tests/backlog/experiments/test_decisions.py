@@ -100,7 +100,7 @@ def test_reasons_name_the_failed_guardrail_and_the_missing_sample():
     assert decision.reasons == ("B: the guardrail support_contacts failed.",)
     waiting = decide([challenger()], UP, EARLY)
     assert waiting.reasons == (
-        "5000 of 20000 planned visitors per variant so far.",
+        "5,000 of 20,000 planned visitors per variant so far.",
         "4 of at least 14 days run so far.",
     )
 
