@@ -217,7 +217,8 @@ def seed(workspace, scale: int = 1) -> str | None:
         .order_by("-closed_at", "-pk")
         .first()
     )
-    planned = []  # (hypothesis, scores, tag names, experiment spec)
+    # (hypothesis, scores, tag names, its test from TESTS or None)
+    planned: list[tuple[Hypothesis, list[Score], list[str], dict | None]] = []
     for copy in range(1, scale + 1):
         for index, spec in enumerate(HYPOTHESES):
             (title, observation, change, audience, impact, metric, page_key) = spec[:7]

@@ -1,5 +1,7 @@
 """The words of the demo backlog: an outdoor-gear online store and its test ideas."""
 
+from typing import Any
+
 # key: (name, address, funnel position, daily visitors, baseline conversion %)
 PAGES = {
     "home": ("Home page", "/", 0, 12000, "38.0"),
@@ -822,7 +824,7 @@ def seconds(visitors: int, mean: float, spread: float):
 # The stories: a clean winner; a win on add-to-cart that failed its
 # support-contacts guardrail; two harmful changes; an inconclusive A/B/C; a
 # broken traffic split; and a test still running, sequentially.
-TESTS = {
+TESTS: dict[str, dict[str, Any]] = {
     "Show delivery date on product pages": {
         "name": "Delivery date A/B",
         "variants": [("Control", 1), ("Delivery date", 1)],

@@ -1,10 +1,12 @@
 """Defining a metric or goal."""
 
+from typing import cast
+
 from django import forms
 from django.utils.text import slugify
 
 from backlog.metric_catalogue import FIXED_WHEN_USED
-from backlog.models import Metric, MetricKind, MetricRole
+from backlog.models import GoalLevel, Metric, MetricKind, MetricRole
 from backlog.models.metrics import validate_metric_key
 
 
@@ -49,10 +51,8 @@ class MetricForm(forms.ModelForm):
             help_text="How results files and the API name the metric, e.g. "
             "add_to_cart. Empty: made from the name.",
         )
-        self.fields["goal_level"].choices = [
-            ("", "Not a conversion goal"),
-            *self.fields["goal_level"].choices[1:],
-        ]
+        goal = cast(forms.ChoiceField, self.fields["goal_level"])
+        goal.choices = [("", "Not a conversion goal"), *GoalLevel.choices]
         if used_by:
             reason = (
                 f"Fixed: {used_by} experiment{'s are' if used_by != 1 else ' is'} "
