@@ -98,6 +98,11 @@ urlpatterns = [
         name="experiment-plan",
     ),
     path(
+        "experiments/<int:experiment_id>/run/",
+        registration.experiment_run,
+        name="experiment-run",
+    ),
+    path(
         "experiments/<int:experiment_id>/results/",
         registration.experiment_results,
         name="experiment-results",

@@ -213,4 +213,9 @@ def test_api_keys_reach_their_own_organisation_only(name, params, world, admin_u
         assert body in ("[]", '{"slug": "beta", "name": "Beta"}'), body
     response = client.post(url, {"source_system": "x", "items": []}, **as_b)
     assert response.status_code in (404, 405, 422), f"B's key POST {url}"
+    for method in ("put", "patch"):
+        response = getattr(client, method)(url, {"name": "B's", "results": []}, **as_b)
+        assert response.status_code in (404, 405, 422), (
+            f"B's key {method.upper()} {url}: {response.status_code}"
+        )
     assert _state() == before, f"requests with B's key to {url} changed data"

@@ -30,8 +30,10 @@ from backlog.experiments.registration import (
     RegisteredMetric,
     RegistrationError,
     ResultInput,
+    RunDetails,
     record_results,
     register_experiment,
+    update_run,
 )
 from backlog.experiments.reports import analysis_of, with_analysis_data
 from backlog.experiments.sample_size import PlanError, plan_test
@@ -226,6 +228,14 @@ class ExperimentIn(Schema):
     started_on: date | None = None
     variants: list[VariantIn] = Field(min_length=2, max_length=MAX_VARIANTS)
     metrics: list[RegisteredMetricIn] = Field(min_length=1, max_length=MAX_METRICS)
+    baseline_rate: Decimal | None = Field(
+        None,
+        ge=0,
+        le=100,
+        decimal_places=3,
+        description="Percent: the primary metric's expected rate in the control, "
+        "to size the sample. Default: the page's baseline.",
+    )
     minimum_detectable_effect: Decimal | None = Field(
         None, ge=Decimal("0.1"), le=500, decimal_places=1, description="Percent."
     )
@@ -243,6 +253,7 @@ class ExperimentIn(Schema):
 
 
 class PlanOut(Schema):
+    baseline_rate: Number | None = Field(description="Percent.")
     minimum_detectable_effect: Number = Field(description="Percent.")
     significance: Number = Field(description="Percent.")
     power: Number = Field(description="Percent.")
@@ -393,6 +404,7 @@ def _experiment(request, experiment: Experiment) -> dict:
         "ended_on": experiment.ended_on,
         "registered_at": experiment.registered_at,
         "plan": {
+            "baseline_rate": _number(experiment.baseline_rate),
             "minimum_detectable_effect": _number(experiment.minimum_detectable_effect),
             "significance": _number(experiment.significance),
             "power": _number(experiment.power),
@@ -487,11 +499,14 @@ def _plan_settings(hypothesis: Hypothesis, plan: ExperimentIn) -> PlanSettings:
     maximum_weeks = plan.maximum_weeks or defaults.maximum_weeks
     planned, minimum_weeks = plan.planned_visitors_per_variant, plan.minimum_weeks
     page = hypothesis.page
+    baseline = plan.baseline_rate
     if planned is None and minimum_weeks is None and page is not None:
-        if page.daily_visitors and page.baseline_rate is not None:
+        if baseline is None:
+            baseline = page.baseline_conversion_rate
+        if page.daily_visitors and baseline is not None:
             try:
                 sized = plan_test(
-                    baseline_rate=page.baseline_rate,
+                    baseline_rate=float(baseline) / 100,
                     relative_mde=float(mde) / 100,
                     alpha=float(significance) / 100,
                     power=float(power) / 100,
@@ -507,6 +522,7 @@ def _plan_settings(hypothesis: Hypothesis, plan: ExperimentIn) -> PlanSettings:
                 # which the progress says; the minimum cannot exceed it.
                 minimum_weeks = min(sized.weeks or 1, maximum_weeks)
     return PlanSettings(
+        baseline_rate=baseline,
         minimum_detectable_effect=mde,
         significance=significance,
         power=power,
@@ -576,6 +592,44 @@ def create_experiment(request, hypothesis_id: int, experiment: ExperimentIn):
 def experiment_detail(request, experiment_id: int):
     experiment = get_object_or_404(_experiments(request), pk=experiment_id)
     return _experiment(request, experiment)
+
+
+class RunIn(Schema):
+    name: str | None = Field(None, min_length=1, max_length=120)
+    started_on: date | None = None
+    ended_on: date | None = None
+    notes: str | None = Field(None, max_length=5000)
+
+
+@router.patch(
+    "/experiments/{experiment_id}",
+    response={200: ExperimentOut, 400: ProblemOut},
+    tags=["experiments"],
+    summary="Rename an experiment, or set when it started and ended",
+    description=(
+        "Only the fields sent change; `null` clears a date. The dates drive the "
+        "progress, the minimum runtime and the recommendation; they are facts of "
+        "the run, not of its plan, so no reason is needed, and the history keeps "
+        "what they were. An end before the start, or in the future, is refused "
+        "with 400."
+    ),
+)
+def update_experiment_run(request, experiment_id: int, run: RunIn):
+    experiment = get_object_or_404(_experiments(request), pk=experiment_id)
+    sent = run.model_fields_set
+    details = RunDetails(
+        name=run.name if "name" in sent and run.name else experiment.name,
+        started_on=run.started_on if "started_on" in sent else experiment.started_on,
+        ended_on=run.ended_on if "ended_on" in sent else experiment.ended_on,
+        notes=run.notes
+        if "notes" in sent and run.notes is not None
+        else experiment.notes,
+    )
+    try:
+        update_run(experiment, details, by=request.auth.created_by)
+    except RegistrationError as error:
+        return Status(400, {"detail": str(error)})
+    return _experiment(request, _experiments(request).get(pk=experiment.pk))
 
 
 class ResultIn(Schema):

@@ -59,6 +59,7 @@ class RegisteredMetric:
 
 @dataclass(frozen=True)
 class PlanSettings:
+    baseline_rate: Decimal | None = None  # percent, what the sample was sized from
     minimum_detectable_effect: Decimal | None = None
     significance: Decimal | None = None
     power: Decimal | None = None
@@ -79,6 +80,81 @@ class ResultInput:
     conversions: int | None = None
     sum: float | None = None
     sum_squares: float | None = None
+
+
+@dataclass(frozen=True)
+class RunDetails:
+    """What an experiment is called, when it ran, and notes on it: facts of the
+    run, not of its plan, so changing them needs no reason."""
+
+    name: str
+    started_on: date | None
+    ended_on: date | None
+    notes: str = ""
+
+
+RUN_FIELDS = ("name", "started_on", "ended_on", "notes")
+
+
+def _run_snapshot(experiment: Experiment) -> dict:
+    values = {name: getattr(experiment, name) for name in RUN_FIELDS}
+    return {
+        name: value.isoformat() if isinstance(value, date) else value
+        for name, value in values.items()
+    }
+
+
+@transaction.atomic
+def update_run(
+    experiment: Experiment, details: RunDetails, *, by, today: date | None = None
+) -> bool:
+    """Rename the experiment, set when it started and ended, or its notes.
+    True when something changed; the history keeps before and after."""
+    today = today or timezone.localdate()
+    name = " ".join(details.name.split())
+    if not name:
+        raise RegistrationError("Give the test a name.")
+    if details.ended_on is not None:
+        if details.started_on is None:
+            raise RegistrationError("Give the start date of a test that has ended.")
+        if details.ended_on < details.started_on:
+            raise RegistrationError("The test cannot end before it started.")
+        if details.ended_on > today:
+            raise RegistrationError(
+                "The end date is in the future: set it once the test has ended."
+            )
+    experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
+    before = _run_snapshot(experiment)
+    experiment.name = name
+    experiment.started_on = details.started_on
+    experiment.ended_on = details.ended_on
+    experiment.notes = details.notes.strip()
+    after = _run_snapshot(experiment)
+    if after == before:
+        return False
+    try:
+        experiment.full_clean(exclude=["hypothesis", "created_by"])
+    except ValidationError as error:
+        raise RegistrationError(
+            " ".join(" ".join(m) for m in error.message_dict.values())
+        ) from error
+    experiment.save(update_fields=[*RUN_FIELDS, "updated_at"])
+    labels = {
+        "name": "name",
+        "started_on": "start date",
+        "ended_on": "end date",
+        "notes": "notes",
+    }
+    ExperimentChange.objects.create(
+        experiment=experiment,
+        kind=ChangeKind.RUN,
+        summary="Changed: "
+        + ", ".join(labels[k] for k in RUN_FIELDS if after[k] != before[k]),
+        before=before,
+        after=after,
+        changed_by=by,
+    )
+    return True
 
 
 def has_started(experiment: Experiment, today: date | None = None) -> bool:

@@ -177,7 +177,12 @@ def registered_initial(experiment: Experiment, page: Page | None) -> dict:
     initial = {name: getattr(experiment, name) for name in PLAN_FIELDS}
     initial["name"] = experiment.name
     initial["started_on"] = experiment.started_on
-    initial["baseline"] = page_rate(page)
+    initial.pop("baseline_rate")
+    initial["baseline"] = (
+        format(experiment.baseline_rate.normalize(), "f")
+        if experiment.baseline_rate is not None
+        else page_rate(page)
+    )
     return initial
 
 
@@ -471,6 +476,7 @@ def with_proposal(data: QueryDict, proposal: Proposal, sent: PlanForm) -> QueryD
 def plan_settings(form: PlanForm) -> PlanSettings:
     data = form.cleaned_data
     return PlanSettings(
+        baseline_rate=data["baseline"],
         minimum_detectable_effect=data["minimum_detectable_effect"],
         significance=data["significance"],
         power=data["power"],

@@ -15,6 +15,7 @@ from cromaturity.share_links import SignedShareLink
 # The plan an experiment registers before it starts: changing one of these once
 # it runs needs a reason, kept in its history.
 PLAN_FIELDS = [
+    "baseline_rate",
     "minimum_detectable_effect",
     "significance",
     "power",
@@ -46,6 +47,15 @@ class Experiment(models.Model):
     )
     # The pre-registered plan (PLAN_FIELDS); registered_at is when it was
     # first saved, before the test started or not.
+    baseline_rate = models.DecimalField(
+        "baseline rate of the primary metric (%)",
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text="The control's expected rate the planned sample was sized from.",
+    )
     minimum_detectable_effect = models.DecimalField(
         "minimum detectable effect (%)",
         max_digits=5,
@@ -277,6 +287,7 @@ class ChangeKind(models.TextChoices):
     REGISTERED = "registered", "Plan registered"
     PLAN = "plan", "Plan changed"
     RESULTS = "results", "Results replaced"
+    RUN = "run", "Name, dates or notes changed"
 
 
 class ExperimentChange(models.Model):

@@ -95,10 +95,12 @@ def experiment_update(request: OrgRequest, experiment_id):
     if experiment.registered_metrics.exists():
         # Its numbers are per metric now: record_experiment would overwrite them.
         messages.info(
-            request, "This test has a registered plan: change it or its results here."
+            request,
+            "This test has a registered plan: its name, dates and notes are here; "
+            "its plan and results have pages of their own.",
         )
         return redirect(
-            "backlog:experiment-plan", request.organisation.slug, experiment.pk
+            "backlog:experiment-run", request.organisation.slug, experiment.pk
         )
     current = list(experiment.variants.all())
     initial = [

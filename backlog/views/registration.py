@@ -8,11 +8,14 @@ from django.urls import reverse
 from backlog.configuration import settings_for
 from backlog.experiments.registration import (
     RegistrationError,
+    RunDetails,
     change_plan,
     has_started,
     record_results,
     register_experiment,
+    update_run,
 )
+from backlog.forms.experiments import ExperimentForm
 from backlog.forms.registration import (
     ADD_ROW,
     DEFAULT_VARIANTS,
@@ -204,4 +207,46 @@ def experiment_results(request: OrgRequest, experiment_id):
         "backlog/experiment_results.html",
         context,
         status=400 if data is not None else 200,
+    )
+
+
+@member_required(Role.EDITOR)
+def experiment_run(request: OrgRequest, experiment_id):
+    """The name, dates and notes of an experiment; its plan and results have
+    pages of their own."""
+    experiment = get_in_org(request, Experiment, experiment_id)
+    # The form works on a copy: the page keeps showing the stored name.
+    form = ExperimentForm(
+        request.POST or None, instance=Experiment.objects.get(pk=experiment.pk)
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            changed = update_run(
+                experiment,
+                RunDetails(
+                    name=data["name"],
+                    started_on=data["started_on"],
+                    ended_on=data["ended_on"],
+                    notes=data["notes"],
+                ),
+                by=request.user,
+            )
+        except RegistrationError as refusal:
+            form.add_error(None, str(refusal))
+        else:
+            messages.success(
+                request,
+                f"“{data['name']}” saved; its history keeps what it was."
+                if changed
+                else "Nothing changed.",
+            )
+            return redirect(
+                "backlog:experiment-detail", request.organisation.slug, experiment.pk
+            )
+    return render(
+        request,
+        "backlog/experiment_run.html",
+        {"form": form, "experiment": experiment, "hypothesis": experiment.hypothesis},
+        status=400 if request.method == "POST" else 200,
     )

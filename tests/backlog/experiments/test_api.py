@@ -309,6 +309,7 @@ def test_an_experiment_is_registered_with_the_organisations_defaults(
         6,
     )
     assert body["plan"] == {
+        "baseline_rate": None,
         "minimum_detectable_effect": 10.0,
         "significance": 10.0,
         "power": 90.0,
@@ -374,6 +375,25 @@ def test_without_a_planned_sample_the_page_traffic_sizes_the_test(
     assert planned["planned_visitors_per_variant"] == sized.visitors_per_variant
     assert sized.visitors_per_variant == 39475
     assert planned["minimum_weeks"] == 4  # 78 950 visitors at 3 000 a day
+    assert planned["baseline_rate"] == 4.0
+
+
+def test_a_baseline_sent_sizes_the_test_instead_of_the_pages(
+    client, key, org, admin_user, metrics
+):
+    page = make_page(org, daily_visitors=3000, baseline_conversion_rate="4.0")
+    hypothesis = make_hypothesis(org, by=admin_user, page=page)
+    fields = plan() | {"baseline_rate": "8.5"}
+    del fields["planned_visitors_per_variant"], fields["minimum_weeks"]
+    response = call(
+        client, "post", f"/api/v1/hypotheses/{hypothesis.pk}/experiments", key, fields
+    )
+    assert response.status_code == 201, response.content
+    planned = response.json()["plan"]
+    sized = plan_test(baseline_rate=0.085, relative_mde=0.1, daily_visitors=3000)
+    assert planned["planned_visitors_per_variant"] == sized.visitors_per_variant
+    assert planned["baseline_rate"] == 8.5
+    assert Experiment.objects.get().baseline_rate == Decimal("8.5")
 
 
 @pytest.mark.parametrize(
@@ -738,3 +758,63 @@ def test_the_schema_lists_the_new_endpoints(client):
     assert set(result["properties"]) == RESULT_KEYS
     created = paths["/api/v1/metrics"]["post"]["responses"]
     assert {"201", "409"} <= set(created)
+
+
+def test_patch_renames_and_dates_a_test_keeping_the_history(
+    client, key, hypothesis, admin_user, metrics
+):
+    body = register(client, key, hypothesis)
+    path = f"/api/v1/experiments/{body['id']}"
+    response = call(
+        client,
+        "patch",
+        path,
+        key,
+        {"name": "Dates A/B, final", "started_on": "2026-11-02"},
+    )
+    assert response.status_code == 200, response.content
+    patched = response.json()
+    assert (patched["name"], patched["started_on"], patched["ended_on"]) == (
+        "Dates A/B, final",
+        "2026-11-02",
+        None,
+    )
+    experiment = Experiment.objects.get(pk=body["id"])
+    change = experiment.changes.get(kind=ChangeKind.RUN)
+    assert change.summary == "Changed: name, start date"
+    assert change.changed_by == admin_user
+    # Only what is sent changes: the end alone, then the same again is no change.
+    call(client, "patch", path, key, {"ended_on": "2026-11-30"})
+    experiment.refresh_from_db()
+    assert (experiment.name, str(experiment.started_on), str(experiment.ended_on)) == (
+        "Dates A/B, final",
+        "2026-11-02",
+        "2026-11-30",
+    )
+    call(client, "patch", path, key, {"ended_on": "2026-11-30"})
+    assert experiment.changes.filter(kind=ChangeKind.RUN).count() == 2
+
+
+@pytest.mark.parametrize(
+    ("fields", "status", "words"),
+    [
+        ({"started_on": "2026-11-10", "ended_on": "2026-11-01"}, 400, "cannot end"),
+        ({"started_on": "2026-11-10", "ended_on": "2999-01-01"}, 400, "future"),
+        ({"ended_on": "2026-11-01"}, 400, "Give the start date"),
+        ({"name": ""}, 422, "at least 1 character"),
+        ({"started_on": "yesterday"}, 422, "date"),
+    ],
+)
+def test_patch_refuses_bad_dates_and_changes_nothing(
+    client, key, hypothesis, metrics, fields, status, words
+):
+    body = register(client, key, hypothesis)
+    response = call(client, "patch", f"/api/v1/experiments/{body['id']}", key, fields)
+    assert response.status_code == status
+    assert words in response.content.decode()
+    experiment = Experiment.objects.get(pk=body["id"])
+    assert (experiment.name, experiment.started_on, experiment.ended_on) == (
+        "Dates A/B",
+        None,
+        None,
+    )

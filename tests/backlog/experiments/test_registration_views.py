@@ -211,10 +211,39 @@ def test_registering_stores_the_metrics_with_their_roles_and_guardrail_margins(
     assert experiment.planned_visitors_per_variant == expected.visitors_per_variant
     assert experiment.minimum_weeks == expected.weeks
     assert experiment.maximum_weeks == 8
+    assert experiment.baseline_rate == Decimal("3.2")  # the page's, as shown
     change = experiment.changes.get()
     assert change.kind == ChangeKind.REGISTERED
     assert change.summary == "Plan registered before the start"
     assert change.changed_by == admin_user
+
+
+def test_a_baseline_typed_is_registered_and_shown_again_with_the_plan(
+    hypothesis, metrics, admin_client
+):
+    form_page = admin_client.get(url("experiment-create", hypothesis.pk))
+    admin_client.post(
+        url("experiment-create", hypothesis.pk),
+        sent(
+            form_page,
+            plan__baseline="8.25",
+            plan__planned_visitors_per_variant=None,
+            plan__minimum_weeks=None,
+        ),
+    )
+    experiment = Experiment.objects.get()
+    assert experiment.baseline_rate == Decimal("8.25")
+    expected = planned(baseline_rate=0.0825, daily_visitors=5000)
+    assert experiment.planned_visitors_per_variant == expected.visitors_per_variant
+    assert experiment.changes.get().after["baseline_rate"] == "8.250"
+    plan = admin_client.get(url("experiment-plan", experiment.pk)).context["plan"]
+    assert shown(plan, "baseline") == "8.25"
+    # The page's rate is 3.2: the plan keeps the one it was sized from.
+    assert (
+        not admin_client.get(url("experiment-plan", experiment.pk))
+        .context["proposal"]
+        .visitors_overridden
+    )
 
 
 def test_recompute_shows_the_planner_for_the_plan_as_typed_and_saves_nothing(
@@ -745,10 +774,98 @@ def test_a_test_without_registered_metrics_is_still_edited_per_variant(
     ]
 
 
-def test_the_legacy_edit_of_a_registered_test_sends_to_its_plan(
+def test_the_legacy_edit_of_a_registered_test_sends_to_its_name_and_dates(
     registered, admin_client
 ):
     experiment = registered()
     response = admin_client.get(url("experiment-update", experiment.pk))
     assert response.status_code == 302
-    assert response["Location"] == url("experiment-plan", experiment.pk)
+    assert response["Location"] == url("experiment-run", experiment.pk)
+
+
+def _run(experiment, **changes):
+    return {
+        "name": experiment.name,
+        "started_on": experiment.started_on.isoformat()
+        if experiment.started_on
+        else "",
+        "ended_on": "",
+        "notes": experiment.notes,
+    } | changes
+
+
+def test_a_registered_test_gets_its_start_end_and_name_with_history(
+    registered, org, admin_user, admin_client
+):
+    experiment = registered()
+    assert_access(
+        url("experiment-run", experiment.pk), organisation=org, role=Role.EDITOR
+    )
+    started = timezone.localdate() - timedelta(days=20)
+    ended = timezone.localdate() - timedelta(days=1)
+    response = assert_access(
+        url("experiment-run", experiment.pk),
+        organisation=org,
+        role=Role.EDITOR,
+        method="post",
+        data=_run(
+            experiment,
+            name="Dates A/B, round 2",
+            started_on=started.isoformat(),
+            ended_on=ended.isoformat(),
+            notes="Paused on Black Friday.",
+        ),
+        ok=302,
+        unchanged=lambda: list(
+            Experiment.objects.values_list("name", "started_on", "ended_on", "notes")
+        ),
+    )
+    assert response["Location"] == url("experiment-detail", experiment.pk)
+    experiment.refresh_from_db()
+    assert (experiment.name, experiment.started_on, experiment.ended_on) == (
+        "Dates A/B, round 2",
+        started,
+        ended,
+    )
+    change = experiment.changes.get(kind=ChangeKind.RUN)
+    assert change.summary == "Changed: name, start date, end date, notes"
+    assert change.before["name"] == "Dates A/B"
+    assert change.after["started_on"] == started.isoformat()
+    # The plan is untouched, and sending the same again changes nothing.
+    assert experiment.changes.filter(kind=ChangeKind.PLAN).count() == 0
+    again = admin_client.post(
+        url("experiment-run", experiment.pk),
+        _run(experiment, ended_on=ended.isoformat()),
+        follow=True,
+    )
+    assert "Nothing changed." in again.text
+    assert experiment.changes.filter(kind=ChangeKind.RUN).count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"name": "  "}, "This field is required."),
+        ({"ended_on": "2026-01-01", "started_on": ""}, "Give the start date"),
+        ({"started_on": "2026-02-01", "ended_on": "2026-01-01"}, "cannot end before"),
+        ({"started_on": "2026-01-01", "ended_on": "2999-01-01"}, "in the future"),
+    ],
+)
+def test_bad_dates_are_refused_and_nothing_is_stored(
+    registered, admin_client, changes, message
+):
+    experiment = registered(started_days_ago=3)
+    response = admin_client.post(
+        url("experiment-run", experiment.pk), _run(experiment, **changes)
+    )
+    assert response.status_code == 400
+    assert message in response.text
+    stored = Experiment.objects.get(pk=experiment.pk)
+    assert (stored.name, stored.started_on, stored.ended_on) == (
+        "Dates A/B",
+        experiment.started_on,
+        None,
+    )
+    assert not stored.changes.filter(kind=ChangeKind.RUN).exists()
+    # The page still names the test as stored.
+    assert "When “Dates A/B” started" in response.text
