@@ -20,7 +20,7 @@ def _day(label: str, lookup: str) -> django_filters.DateFilter:
         field_name="received_at",
         lookup_expr=f"date__{lookup}",
         label=label,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
 
 

@@ -52,7 +52,7 @@ class MetricForm(forms.ModelForm):
             "add_to_cart. Empty: made from the name.",
         )
         goal = cast(forms.ChoiceField, self.fields["goal_level"])
-        goal.choices = [("", "Not a conversion goal"), *GoalLevel.choices]
+        goal.choices = [("", "Neither (e.g. a guardrail)"), *GoalLevel.choices]
         if used_by:
             reason = (
                 f"Fixed: {used_by} experiment{'s are' if used_by != 1 else ' is'} "

@@ -74,7 +74,7 @@ class PlanForm(forms.Form):
         label="Start date",
         help_text="Optional, and may be in the future: the plan is registered "
         "before the test starts.",
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     baseline = forms.DecimalField(
         label="Baseline rate of the primary metric (%)",

@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='experimentchange',
             name='kind',
-            field=models.CharField(choices=[('registered', 'Plan registered'), ('plan', 'Plan changed'), ('results', 'Results replaced'), ('run', 'Name, dates or notes changed')], max_length=12),
+            field=models.CharField(choices=[('registered', 'Plan registered'), ('plan', 'Plan changed'), ('results', 'Results recorded'), ('run', 'Name, dates or notes changed')], max_length=12),
         ),
         migrations.AddConstraint(
             model_name='experimentchange',

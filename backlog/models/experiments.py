@@ -286,7 +286,7 @@ class MetricResult(models.Model):
 class ChangeKind(models.TextChoices):
     REGISTERED = "registered", "Plan registered"
     PLAN = "plan", "Plan changed"
-    RESULTS = "results", "Results replaced"
+    RESULTS = "results", "Results recorded"
     RUN = "run", "Name, dates or notes changed"
 
 

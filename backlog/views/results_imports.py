@@ -196,14 +196,24 @@ def results_import_detail(request: OrgRequest, results_import_id):
 
 
 def _mapped(results_import: ResultsImport, part: str) -> list[tuple[str, str]]:
-    labels = {}
-    if part == "metrics":
-        labels = {t.value: t.label for t in metric_targets(results_import.experiment)}
-    return [
-        (name, labels.get(value, value))
+    """The file's names with what each went to, in the experiment's order of
+    variants or metrics (a stored mapping keeps no order: PostgreSQL's JSON
+    sorts its keys)."""
+    experiment = results_import.experiment
+    targets = (
+        metric_targets(experiment) if part == "metrics" else variant_targets(experiment)
+    )
+    labels = {t.value: t.label for t in targets}
+    position = {t.value: index for index, t in enumerate(targets)}
+    pairs = [
+        (name, value)
         for name, value in results_import.mapping.get(part, {}).items()
         if value
     ]
+    pairs.sort(
+        key=lambda pair: (position.get(pair[1], len(position)), pair[0].casefold())
+    )
+    return [(name, labels.get(value, value)) for name, value in pairs]
 
 
 @member_required(Role.EDITOR)

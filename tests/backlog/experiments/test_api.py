@@ -752,7 +752,7 @@ def test_the_schema_lists_the_new_endpoints(client):
     paths = schema["paths"]
     assert set(paths["/api/v1/metrics"]) == {"get", "post"}
     assert set(paths["/api/v1/hypotheses/{hypothesis_id}/experiments"]) == {"post"}
-    assert set(paths["/api/v1/experiments/{experiment_id}"]) == {"get"}
+    assert set(paths["/api/v1/experiments/{experiment_id}"]) == {"get", "patch"}
     assert set(paths["/api/v1/experiments/{experiment_id}/results"]) == {"put"}
     result = schema["components"]["schemas"]["ResultOut"]
     assert set(result["properties"]) == RESULT_KEYS

@@ -797,10 +797,12 @@ def _run(experiment, **changes):
 def test_a_registered_test_gets_its_start_end_and_name_with_history(
     registered, org, admin_user, admin_client
 ):
-    experiment = registered()
-    assert_access(
+    experiment = registered(started_days_ago=2)
+    page = assert_access(
         url("experiment-run", experiment.pk), organisation=org, role=Role.EDITOR
     )
+    # A date field shows its date the way the browser's date picker reads it.
+    assert f'value="{experiment.started_on.isoformat()}"' in page.text
     started = timezone.localdate() - timedelta(days=20)
     ended = timezone.localdate() - timedelta(days=1)
     response = assert_access(
