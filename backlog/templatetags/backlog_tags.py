@@ -1,7 +1,6 @@
 """How backlog numbers read on a page, and the backlog panel of the settings page."""
 
 from django import template
-from django.urls import NoReverseMatch, reverse
 
 from backlog.configuration import settings_for
 from backlog.experiments.decisions import Recommendation
@@ -126,15 +125,6 @@ def recommendation_label(value):
     if not value:
         return "No recommendation"
     return RECOMMENDATION_LABELS.get(Recommendation(value), str(value))
-
-
-@register.simple_tag
-def optional_url(name, *args):
-    """The URL of `name`, or an empty string where this installation has none."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
 
 
 @register.inclusion_tag("backlog/_settings_panel.html", takes_context=True)
