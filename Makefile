@@ -78,8 +78,11 @@ deploy-check: install
 	ALLOWED_HOSTS=cro.example.com EMAIL_HOST=smtp.example.com \
 	$(PY) manage.py check --deploy --fail-level WARNING
 
+# The suite runs in TEST_WORKERS processes (pytest-xdist), each with its own test
+# database; TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 pytest: install-dev chromium
-	$(VENV)/bin/pytest $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 test: lint check deploy-check pytest
 
