@@ -109,7 +109,9 @@ class ResilientWorker(Worker):
         if self.next_housekeeping is not None and now < self.next_housekeeping:
             return
         self.next_housekeeping = now + housekeeping.INTERVAL
-        housekeeping.run_chores()
+        if not housekeeping.reached_the_database(housekeeping.run_chores()):
+            close_connections()
+            self.next_housekeeping = now + housekeeping.DATABASE_RETRY
 
     def keep_trying(self, doing: str, step: Callable[[], T]) -> T:
         """Run `step` until it gets past the database, pausing after each error."""

@@ -229,7 +229,7 @@ def test_the_worker_outlives_a_sqlite_write_lock_held_past_its_busy_timeout(
     wait_until(lambda: finished([queued]), what="the task after the lock")
     assert status_of(queued) == TaskResultStatus.SUCCESSFUL
     assert runs(run_log) == [(5, worker.pid)]
-    assert worker.count("Traceback") == 0
+    assert worker.count("Traceback") == 0, worker.output
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's server")
@@ -265,4 +265,4 @@ def test_the_worker_outlives_postgresql_dropping_and_refusing_its_connection(
     wait_until(lambda: finished([queued]), what="the task after the outage")
     assert status_of(queued) == TaskResultStatus.SUCCESSFUL
     assert runs(run_log) == [(6, worker.pid)]
-    assert worker.count("Traceback") == 0
+    assert worker.count("Traceback") == 0, worker.output

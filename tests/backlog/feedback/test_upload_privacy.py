@@ -11,6 +11,7 @@ import pytest
 from django.apps import apps
 from django.core.files.base import ContentFile
 from django.core.management import call_command
+from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -286,7 +287,7 @@ def test_the_hourly_chores_delete_expired_uploads(org):
 
 def test_the_worker_does_the_chores_once_an_hour(monkeypatch):
     rounds = []
-    monkeypatch.setattr(housekeeping, "run_chores", lambda: rounds.append(1))
+    monkeypatch.setattr(housekeeping, "run_chores", lambda: rounds.append(1) or [])
     clock = iter([1000.0, 1001.0, 1000.0 + housekeeping.INTERVAL + 1])
     monkeypatch.setattr("cromaturity.task_worker.monotonic", lambda: next(clock))
     worker = ResilientWorker.__new__(ResilientWorker)
@@ -306,6 +307,33 @@ def test_a_failing_chore_is_logged_and_the_others_still_run(monkeypatch, caplog)
     assert done == [1]
     assert isinstance(outcomes[0][1], RuntimeError)
     assert "disk gone" in caplog.text
+
+
+def test_a_round_that_could_not_reach_the_database_is_tried_again_sooner(
+    monkeypatch, caplog
+):
+    def unreachable():
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(housekeeping, "_chores", [unreachable])
+    closed = []
+    monkeypatch.setattr(
+        "cromaturity.task_worker.close_connections", lambda: closed.append(1)
+    )
+    clock = iter([1000.0, 1000.0 + housekeeping.DATABASE_RETRY + 1])
+    monkeypatch.setattr("cromaturity.task_worker.monotonic", lambda: next(clock))
+    worker = ResilientWorker.__new__(ResilientWorker)
+    worker.next_housekeeping = None
+    worker.housekeep_when_due()
+    assert worker.next_housekeeping == 1000.0 + housekeeping.DATABASE_RETRY
+    assert closed == [1]
+    # An outage is one line, not a traceback of a chore gone wrong.
+    (record,) = [r for r in caplog.records if r.name == "cromaturity.housekeeping"]
+    assert record.levelname == "WARNING"
+    assert record.exc_info is None
+    assert "could not reach the database" in record.getMessage()
+    worker.housekeep_when_due()
+    assert len(closed) == 2
 
 
 def test_rejected_rows_stored_in_the_clear_are_masked_by_the_migration(org):
