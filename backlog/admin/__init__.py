@@ -1,5 +1,5 @@
-"""The backlog's admin, by sub-domain: hypotheses, experiments and feedback."""
+"""The backlog's admin, by sub-domain: hypotheses, experiments, funnels and feedback."""
 
-from backlog.admin import experiments, feedback, hypotheses
+from backlog.admin import experiments, feedback, funnels, hypotheses
 
-__all__ = ["experiments", "feedback", "hypotheses"]
+__all__ = ["experiments", "feedback", "funnels", "hypotheses"]

@@ -22,6 +22,15 @@ from backlog.models.feedback import (
     Sentiment,
     Theme,
 )
+from backlog.models.funnels import (
+    Funnel,
+    FunnelCount,
+    FunnelImport,
+    FunnelImportStatus,
+    FunnelStep,
+    Granularity,
+    SegmentDimension,
+)
 from backlog.models.hypotheses import (
     Hypothesis,
     HypothesisQuerySet,
@@ -55,7 +64,13 @@ __all__ = [
     "FeedbackItem",
     "FeedbackSource",
     "FeedbackTheme",
+    "Funnel",
+    "FunnelCount",
+    "FunnelImport",
+    "FunnelImportStatus",
+    "FunnelStep",
     "GoalLevel",
+    "Granularity",
     "Hypothesis",
     "HypothesisQuerySet",
     "IMPORTANCE_CHOICES",
@@ -72,6 +87,7 @@ __all__ = [
     "ResultsImport",
     "ResultsImportStatus",
     "Score",
+    "SegmentDimension",
     "Sentiment",
     "SheetRow",
     "Status",

@@ -1,0 +1,1 @@
+"""Funnels: the ordered steps to a conversion, their counts, and where they leak."""
