@@ -270,9 +270,9 @@ def test_an_unknown_dimension_is_not_a_segment():
 
 def test_a_trended_table_counting_nth_days_is_dated_from_the_start_of_the_range():
     data = (
-        "# 20240301-20240303\n\nStep,Nth day,Active users\n"
-        "1. Cart,0000,10\n1. Cart,0002,12\n1. Cart,0005,9\n"
-    ).encode()
+        b"# 20240301-20240303\n\nStep,Nth day,Active users\n"
+        b"1. Cart,0000,10\n1. Cart,0002,12\n1. Cart,0005,9\n"
+    )
     read = read_funnel_file(data)
     assert [(r.start, r.count) for r in read.rows] == [
         (date(2024, 3, 1), 10),
