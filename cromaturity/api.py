@@ -11,6 +11,7 @@ from ninja.security import APIKeyHeader, HttpBearer
 
 from backlog.api import router as backlog_router
 from backlog.experiments.api import router as experiments_router
+from backlog.funnels.api import router as funnels_router
 from cromaturity.api_errors import body_too_big
 from cromaturity.api_keys import key_for
 
@@ -86,3 +87,4 @@ def organisation(request):
 api.add_exception_handler(RequestDataTooBig, body_too_big)  # type: ignore[arg-type]
 api.add_router("/", backlog_router)
 api.add_router("/", experiments_router)
+api.add_router("/", funnels_router)

@@ -7,6 +7,7 @@ from backlog.evidence import link_feedback
 from backlog.experiments.results_importing import prepare_results_import
 from backlog.experiments.sharing import create_share_link
 from backlog.feedback.importing.run import prepare_import
+from backlog.funnels.importing import create_funnel_from_file, prepare_funnel_import
 from tests.backlog.factories import (
     give_ice,
     make_experiment,
@@ -59,7 +60,13 @@ def objects_of(organisation, people) -> dict:
     evidence = link_feedback(hypothesis, item, by=people["contributor"])
     experiment_share_link = create_share_link(experiment, by=people["editor"], days=30)
     metric = make_metric(organisation, "newsletter", "Newsletter sign-up")
+    funnel = create_funnel_from_file(organisation, "Checkout", ["Cart", "Purchase"])
+    funnel_import = prepare_funnel_import(
+        funnel, b"date,step,count\n2024-03-01,Cart,10\n", by=people["editor"]
+    )
     return {
+        "funnel_id": funnel.pk,
+        "funnel_import_id": funnel_import.pk,
         "metric_id": metric.pk,
         "evidence_id": evidence.pk,
         "theme_id": item.themes.get().pk,
