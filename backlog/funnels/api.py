@@ -31,6 +31,7 @@ from backlog.models import Funnel, SegmentDimension
 
 router = Router()
 MAX_COUNTS = 50_000
+Day = date  # CountIn has a field named date
 
 
 class StepOut(Schema):
@@ -78,8 +79,8 @@ class FunnelQuery(Schema):
 
 
 class CountIn(Schema):
-    date: date
-    end: date | None = Field(
+    date: Day
+    end: Day | None = Field(
         None, description="The last day the count covers; the same day when left out."
     )
     step: str = Field(min_length=1, max_length=120)
