@@ -8,6 +8,7 @@ from backlog.views import (
     experiment_reports,
     experiments,
     exports,
+    funnels,
     hypotheses,
     learnings,
     metrics,
@@ -151,6 +152,20 @@ urlpatterns = [
     path("board/", board.board, name="board"),
     path("learnings/", learnings.learning_list, name="learning-list"),
     path("planner/", planning.planner, name="planner"),
+    path("funnels/", funnels.funnel_list, name="funnel-list"),
+    path("funnels/<int:funnel_id>/", funnels.funnel_detail, name="funnel-detail"),
+    path("funnels/<int:funnel_id>/edit/", funnels.funnel_update, name="funnel-update"),
+    path(
+        "funnels/<int:funnel_id>/delete/", funnels.funnel_delete, name="funnel-delete"
+    ),
+    path(
+        "funnels/<int:funnel_id>/import/", funnels.funnel_upload, name="funnel-upload"
+    ),
+    path(
+        "funnels/imports/<int:funnel_import_id>/",
+        funnels.funnel_import,
+        name="funnel-import",
+    ),
     path("metrics/", metrics.metric_list, name="metric-list"),
     path("metrics/<int:metric_id>/", metrics.metric_update, name="metric-update"),
     path(

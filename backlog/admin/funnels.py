@@ -1,4 +1,4 @@
-"""Funnels, their steps, the counts that reached them and the imports that brought them."""
+"""Funnels, their steps, the counts that reached them and the imports of counts."""
 
 from django.contrib import admin
 

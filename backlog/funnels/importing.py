@@ -94,10 +94,14 @@ def prepare_funnel_import(
     filename: str = "",
     tool: str | None = None,
     zone: tzinfo = UTC,
+    period: tuple[date, date] | None = None,
+    segment: tuple[str, str] | None = None,
     by=None,
 ) -> FunnelImport:
     """Read the file and keep its counts for the mapping; raises FunnelFileError."""
-    funnel_file = read_funnel_file(data, filename=filename, tool=tool, zone=zone)
+    funnel_file = read_funnel_file(
+        data, filename=filename, tool=tool, zone=zone, period=period, segment=segment
+    )
     return _keep(funnel, funnel_file, filename=filename, by=by)
 
 

@@ -106,10 +106,15 @@ class FunnelCount(models.Model):
 
     org_path = "step__funnel__organisation"
 
-    step = models.ForeignKey(FunnelStep, on_delete=models.CASCADE, related_name="counts")
+    step = models.ForeignKey(
+        FunnelStep, on_delete=models.CASCADE, related_name="counts"
+    )
     period_start = models.DateField()
     dimension = models.CharField(
-        max_length=10, choices=SegmentDimension, default=SegmentDimension.ALL, blank=True
+        max_length=10,
+        choices=SegmentDimension,
+        default=SegmentDimension.ALL,
+        blank=True,
     )
     period_end = models.DateField(help_text="The last day the count covers.")
     segment = models.CharField(max_length=120, blank=True)

@@ -14,6 +14,21 @@ DASH = "–"
 
 
 @register.filter
+def at(values, position: int):
+    """The item of a list at a position: rows[i] in a nested loop."""
+    try:
+        return values[int(position)]
+    except (IndexError, TypeError, ValueError):
+        return None
+
+
+@register.filter
+def at_key(mapping, key):
+    """The value of a dictionary for a key that is not a name: counts[step]."""
+    return mapping.get(key) if hasattr(mapping, "get") else None
+
+
+@register.filter
 def score(value, decimals: int = 1):
     """A framework score with one decimal, or a dash when nobody scored."""
     if value is None or value == "":

@@ -182,7 +182,7 @@ def test_every_backlog_tab_and_filter_menu_fits_a_phone_and_a_desktop(
     for view in ("", "board/", "learnings/"):
         page.goto(f"{live_server.url}/o/acme/backlog/{view}")
         tabs = page.get_by_role("navigation", name="Backlog views").get_by_role("link")
-        expect(tabs).to_have_count(6)
+        expect(tabs).to_have_count(7)
         for tab in tabs.all():
             box = tab.bounding_box()
             assert box["x"] >= 0, tab.text_content()
