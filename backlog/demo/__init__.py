@@ -20,6 +20,7 @@ from backlog.demo.content import (
     TESTS,
 )
 from backlog.demo.feedback import seed_feedback
+from backlog.demo.funnels import seed_funnels
 from backlog.experiments.registration import (
     PlannedVariant,
     PlanSettings,
@@ -263,8 +264,11 @@ def seed(workspace, scale: int = 1) -> str | None:
             _aggregate(hypothesis, scores, ice_mode)
             planned.append((hypothesis, scores, tag_names, TESTS.get(spec[0])))
     if not planned:
-        return "Backlog: the demo hypotheses exist; kept them.\n" + seed_feedback(
-            workspace, scale
+        return (
+            "Backlog: the demo hypotheses exist; kept them.\n"
+            + seed_funnels(organisation, timezone.localdate())
+            + "\n"
+            + seed_feedback(workspace, scale)
         )
 
     Hypothesis.objects.bulk_create([p[0] for p in planned], batch_size=BATCH)
@@ -303,5 +307,8 @@ def seed(workspace, scale: int = 1) -> str | None:
     return (
         f"Backlog: added {len(planned)} hypotheses with {len(all_scores)} scores, "
         f"{concluded} concluded with learnings and {len(tests)} experiments "
-        f"measured on {len(metrics)} metrics.\n" + seed_feedback(workspace, scale)
+        f"measured on {len(metrics)} metrics.\n"
+        + seed_funnels(organisation, today)
+        + "\n"
+        + seed_feedback(workspace, scale)
     )

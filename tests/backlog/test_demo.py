@@ -9,12 +9,15 @@ from backlog.demo.content import HYPOTHESES
 from backlog.experiments.conclusions import overrides
 from backlog.experiments.decisions import Recommendation
 from backlog.experiments.reports import analysis_of
+from backlog.funnels.overview import funnel_overview
 from backlog.models import (
     ChangeKind,
     Evidence,
     Experiment,
     FeedbackImport,
     FeedbackItem,
+    Funnel,
+    FunnelCount,
     Hypothesis,
     ImportStatus,
     Result,
@@ -206,3 +209,24 @@ def test_demo_feedback_sentiment_agrees_with_what_the_customer_wrote():
     assert "positive" in praise
     assert "positive" not in complaints
     assert "negative" in complaints
+
+
+def test_the_demo_funnel_leaks_at_payment_on_mobile_since_ten_weeks():
+    demo.seed(seed_workspace())
+    funnel = Funnel.objects.get(name="Checkout")
+    assert FunnelCount.objects.filter(step__funnel=funnel).count() == 26 * 7 * 3 * 5
+    overview = funnel_overview(funnel)
+    assert (overview.leak.step, overview.leak.segment, overview.leak.compared_with) == (
+        "Payment",
+        "mobile",
+        "desktop",
+    )
+    assert overview.leak_text.startswith("Payment on mobile loses 38 %")
+    payment = [row for row in overview.trend if row.name == "Purchase"][0]
+    # Purchases from payment: worse in the last ten weeks than before.
+    assert payment.rates[0] > payment.rates[-1] + 0.05
+    assert funnel.steps.get(name="Purchase").metric.key == "purchase"
+    assert funnel.steps.get(name="Payment").page.name == "Checkout: payment"
+    # A second run adds nothing.
+    demo.seed(seed_workspace())
+    assert Funnel.objects.count() == 1
