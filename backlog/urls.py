@@ -162,6 +162,11 @@ urlpatterns = [
         "funnels/<int:funnel_id>/import/", funnels.funnel_upload, name="funnel-upload"
     ),
     path(
+        "funnels/<int:funnel_id>/pages/",
+        funnels.funnel_step_pages,
+        name="funnel-step-pages",
+    ),
+    path(
         "funnels/imports/<int:funnel_import_id>/",
         funnels.funnel_import,
         name="funnel-import",

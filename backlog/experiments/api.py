@@ -502,8 +502,8 @@ def _plan_settings(hypothesis: Hypothesis, plan: ExperimentIn) -> PlanSettings:
     baseline = plan.baseline_rate
     if planned is None and minimum_weeks is None and page is not None:
         if baseline is None:
-            baseline = page.baseline_conversion_rate
-        if page.daily_visitors and baseline is not None:
+            baseline = page.conversion_rate
+        if page.visitors_per_day and baseline is not None:
             try:
                 sized = plan_test(
                     baseline_rate=float(baseline) / 100,
@@ -511,7 +511,7 @@ def _plan_settings(hypothesis: Hypothesis, plan: ExperimentIn) -> PlanSettings:
                     alpha=float(significance) / 100,
                     power=float(power) / 100,
                     variants=len(plan.variants),
-                    daily_visitors=page.daily_visitors,
+                    daily_visitors=page.visitors_per_day,
                     correct_for_comparisons=correction != CorrectionMethod.NONE,
                 )
             except PlanError:

@@ -157,3 +157,27 @@ class StepMappingForm(forms.Form):
             else None
             for index, name in enumerate(self.file_steps)
         }
+
+
+class StepPagesForm(forms.Form):
+    """Which page of the backlog each step's counts are the views of."""
+
+    def __init__(self, *args, funnel: Funnel, pages, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.steps = list(funnel.steps.all())
+        choices = [("", "— no page —")] + [(str(p.pk), p.name) for p in pages]
+        for step in self.steps:
+            self.fields[f"page_{step.pk}"] = forms.ChoiceField(
+                label=step.name,
+                choices=choices,
+                required=False,
+                initial=str(step.page_id) if step.page_id else "",
+            )
+
+    def chosen(self) -> dict[int, int | None]:
+        return {
+            step.pk: int(self.cleaned_data[f"page_{step.pk}"])
+            if self.cleaned_data[f"page_{step.pk}"]
+            else None
+            for step in self.steps
+        }

@@ -153,9 +153,9 @@ class PlanForm(forms.Form):
 
 def page_rate(page: Page | None) -> str | None:
     """The page's baseline as people write it: 3.2, not 3.200."""
-    if page is None or page.baseline_conversion_rate is None:
+    if page is None or page.conversion_rate is None:
         return None
-    return format(page.baseline_conversion_rate.normalize(), "f")
+    return format(page.conversion_rate.normalize(), "f")
 
 
 def plan_initial(backlog_settings: BacklogSettings, page: Page | None) -> dict:
@@ -386,9 +386,9 @@ def propose(
 ) -> Proposal:
     """The planner's sample and runtime for the plan as typed (which is checked)."""
     value = form.value_of
-    daily = page.daily_visitors if page is not None else None
+    daily = page.visitors_per_day if page is not None else None
     baseline = value("baseline")
-    page_rate = page.baseline_conversion_rate if page is not None else None
+    page_rate = page.conversion_rate if page is not None else None
     from_page = page_rate is not None and baseline in (None, page_rate)
     if baseline is None:
         baseline = page_rate

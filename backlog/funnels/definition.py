@@ -2,6 +2,7 @@
 
 from django.db import transaction
 
+from backlog.funnels.measured import refresh_measured_pages
 from backlog.models import Funnel, FunnelCount, FunnelStep
 
 
@@ -53,4 +54,22 @@ def save_funnel(funnel: Funnel, step_names: list[str]) -> Funnel:
             else:
                 found.position, found.name = index, name
                 found.save(update_fields=["position", "name"])
+        refresh_measured_pages(funnel)
     return funnel
+
+
+def link_step_pages(funnel: Funnel, chosen: dict[int, int | None]) -> int:
+    """Set the page each step counts (ids of the funnel's steps and of pages of
+    its organisation); the pages' measured traffic follows. Returns how many
+    steps changed."""
+    with transaction.atomic():
+        steps = {step.pk: step for step in funnel.steps.select_for_update()}
+        changed = []
+        for step_id, page_id in chosen.items():
+            step = steps[step_id]
+            if step.page_id != page_id:
+                step.page_id = page_id
+                changed.append(step)
+        FunnelStep.objects.bulk_update(changed, ["page"])
+        refresh_measured_pages(funnel)
+    return len(changed)

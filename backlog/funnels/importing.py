@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 
 from backlog.funnels.files import CountRow, FunnelFile, read_funnel_file
+from backlog.funnels.measured import refresh_measured_pages
 from backlog.models import (
     Funnel,
     FunnelCount,
@@ -224,6 +225,7 @@ def apply_funnel_import(
         current.save(
             update_fields=["status", "mapping", "rows", "report", "imported_by"]
         )
+        refresh_measured_pages(funnel)
     return FunnelImportOutcome(
         funnel_import=current,
         rejected=len(rejected),

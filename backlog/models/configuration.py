@@ -146,7 +146,7 @@ class BacklogSettings(models.Model):
 
     def plan_for(self, page) -> Plan | None:
         """The default test plan for a page, or None without its traffic numbers."""
-        if page is None or not page.daily_visitors or page.baseline_rate is None:
+        if page is None or not page.visitors_per_day or page.baseline_rate is None:
             return None
         try:
             return plan_test(
@@ -155,7 +155,7 @@ class BacklogSettings(models.Model):
                 alpha=float(self.significance) / 100,
                 power=float(self.power) / 100,
                 variants=self.variants,
-                daily_visitors=page.daily_visitors,
+                daily_visitors=page.visitors_per_day,
             )
         except PlanError:
             return None

@@ -1,6 +1,8 @@
 """Where hypotheses aim (pages and funnel steps, with the traffic tests are
 sized by) and the tags that group them."""
 
+from decimal import Decimal
+
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -43,6 +45,21 @@ class Page(models.Model):
         help_text="Share of those visitors who convert today on the metric tests "
         "here move, e.g. 3.2.",
     )
+    # What the page's funnel step counted in its last 28 days with counts: kept
+    # up to date by every funnel import, and used instead of the typed numbers.
+    measured_daily_visitors = models.PositiveIntegerField(null=True, blank=True)
+    measured_conversion_rate = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True
+    )
+    measured_from = models.DateField(null=True, blank=True)
+    measured_to = models.DateField(null=True, blank=True)
+    measured_funnel = models.ForeignKey(
+        "backlog.Funnel",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
     objects = OrgQuerySet.as_manager()
 
@@ -67,11 +84,28 @@ class Page(models.Model):
         return self.name
 
     @property
+    def is_measured(self) -> bool:
+        return self.measured_daily_visitors is not None
+
+    @property
+    def visitors_per_day(self) -> int | None:
+        """Measured from the funnel when it has counts, else as typed."""
+        if self.measured_daily_visitors:
+            return self.measured_daily_visitors
+        return self.daily_visitors
+
+    @property
+    def conversion_rate(self) -> Decimal | None:
+        """The baseline in percent: measured from the funnel, else as typed."""
+        if self.measured_conversion_rate is not None:
+            return self.measured_conversion_rate
+        return self.baseline_conversion_rate
+
+    @property
     def baseline_rate(self) -> float | None:
         """The baseline as a fraction, as the planner wants it."""
-        if self.baseline_conversion_rate is None:
-            return None
-        return float(self.baseline_conversion_rate) / 100
+        rate = self.conversion_rate
+        return None if rate is None else float(rate) / 100
 
 
 class Tag(models.Model):

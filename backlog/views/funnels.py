@@ -2,21 +2,28 @@ from datetime import date
 
 from django.conf import settings
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from backlog.configuration import settings_for
-from backlog.forms.funnels import FunnelForm, FunnelUploadForm, StepMappingForm
-from backlog.funnels.definition import StepInUse, save_funnel
+from backlog.forms.funnels import (
+    FunnelForm,
+    FunnelUploadForm,
+    StepMappingForm,
+    StepPagesForm,
+)
+from backlog.funnels.definition import StepInUse, link_step_pages, save_funnel
 from backlog.funnels.files import FORMATS, FunnelFileError
 from backlog.funnels.importing import (
     FunnelImportRefused,
     apply_funnel_import,
     prepare_funnel_import,
 )
+from backlog.funnels.measured import forget_measured_pages
 from backlog.funnels.overview import funnel_overview
 from backlog.funnels.reports import ALL_TRAFFIC, data_span, find_segment
-from backlog.models import Funnel, FunnelImport, FunnelImportStatus
+from backlog.models import Funnel, FunnelImport, FunnelImportStatus, Page
 from cromaturity.models import Role
 from cromaturity.scoping import OrgRequest, get_in_org, member_required
 
@@ -111,12 +118,34 @@ def funnel_update(request: OrgRequest, funnel_id):
             return redirect(
                 "backlog:funnel-detail", request.organisation.slug, funnel.pk
             )
+    pages_form = StepPagesForm(
+        funnel=funnel, pages=Page.objects.for_org(request.organisation)
+    )
     return render(
         request,
         "backlog/funnel_form.html",
-        {"form": form, "funnel": funnel},
+        {"form": form, "funnel": funnel, "pages_form": pages_form},
         status=400 if request.method == "POST" else 200,
     )
+
+
+@member_required(Role.EDITOR)
+@require_POST
+def funnel_step_pages(request: OrgRequest, funnel_id):
+    funnel = get_in_org(request, Funnel, funnel_id)
+    form = StepPagesForm(
+        request.POST, funnel=funnel, pages=Page.objects.for_org(request.organisation)
+    )
+    if not form.is_valid():
+        messages.error(request, "A page chosen is not one of this workspace's pages.")
+        return redirect("backlog:funnel-update", request.organisation.slug, funnel.pk)
+    changed = link_step_pages(funnel, form.chosen())
+    messages.success(
+        request,
+        f"Pages of “{funnel}” saved ({changed} changed): their visitors and "
+        "conversion rate now come from the funnel's counts.",
+    )
+    return redirect("backlog:funnel-detail", request.organisation.slug, funnel.pk)
 
 
 @member_required(Role.EDITOR)
@@ -124,7 +153,9 @@ def funnel_update(request: OrgRequest, funnel_id):
 def funnel_delete(request: OrgRequest, funnel_id):
     funnel = get_in_org(request, Funnel, funnel_id)
     name = funnel.name
-    funnel.delete()
+    with transaction.atomic():
+        forget_measured_pages(funnel)
+        funnel.delete()
     messages.success(request, f"Funnel “{name}” and its counts deleted.")
     return redirect("backlog:funnel-list", request.organisation.slug)
 

@@ -72,6 +72,6 @@ def hypothesis_planner(request: OrgRequest, hypothesis_id):
     initial = _defaults(backlog_settings)
     page = hypothesis.page
     if page is not None:
-        initial["baseline"] = page.baseline_conversion_rate
-        initial["daily_visitors"] = page.daily_visitors
+        initial["baseline"] = page.conversion_rate
+        initial["daily_visitors"] = page.visitors_per_day
     return _render(request, initial, hypothesis)

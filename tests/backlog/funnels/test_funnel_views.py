@@ -9,6 +9,7 @@ from backlog.funnels.importing import apply_funnel_import, prepare_funnel_import
 from backlog.models import Funnel, FunnelCount, FunnelImport, FunnelStep
 from cromaturity.models import Role
 from tests.access import assert_access, member_client
+from tests.backlog.factories import make_page
 from tests.fixtures.funnel_exports import layouts
 
 pytestmark = pytest.mark.django_db
@@ -231,3 +232,36 @@ def test_the_default_period_is_the_last_28_days_with_counts(org, funnel):
     counted(funnel, b"date,step,count\n2024-01-01,Purchase,5\n2024-03-31,Purchase,7\n")
     text = member_client(org, Role.VIEWER).get(url("funnel-detail", funnel.pk)).text
     assert "4 Mar 2024 – 31 Mar 2024" in text
+
+
+def test_linking_a_step_to_a_page_measures_the_page(org, funnel):
+    product = make_page(org, "Product page", daily_visitors=10)
+    counted(
+        funnel,
+        b"date,step,count\n2024-01-01,Product view,700\n2024-01-01,Purchase,21\n",
+    )
+    view = funnel.steps.get(name="Product view")
+    data = {f"page_{step.pk}": "" for step in funnel.steps.all()}
+    data[f"page_{view.pk}"] = str(product.pk)
+    assert_access(
+        url("funnel-step-pages", funnel.pk),
+        organisation=org,
+        role=Role.EDITOR,
+        method="post",
+        data=data,
+        ok=302,
+        unchanged=lambda: list(FunnelStep.objects.values_list("page_id", flat=True)),
+    )
+    product.refresh_from_db()
+    assert (product.visitors_per_day, str(product.conversion_rate)) == (700, "3.000")
+    text = member_client(org, Role.VIEWER).get(url("page-list")).text
+    assert "measured by Checkout" in text
+
+
+def test_a_page_of_another_organisation_cannot_be_linked(org, other_org, funnel):
+    theirs = make_page(other_org, "Their page")
+    view = funnel.steps.get(name="Product view")
+    client = member_client(org, Role.EDITOR)
+    client.post(url("funnel-step-pages", funnel.pk), {f"page_{view.pk}": theirs.pk})
+    view.refresh_from_db()
+    assert view.page_id is None
