@@ -2,7 +2,8 @@
 
     python -m bench.experiment_stats [--repeat R]
 
-The cases run from single functions up to the whole ``analyse`` of the
+The cases run from reading a testing tool's results file of 1 000 rows and
+single functions up to the whole ``analyse`` of the
 largest plan accepted (10 variants × 20 metrics), at 10⁹ visitors and where
 the chance to beat's exact sum and Student's t continued fraction are longest.
 Each case is timed as the best of R calls and shown as a ratio to a trivial
@@ -113,7 +114,33 @@ def cases() -> dict[str, Callable[[], object]]:
         )
         return lambda: analyse(plan, metrics, variants, date(2026, 2, 1))
 
+    from backlog.experiments.results_files import detect_tool, read_results
+
+    header = (
+        '"metric","variation","riskOfChoosing","users","totalValue","perUserValue",'
+        '"perUserValueStdDev","chanceToBeatControl","percentChange",'
+        '"percentChangePValue","percentChangePValueAdjusted","percentChangeCILower",'
+        '"percentChangeCIUpper","percentChangeCILowerAdjusted",'
+        '"percentChangeCIUpperAdjusted"'
+    )
+    growthbook = "\n".join(
+        [header]
+        + [
+            f'"m{i}","Control",0,50,1234.5,24.69,30.1,0.5,0.01,0.2,0.3,-0.1,0.12,'
+            "-0.11,0.13"
+            for i in range(1000)
+        ]
+    ).encode()
+    german = (
+        "variant;metric;visitors;conversions;sum;sum_squares\n"
+        + "\n".join(f"v{i};m;1.234;;15.425,5;1.000.000,25" for i in range(1000))
+    ).encode("utf-16")
+    header_cells = header.replace('"', "").split(",")
+
     return {
+        "results file, 1 000 GrowthBook rows": lambda: read_results(growthbook),
+        "results file, 1 000 rows of German Excel UTF-16": lambda: read_results(german),
+        "results file, which tool wrote it": lambda: detect_tool(header_cells),
         "t tail, ν just below Hill's switch": lambda: t_sf(3.1, 9_999.0),
         "t tail, ν = 1.01, far tail": lambda: t_sf(1e6, 1.01),
         "t tail, ν = 2·10⁹": lambda: t_sf(5.0, 2e9),
