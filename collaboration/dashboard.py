@@ -17,6 +17,7 @@ from assessments import scoring
 from assessments.models import Assessment, AssessmentStatus, Response
 from assessments.scorecards import ScorecardSummary, trend
 from backlog.configuration import settings_for
+from backlog.funnels.overview import FunnelLeak, biggest_leak_of
 from backlog.models import FeedbackItem, Hypothesis, Status, Theme
 from backlog.scoring.frameworks import Framework
 from collaboration.models import Activity
@@ -159,6 +160,7 @@ class Dashboard:
     has_hypotheses: bool
     has_feedback: bool
     has_themes: bool
+    leak: FunnelLeak | None = None
 
 
 def build_dashboard(organisation, membership) -> Dashboard:
@@ -196,6 +198,7 @@ def build_dashboard(organisation, membership) -> Dashboard:
         has_feedback=has_feedback,
         has_themes=bool(themes)
         or (has_feedback and Theme.objects.for_org(organisation).exists()),
+        leak=biggest_leak_of(organisation),
     )
 
 

@@ -214,3 +214,43 @@ def funnel_overview(
         overview.leak_text = describe_leak(overview.leak)
     overview.weeks, overview.trend = _trend(funnel, end, segment)
     return overview
+
+
+@dataclass(frozen=True)
+class FunnelLeak:
+    funnel: Funnel
+    leak: Leak
+    text: str
+    start: date
+    end: date
+
+
+def biggest_leak_of(organisation, limit: int = 5) -> FunnelLeak | None:
+    """Across the organisation's funnels (the first `limit` by name), the leak
+    that loses the most people beyond what its best segment loses, in each
+    funnel's last 28 days with counts."""
+    found: list[FunnelLeak] = []
+    for funnel in Funnel.objects.for_org(organisation)[:limit]:
+        span = default_period(funnel)
+        if span is None:
+            continue
+        start, end = span
+        segments = segments_of(funnel)
+        if segments:
+            dimension, names = next(iter(segments.items()))
+            readings = {
+                name: read_period(funnel, start, end, Segment(dimension, name)).steps
+                for name in names
+            }
+        else:
+            readings = {"all traffic": read_period(funnel, start, end).steps}
+        leak = biggest_leak(
+            {
+                name: [(s.name, s.count) for s in steps]
+                for name, steps in readings.items()
+            }
+        )
+        if leak is not None:
+            text = describe_leak(leak, segment_label=bool(segments))
+            found.append(FunnelLeak(funnel, leak, text, start, end))
+    return max(found, key=lambda f: f.leak.excess_lost, default=None)

@@ -265,3 +265,15 @@ def test_a_page_of_another_organisation_cannot_be_linked(org, other_org, funnel)
     client.post(url("funnel-step-pages", funnel.pk), {f"page_{view.pk}": theirs.pk})
     view.refresh_from_db()
     assert view.page_id is None
+
+
+def test_the_home_dashboard_names_the_biggest_leak(org, funnel):
+    counted(funnel, layouts.plain_csv())
+    text = member_client(org, Role.VIEWER).get(reverse("home", args=["acme"])).text
+    assert "Where the funnel leaks" in text
+    assert "Product view on mobile loses 72 % of those who reach it" in text
+
+
+def test_the_home_dashboard_without_funnel_counts_says_what_to_do(org, funnel):
+    text = member_client(org, Role.VIEWER).get(reverse("home", args=["acme"])).text
+    assert "No funnel counts yet." in text
