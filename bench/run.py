@@ -19,6 +19,7 @@ def main() -> None:
         "bench.masking",
         "bench.stats",
         "bench.import_backlog",
+        "bench.import_funnel",
         "bench.pages",
         "bench.exports",
         "bench.load",

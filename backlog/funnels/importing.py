@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, tzinfo
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 
 from backlog.funnels.files import CountRow, FunnelFile, read_funnel_file
@@ -26,7 +26,17 @@ from backlog.models import (
     FunnelImportStatus,
     FunnelStep,
 )
+from cromaturity.bulk_writes import bulk_insert
 
+COLUMNS = [
+    "step",
+    "period_start",
+    "period_end",
+    "dimension",
+    "segment",
+    "count",
+    "source",
+]
 _NUMBERING = re.compile(r"^\s*(?:step\s*)?\d+\s*[.:)\-–]\s*", re.IGNORECASE)
 
 Key = tuple[int, date, date, str, str]
@@ -263,22 +273,17 @@ def _write(
         (c.step_id, c.period_start, c.period_end, c.dimension, c.segment): c
         for c in existing
     }
-    create, update = [], []
+    create: list[tuple] = []
+    update = []
     unchanged = 0
+    # SQLite stores dates as ISO text; PostgreSQL takes them as they are.
+    day = date.isoformat if connection.vendor == "sqlite" else (lambda value: value)
     for key, (count, _) in wanted.items():
         found = held.pop(key, None)
         if found is None:
             step_id, start, end, dimension, segment = key
             create.append(
-                FunnelCount(
-                    step_id=step_id,
-                    period_start=start,
-                    period_end=end,
-                    dimension=dimension,
-                    segment=segment,
-                    count=count,
-                    source=source,
-                )
+                (step_id, day(start), day(end), dimension, segment, count, source.pk)
             )
         elif found.count != count:
             found.count = count
@@ -290,7 +295,7 @@ def _write(
     if held:
         FunnelCount.objects.filter(pk__in=[c.pk for c in held.values()]).delete()
     FunnelCount.objects.bulk_update(update, ["count", "source"], batch_size=2000)
-    FunnelCount.objects.bulk_create(create, batch_size=2000)
+    bulk_insert(FunnelCount, COLUMNS, create)
     return {
         "created": len(create),
         "updated": len(update),
