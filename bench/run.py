@@ -18,6 +18,7 @@ def main() -> None:
         "bench.import_feedback",
         "bench.masking",
         "bench.stats",
+        "bench.experiment_stats",
         "bench.import_backlog",
         "bench.import_funnel",
         "bench.pages",
