@@ -1,0 +1,1 @@
+"""Page speed: Core Web Vitals of the pages, and the conversions a slow page costs."""
