@@ -2,7 +2,6 @@
 the preview and mapping, applying it, the report, the history and the command."""
 
 import math
-import time
 from decimal import Decimal
 
 import pytest
@@ -543,7 +542,7 @@ def test_a_file_over_five_megabytes_is_refused(experiment, admin_client):
     assert not ResultsImport.objects.exists()
 
 
-def test_a_thousand_rows_are_previewed_in_well_under_a_second(
+def test_a_thousand_rows_of_a_hundred_metrics_are_previewed(
     org, metrics, make_hypothesis, admin_user, admin_client
 ):
     names = [f"Variant {i}" for i in range(10)]
@@ -557,13 +556,11 @@ def test_a_thousand_rows_are_previewed_in_well_under_a_second(
     )
     lines = ["variant,metric,visitors,conversions,sum,sum_squares"]
     lines += [f"Variant {i % 10},goal {i // 10},1000,{i % 97},," for i in range(1000)]
-    started = time.perf_counter()
+    # How fast such a file is read: bench.experiment_stats.
     response = upload(admin_client, experiment, "\n".join(lines))
     preview = admin_client.get(response["Location"])
-    elapsed = time.perf_counter() - started
     assert preview.status_code == 200
     assert len(preview.context["form"].metric_names) == 100
-    assert elapsed < 1.0, f"upload and preview of 1000 rows took {elapsed:.2f} s"
 
 
 # --- importing again ----------------------------------------------------------
