@@ -1,5 +1,5 @@
-"""The backlog's admin, by sub-domain: hypotheses, experiments, funnels and feedback."""
+"""The backlog's admin, one module per sub-domain."""
 
-from backlog.admin import experiments, feedback, funnels, hypotheses
+from backlog.admin import experiments, feedback, funnels, hypotheses, page_speed
 
-__all__ = ["experiments", "feedback", "funnels", "hypotheses"]
+__all__ = ["experiments", "feedback", "funnels", "hypotheses", "page_speed"]

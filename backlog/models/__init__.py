@@ -46,6 +46,12 @@ from backlog.models.metrics import (
     MetricKind,
     MetricRole,
 )
+from backlog.models.page_speed import (
+    SpeedDevice,
+    SpeedKind,
+    SpeedMeasurement,
+    SpeedSource,
+)
 from backlog.models.pages import Page, Tag
 from backlog.models.scores import Score
 
@@ -90,6 +96,10 @@ __all__ = [
     "SegmentDimension",
     "Sentiment",
     "SheetRow",
+    "SpeedDevice",
+    "SpeedKind",
+    "SpeedMeasurement",
+    "SpeedSource",
     "Status",
     "Tag",
     "Theme",
