@@ -47,8 +47,8 @@ def test_home_query_count_does_not_grow_with_members(
     url = reverse("home", args=["acme"])
     admin_client.get(url)
     # The empty panels of a new organisation ask whether there are any
-    # hypotheses and any feedback at all, to say what to do first.
-    with django_assert_num_queries(21) as few:
+    # hypotheses, feedback and funnels at all, to say what to do first.
+    with django_assert_num_queries(22) as few:
         admin_client.get(url)
     for _ in range(10):
         make_member(org, team="Marketing")
