@@ -16,11 +16,14 @@ def main() -> None:
     started = time.perf_counter()
     for module in (
         "bench.import_feedback",
+        "bench.import_hostile",
         "bench.masking",
         "bench.stats",
         "bench.experiment_stats",
+        "bench.results_import",
         "bench.import_backlog",
         "bench.import_funnel",
+        "bench.suggestions",
         "bench.pages",
         "bench.exports",
         "bench.load",

@@ -2,7 +2,6 @@
 every way feedback is written (forms, edits, deletes, the set-based import)."""
 
 import io
-import time
 
 import pytest
 from django.core.management import call_command
@@ -293,9 +292,10 @@ def test_sqlite_triggers_dropped_by_a_table_rebuild_are_put_back(org, make_feedb
         assert cursor.fetchone()[0] == _org_items(org).count()
 
 
-def test_suggestions_over_many_items_are_measured_against_a_trivial_query(
+def test_suggestions_over_twenty_thousand_items_find_the_relevant_ones(
     org, make_hypothesis
 ):
+    # How long it takes, against a trivial query: bench.suggestions.
     texts = [
         "Apple Pay button spins forever on iPhone, had to switch to card.",
         "The site is really slow tonight, product pages take ages to load.",
@@ -315,15 +315,5 @@ def test_suggestions_over_many_items_are_measured_against_a_trivial_query(
         observation="Largest contentful paint on mobile categories is 4.1 s.",
         change="lazy-loading images below the fold",
     )
-    started = time.perf_counter()
-    list(_org_items(org).order_by("-received_at")[:5])
-    trivial = time.perf_counter() - started
-    started = time.perf_counter()
     suggestions = feedback_like(hypothesis)
-    suggesting = time.perf_counter() - started
-    print(
-        f"\n{connection.vendor}: 20,000 items; suggestions {suggesting * 1000:.0f} ms, "
-        f"a trivial query {trivial * 1000:.1f} ms"
-    )
     assert any("site is really slow" in s.item.text for s in suggestions)
-    assert suggesting < 5

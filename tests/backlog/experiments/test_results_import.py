@@ -556,7 +556,7 @@ def test_a_thousand_rows_of_a_hundred_metrics_are_previewed(
     )
     lines = ["variant,metric,visitors,conversions,sum,sum_squares"]
     lines += [f"Variant {i % 10},goal {i // 10},1000,{i % 97},," for i in range(1000)]
-    # How fast such a file is read: bench.experiment_stats.
+    # How long the upload and the preview take: bench.results_import.
     response = upload(admin_client, experiment, "\n".join(lines))
     preview = admin_client.get(response["Location"])
     assert preview.status_code == 200

@@ -1,5 +1,6 @@
 """The chance to beat the control, against 30-digit references, for any test up
-to the form's maximum of 10⁹ visitors per variant: error below 10⁻⁹, and quick.
+to the form's maximum of 10⁹ visitors per variant: error below 10⁻⁹. How long
+it takes is measured by `python -m bench.stats`.
 
 Two references, both in mpmath at 30 significant digits:
 
@@ -10,8 +11,6 @@ Two references, both in mpmath at 30 significant digits:
   with the square of the smallest parameter, so the exact sums just above the
   threshold (where they are largest) bound the truncation error everywhere.
 """
-
-import time
 
 import mpmath
 import pytest
@@ -200,15 +199,11 @@ def test_chance_to_beat_matches_the_expansion_for_large_tests(control, variant):
 
 @settings(max_examples=200, deadline=None)
 @given(any_arms(), any_arms())
-def test_chance_to_beat_takes_a_bounded_time_for_any_test_the_form_accepts(
+def test_chance_to_beat_is_a_probability_for_any_test_the_form_accepts(
     control, variant
 ):
-    # Generous on purpose: the bench (python -m bench.stats) measures the real
-    # bound; before, such inputs ran for minutes.
-    started = time.perf_counter()
-    probability = probability_to_beat(control, variant)
-    assert time.perf_counter() - started < 1.0
-    assert 0 <= probability <= 1
+    # How long such inputs take (they once ran for minutes): bench.stats.
+    assert 0 <= probability_to_beat(control, variant) <= 1
 
 
 @pytest.mark.parametrize(

@@ -3,7 +3,6 @@ HTML bodies, broken quotes, and files that claim more than they hold."""
 
 import io
 import json
-import time
 import zipfile
 from pathlib import Path
 
@@ -243,11 +242,10 @@ def _claiming_workbook(tmp_path: Path) -> Path:
 
 
 def test_a_workbook_is_read_by_the_rows_it_holds_not_the_range_it_claims(tmp_path):
+    # How long it takes, against the same rows honestly sized: bench.import_hostile.
     path = _claiming_workbook(tmp_path)
-    started = time.perf_counter()
     table = open_table(path)
     records = list(table.records)
-    assert time.perf_counter() - started < 5
     assert table.header == ["Id", "Description", "Created at"]
     assert records == [(2, ["1", "Hello", "2026-01-01 10:00"])]
     assert count_rows(path, None) == 2

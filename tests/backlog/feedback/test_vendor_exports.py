@@ -9,7 +9,6 @@ files uses, so a zone that is invented or ignored shows in the instants.
 import csv
 import io
 import re
-import time
 from datetime import UTC, datetime
 from io import StringIO
 
@@ -249,22 +248,20 @@ def test_an_export_without_a_date_column_is_refused_unless_confirmed(tmp_path, o
     assert stored == {e.external_id: e.text for e in export.expected}
 
 
-def test_a_workbook_claiming_every_cell_imports_its_three_rows_at_once(tmp_path, org):
-    started = time.perf_counter()
+# How long these two take, against honest files of the same rows:
+# bench.import_hostile.
+
+
+def test_a_workbook_claiming_every_cell_imports_its_three_rows(tmp_path, org):
     summary = import_file(tmp_path, org, "tickets.xlsx", huge_range_workbook())
-    elapsed = time.perf_counter() - started
     assert summary == "created=3 updated=0 unchanged=0 rejected=0"
-    assert elapsed < 5, f"{elapsed:.1f} s"
     stored = dict(FeedbackItem.objects.values_list("external_id", "text"))
     assert stored == {ticket: text for ticket, text, _ in HUGE_RANGE_ROWS}
 
 
-def test_a_csv_with_a_hundred_thousand_columns_is_refused_at_once(tmp_path, org):
-    started = time.perf_counter()
+def test_a_csv_with_a_hundred_thousand_columns_is_refused(tmp_path, org):
     with pytest.raises(CommandError, match="(?i)column") as refusal:
         import_file(tmp_path, org, "wide.csv", wide_csv(), timezone="UTC")
-    elapsed = time.perf_counter() - started
-    assert elapsed < 5, f"{elapsed:.1f} s"
     assert "Traceback" not in str(refusal.value)
     assert not FeedbackItem.objects.exists()
 
