@@ -78,6 +78,14 @@ def _audit(audits: dict[str, Any], name: str) -> float | None:
     return _number(audit.get("numericValue")) if isinstance(audit, dict) else None
 
 
+def _inp(audits: dict[str, Any]) -> float | None:
+    """Only a timespan measures INP; Lighthouse 10 named its audit experimental-…."""
+    value = _audit(audits, "interaction-to-next-paint")
+    if value is None:
+        value = _audit(audits, "experimental-interaction-to-next-paint")
+    return value
+
+
 def _lighthouse(report: dict[str, Any], tool: str = "lighthouse") -> SpeedReading:
     if isinstance(report.get("runtimeError"), dict) and report["runtimeError"].get(
         "code"
@@ -115,7 +123,7 @@ def _lighthouse(report: dict[str, Any], tool: str = "lighthouse") -> SpeedReadin
         start=day,
         end=day,
         lcp_ms=_audit(audits, "largest-contentful-paint"),
-        inp_ms=_audit(audits, "interaction-to-next-paint"),
+        inp_ms=_inp(audits),
         cls=_audit(audits, "cumulative-layout-shift"),
         performance_score=_number(performance.get("score")),
     )
@@ -124,6 +132,22 @@ def _lighthouse(report: dict[str, Any], tool: str = "lighthouse") -> SpeedReadin
 def _percentile(metrics: dict[str, Any], name: str) -> float | None:
     metric = metrics.get(name)
     return _number(metric.get("percentile")) if isinstance(metric, dict) else None
+
+
+# PSI has named INP three ways: experimental, then without and with its unit.
+INP_KEYS = (
+    "INTERACTION_TO_NEXT_PAINT",
+    "INTERACTION_TO_NEXT_PAINT_MS",
+    "EXPERIMENTAL_INTERACTION_TO_NEXT_PAINT",
+)
+
+
+def _first_percentile(metrics: dict[str, Any], names: tuple[str, ...]) -> float | None:
+    for name in names:
+        value = _percentile(metrics, name)
+        if value is not None:
+            return value
+    return None
 
 
 def _pagespeed(report: dict[str, Any]) -> list[SpeedReading]:
@@ -165,7 +189,7 @@ def _pagespeed(report: dict[str, Any]) -> list[SpeedReading]:
                 start=date.fromordinal(day.toordinal() - 27),
                 end=day,
                 lcp_ms=_percentile(metrics, "LARGEST_CONTENTFUL_PAINT_MS"),
-                inp_ms=_percentile(metrics, "INTERACTION_TO_NEXT_PAINT"),
+                inp_ms=_first_percentile(metrics, INP_KEYS),
                 cls=None if cls is None else cls / 100,
                 origin_only=origin_only or fallback,
             )

@@ -149,3 +149,19 @@ def test_a_crux_record_of_all_devices_is_refused():
 def test_what_is_no_speed_report_gets_a_clear_message(data, message):
     with pytest.raises(SpeedReportError, match=message):
         read_speed_report(data)
+
+
+def test_older_names_of_inp_are_read_too():
+    report = lighthouse()
+    report["audits"]["experimental-interaction-to-next-paint"] = {"numericValue": 180}
+    (reading,) = read_speed_report(encode(report))
+    assert reading.inp_ms == 180
+    answer = {
+        "analysisUTCTimestamp": "2026-11-21T07:00:00Z",
+        "loadingExperience": {
+            "id": "https://shop.example/",
+            "metrics": {"INTERACTION_TO_NEXT_PAINT_MS": {"percentile": 240}},
+        },
+        "lighthouseResult": lighthouse(),
+    }
+    assert read_speed_report(encode(answer))[1].inp_ms == 240
