@@ -98,3 +98,15 @@ def print_table(title: str, header: list[str], rows: list[list]) -> None:
 def run_module(module: str, *args: str) -> None:
     """Run a benchmark module as its own process, its output shown as it comes."""
     subprocess.run([sys.executable, "-m", module, *args], cwd=ROOT, check=True)  # noqa: S603
+
+
+def reset_database(database: str, name: str) -> None:
+    """Drop a benchmark's own database, so that its first import starts empty."""
+    if database == "sqlite":
+        for suffix in ("", "-wal", "-shm"):
+            (WORK / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+        return
+    import psycopg
+
+    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -22,7 +22,14 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from bench.harness import WORK, print_table, run_phase, save_results, setup_django
+from bench.harness import (
+    WORK,
+    print_table,
+    reset_database,
+    run_phase,
+    save_results,
+    setup_django,
+)
 
 DATABASE_NAME = "cromaturity_bench_backlog"
 ORG_SLUG = "bench-backlog"
@@ -178,19 +185,6 @@ def phase(database: str, path: Path, label: str) -> dict:
     return result
 
 
-def reset_database(database: str) -> None:
-    if database == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (WORK / f"{DATABASE_NAME}.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    from bench.harness import POSTGRES_SERVER
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=10_000)
@@ -213,7 +207,7 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     table = []
     for database in databases:
-        reset_database(database)
+        reset_database(database, DATABASE_NAME)
         plain = ""
         for label, path in files.items():
             result = run_phase(

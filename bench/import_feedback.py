@@ -28,6 +28,7 @@ from bench.harness import (
     ROOT,
     WORK,
     print_table,
+    reset_database,
     run_phase,
     save_results,
     setup_django,
@@ -88,19 +89,6 @@ def generate(rows: int) -> Path:
             writer.writerow(row)
     partial.rename(path)
     return path
-
-
-def reset_database(database: str, name: str = DATABASE_NAME) -> None:
-    if database == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (WORK / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    from bench.harness import POSTGRES_SERVER
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def phase(database: str, path: Path) -> dict:
@@ -218,7 +206,7 @@ def main() -> None:
     databases = ["sqlite", "postgres"] if args.database == "both" else [args.database]
     table = []
     for database in databases:
-        reset_database(database)
+        reset_database(database, DATABASE_NAME)
         reset_database(database, BULK_DATABASE_NAME)
         shutil.rmtree(WORK / "media", ignore_errors=True)
         results = {}

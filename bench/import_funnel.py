@@ -19,7 +19,13 @@ import sys
 import time
 from datetime import date, timedelta
 
-from bench.harness import WORK, print_table, run_phase, save_results, setup_django
+from bench.harness import (
+    print_table,
+    reset_database,
+    run_phase,
+    save_results,
+    setup_django,
+)
 
 DATABASE_NAME = "cromaturity_bench_funnel"
 ORG_SLUG = "bench-funnel"
@@ -103,19 +109,6 @@ def phase(database: str, label: str) -> dict:
     return result
 
 
-def reset_database(database: str) -> None:
-    if database == "sqlite":
-        for suffix in ("", "-wal", "-shm"):
-            (WORK / f"{DATABASE_NAME}.sqlite3{suffix}").unlink(missing_ok=True)
-        return
-    import psycopg
-
-    from bench.harness import POSTGRES_SERVER
-
-    with psycopg.connect(f"{POSTGRES_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{DATABASE_NAME}" WITH (FORCE)')
-
-
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -131,7 +124,7 @@ def main() -> int:
     )
     rows, slowest = [], 0.0
     for database in databases:
-        reset_database(database)
+        reset_database(database, DATABASE_NAME)
         for label in ("first import", "same file again"):
             result = run_phase(
                 "bench.import_funnel", "--database", database, "--phase", label

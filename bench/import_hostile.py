@@ -23,8 +23,14 @@ import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
-from bench.harness import ROOT, WORK, print_table, run_phase, save_results
-from bench.import_feedback import reset_database
+from bench.harness import (
+    ROOT,
+    WORK,
+    print_table,
+    reset_database,
+    run_phase,
+    save_results,
+)
 
 DATABASE_NAME = "cromaturity_bench_hostile"
 TARGET_SECONDS = 5

@@ -19,8 +19,14 @@ import sys
 import time
 from collections.abc import Callable
 
-from bench.harness import ROOT, print_table, run_phase, save_results, setup_django
-from bench.import_feedback import reset_database
+from bench.harness import (
+    ROOT,
+    print_table,
+    reset_database,
+    run_phase,
+    save_results,
+    setup_django,
+)
 
 DATABASE_NAME = "cromaturity_bench_results_import"
 ORG_SLUG = "bench-results"
