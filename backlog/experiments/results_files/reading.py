@@ -30,8 +30,9 @@ from backlog.experiments.results_files.results import (
 )
 from backlog.feedback.importing.problems import BrokenRecord
 from backlog.feedback.importing.text_files import (
+    UndecodableText,
+    decode_whole,
     detect_delimiter,
-    detect_encoding,
     text_records,
 )
 
@@ -77,21 +78,10 @@ def read_results(
 
 
 def _decode(data: bytes, name: str) -> str:
-    encoding = detect_encoding(data[:SNIFF_CHARS])
-    if encoding == "utf-8":
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    if encoding == "cp1252":
-        return data.decode("cp1252", errors="replace")
     try:
-        return data.decode(encoding).lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise ResultsFileError(
-            f"{name} looks like {encoding.upper()} text but is not valid "
-            "UTF-16. Save it again as CSV (UTF-8) and retry."
-        ) from None
+        return decode_whole(data, name, SNIFF_CHARS)
+    except UndecodableText as problem:
+        raise ResultsFileError(str(problem)) from None
 
 
 def _records(text: str, delimiter: str) -> list[Record]:

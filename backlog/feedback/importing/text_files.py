@@ -57,6 +57,30 @@ def confirm_utf8(path: Path) -> str:
     return "utf-8"
 
 
+class UndecodableText(ValueError):
+    """Bytes that claim an encoding they do not hold; the message is for people."""
+
+
+def decode_whole(data: bytes, name: str, sniff: int = 64 * 1024) -> str:
+    """A whole small file as text: UTF-8 (with or without a BOM), UTF-16 by its
+    BOM or its zero bytes, else cp1252. Raises UndecodableText."""
+    encoding = detect_encoding(data[:sniff])
+    if encoding == "utf-8":
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError:
+            encoding = "cp1252"
+    if encoding == "cp1252":
+        return data.decode("cp1252", errors="replace")
+    try:
+        return data.decode(encoding).lstrip("\ufeff")
+    except UnicodeDecodeError:
+        raise UndecodableText(
+            f"{name} looks like {encoding.upper()} text but is not valid "
+            "UTF-16. Save it again as CSV (UTF-8) and retry."
+        ) from None
+
+
 def decode_sample(head: bytes, encoding: str) -> str:
     decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
     return decoder.decode(head, final=False)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 from backlog.feedback.importing.problems import BrokenRecord
 from backlog.feedback.importing.text_files import (
+    UndecodableText,
+    decode_whole,
     detect_delimiter,
-    detect_encoding,
     text_records,
 )
 from backlog.funnels.files.results import FunnelFileError, Rejection
@@ -32,21 +33,10 @@ class Table:
 
 
 def decode(data: bytes, name: str) -> str:
-    encoding = detect_encoding(data[:SNIFF_CHARS])
-    if encoding == "utf-8":
-        try:
-            return data.decode("utf-8")
-        except UnicodeDecodeError:
-            encoding = "cp1252"
-    if encoding == "cp1252":
-        return data.decode("cp1252", errors="replace")
     try:
-        return data.decode(encoding).lstrip("\ufeff")
-    except UnicodeDecodeError:
-        raise FunnelFileError(
-            f"{name} looks like {encoding.upper()} text but is not valid "
-            "UTF-16. Save it again as CSV (UTF-8) and retry."
-        ) from None
+        return decode_whole(data, name, SNIFF_CHARS)
+    except UndecodableText as problem:
+        raise FunnelFileError(str(problem)) from None
 
 
 def read_table(text: str, max_records: int) -> Table:
